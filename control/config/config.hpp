@@ -1,0 +1,115 @@
+// The parsed, validated configuration: plain data, no CLI11, no DPDK. control/
+// fills it from the file and flags (schema.cpp, validate.cpp); the dataplane's
+// constructors take the pieces they need.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/xlate/bytes.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
+
+namespace nat64d::ctl {
+
+enum class ArmMode : uint8_t { two_arm, one_arm };
+enum class Filtering : uint8_t { endpoint_independent, address_dependent };
+
+struct MacAddr {
+    std::array<uint8_t, 6> bytes{};
+};
+
+struct PortRange {
+    uint16_t first = 1024;
+    uint16_t last = 65535;
+};
+
+/// One DPDK port as the box uses it.
+struct PortConfig {
+    std::string device;             // ethdev name, e.g. "net_tap0" or "0000:03:00.1"
+    uint32_t mtu_bytes = 1500;
+    uint16_t vlan = 0;              // 0: untagged
+};
+
+struct StaticBib {
+    uint8_t proto = 0;              // kProtoTcp, kProtoUdp, kProtoIcmp6 (identifier)
+    In6 addr6{};
+    uint16_t port6 = 0;
+    Ip4 addr4 = 0;
+    uint16_t port4 = 0;
+    std::string text;               // as written, for error messages and `config`
+};
+
+struct StaticNeighbour {
+    bool is_ip6 = false;
+    Ip4 ip4 = 0;
+    In6 ip6{};
+    MacAddr mac;
+    std::string text;
+};
+
+struct Timeouts {                   // RFC 6146 s4 defaults
+    uint32_t udp_s = 300;
+    uint32_t tcp_established_s = 7440;
+    uint32_t tcp_transitory_s = 240;
+    uint32_t icmp_s = 60;
+    uint32_t tcp_incoming_syn_s = 6;
+    uint32_t port_quarantine_s = 120;   // RFC 6888 REQ-? : a freed port rests before reuse
+    uint32_t fragment_s = 2;
+    uint32_t neighbour_reachable_s = 30;
+};
+
+struct Config {
+    // [eal]
+    std::vector<std::string> eal_args;  // passed to rte_eal_init after argv[0]
+
+    // [ports]
+    ArmMode mode = ArmMode::two_arm;
+    PortConfig inside;                  // IPv6 side (the only port in one-arm mode)
+    PortConfig outside;                 // IPv4 side (unused in one-arm mode)
+    uint32_t rx_desc = 1024;
+    uint32_t tx_desc = 1024;
+    uint32_t mbufs = 8191;              // per mempool
+    uint32_t workers = 1;
+
+    // [addresses]: the box's own
+    In6 inside_ip6{};                   // answers NDP and ping
+    uint8_t inside_ip6_prefix_len = 64; // on-link prefix
+    In6 gateway6{};                     // zero: destinations are on-link
+    bool has_gateway6 = false;
+    Ip4 outside_ip4 = 0;                // answers ARP and ping
+    uint8_t outside_ip4_prefix_len = 24;
+    Ip4 gateway4 = 0;                   // zero: on-link
+    bool has_gateway4 = false;
+    std::vector<StaticNeighbour> neighbours;
+
+    // [nat64]
+    xlate::Prefix6 prefix;              // default 64:ff9b::/96
+    bool allow_non_global = false;      // RFC 6052 s3.1 override for the WKP
+    uint32_t lowest_ipv6_mtu = 1280;
+    Filtering filtering = Filtering::endpoint_independent;
+    bool hairpinning = true;
+
+    // [pool]
+    std::vector<Ip4> pool;              // public IPv4 addresses, in order
+    PortRange tcp_ports{1024, 65535};
+    PortRange udp_ports{1024, 65535};
+    PortRange icmp_ids{1, 65535};
+    bool paired_pooling = true;         // one IPv6 host, one IPv4 address
+    uint64_t port_seed = 0;             // 0: arc4random; else deterministic
+    std::vector<StaticBib> static_bib;
+
+    // [limits]
+    uint32_t max_flows = 1u << 20;
+    uint32_t fragment_cache = 1024;
+    uint32_t icmp_errors_per_s = 1000;  // per worker
+    Timeouts timeouts;
+
+    // [control]
+    std::string socket_path = "/run/nat64d.sock";
+    std::string pidfile = "/run/nat64d.pid";
+    uint32_t exit_when_idle_ms = 0;     // > 0: exit once rx was empty this long (pcap tests)
+    std::string log_file;               // NAT event log; empty: off
+};
+
+} // namespace nat64d::ctl

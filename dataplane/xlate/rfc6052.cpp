@@ -1,0 +1,1 @@
+// placeholder: implemented in issue #2 work

@@ -1,0 +1,33 @@
+// RFC 6052 IPv4-embedded IPv6 addresses: the well-known prefix 64:ff9b::/96 and
+// network-specific prefixes of length 32, 40, 48, 56, 64 and 96 (s2.2: bits 64..71, "u", are zero).
+#pragma once
+#include "bytes.hpp"
+
+namespace nat64d::xlate {
+
+struct Prefix6 {
+    In6 addr{};          // bits past len are zero
+    uint8_t len = 96;
+};
+
+/// 64:ff9b::/96 (RFC 6052 s2.1).
+Prefix6 well_known_prefix() noexcept;
+bool is_well_known_prefix(const Prefix6& p) noexcept;
+
+/// true for 32, 40, 48, 56, 64, 96 (RFC 6052 s2.2).
+bool is_valid_prefix_len(unsigned len) noexcept;
+
+/// Embeds ip4 in prefix p (p.len must be valid). Byte 8 ("u") and the suffix are zero.
+In6 embed_ip4(const Prefix6& p, Ip4 ip4) noexcept;
+
+/// Extracts the IPv4 address from addr if addr lies in p; false if it does not
+/// (including a non-zero "u" octet, which RFC 6052 s2.2 reserves).
+bool extract_ip4(const Prefix6& p, const In6& addr, Ip4& ip4) noexcept;
+
+/// RFC 6052 s3.1: with the well-known prefix, only global IPv4 addresses may be
+/// embedded. false for 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12,
+/// 192.0.0/24, 192.0.2/24, 192.88.99/24, 192.168/16, 198.18/15, 198.51.100/24,
+/// 203.0.113/24, 224/4, 240/4 and 255.255.255.255.
+bool is_global_ip4(Ip4 ip4) noexcept;
+
+} // namespace nat64d::xlate
