@@ -29,6 +29,8 @@ struct PortConfig {
     std::string device;             // ethdev name, e.g. "net_tap0" or "0000:03:00.1"
     uint32_t mtu_bytes = 1500;
     uint16_t vlan = 0;              // 0: untagged
+    bool has_mac = false;           // set the port's MAC (keys ports.inside_mac / ports.outside_mac)
+    MacAddr mac;
 };
 
 struct StaticBib {
@@ -57,6 +59,7 @@ struct Timeouts {                   // RFC 6146 s4 defaults
     uint32_t port_quarantine_s = 120;   // RFC 6888 REQ-? : a freed port rests before reuse
     uint32_t fragment_s = 2;
     uint32_t neighbour_reachable_s = 30;
+    bool allow_short = false;           // [timeouts] allow_short: floors below RFC 6146 s4 (tests only)
 };
 
 struct Config {

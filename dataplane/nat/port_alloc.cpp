@@ -1,1 +1,374 @@
-// placeholder
+// Public port allocation: RFC 6056 s3.3.1-style random choice within a worker's
+// slice, RFC 6888 REQ-2 paired pooling and REQ-8 quarantine, static BIB holes.
+#include "dataplane/nat/port_alloc.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>   // arc4random_buf: glibc >= 2.36 (Debian 12)
+
+#include "dataplane/nat/hash.hpp"
+
+namespace nat64d::nat {
+namespace {
+
+// A direct-map slot is one uint32, read by any worker and written with CAS:
+//   0                          free
+//   1..kMaxOwner               allocated to that owner (dynamic)
+//   kTagStatic | owner         reserved for a static BIB entry (owner may be 0)
+//   kTagQuarantine | t         freed at now_s == t (mod 2^30), resting (RFC 6888 REQ-8)
+// Keeping the quarantine time in the slot costs no extra memory and no queue:
+// a slot becomes choosable again by itself, checked when a probe looks at it.
+// The 30-bit time wraps after 34 years; a slot left quarantined that long would
+// look quarantined again for quarantine_s, which is harmless.
+constexpr uint32_t kTagMask = 0xC000'0000u;
+constexpr uint32_t kTagStatic = 0x4000'0000u;
+constexpr uint32_t kTagQuarantine = 0x8000'0000u;
+constexpr uint32_t kLowMask = 0x3FFF'FFFFu;
+
+// Fixed, not random: the same host maps to the same address across restarts and
+// pcap runs, and nothing is gained by hiding it, as a host only picks its own.
+constexpr uint64_t kPairingKey = 0x6E61'7436'3470'6169ull;
+
+constexpr uint32_t kCountersPerLine = 16;   // 64-byte lines of uint32 counters
+
+} // namespace
+
+const char* PortAllocator::validate(const PortAllocConfig& cfg) noexcept
+{
+    if (cfg.pool.empty())
+        return "pool: no public IPv4 address";
+    if (cfg.pool.size() > kMaxAddresses)
+        return "pool: more than 16384 addresses";
+    std::vector<Ip4> sorted = cfg.pool;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        return "pool: an address is listed twice";
+    if (cfg.workers == 0 || cfg.workers > kMaxWorkers)
+        return "workers: must be 1..1024";
+    for (uint32_t p = 0; p < kPortProtoCount; ++p) {
+        if (cfg.ranges[p].first > cfg.ranges[p].last)
+            return "port range: first > last";
+        // TCP and UDP port 0 is not a port; ICMP identifier 0 is a valid identifier.
+        if (p != static_cast<uint32_t>(PortProto::icmp) && cfg.ranges[p].first == 0)
+            return "port range: TCP and UDP ports start at 1";
+    }
+    if (cfg.pairing_prefix_len > 128)
+        return "pairing prefix length: must be 0..128";
+    if (cfg.quarantine_s > kLowMask)
+        return "port quarantine: too long";
+    return nullptr;
+}
+
+PortAllocator::PortAllocator(const PortAllocConfig& cfg)
+    : pool_(cfg.pool),
+      workers_(std::max(cfg.workers, 1u)),
+      quarantine_s_(cfg.quarantine_s),
+      pairing_prefix_len_(cfg.pairing_prefix_len),
+      paired_(cfg.paired_pooling),
+      seeded_(cfg.seed != 0)
+{
+    assert(validate(cfg) == nullptr);
+    for (uint32_t i = 0; i < pool_.size(); ++i)
+        sorted_.emplace_back(pool_[i], i);
+    std::sort(sorted_.begin(), sorted_.end());
+
+    for (uint32_t p = 0; p < kPortProtoCount; ++p) {
+        first_[p] = cfg.ranges[p].first;
+        size_[p] = uint32_t{cfg.ranges[p].last} - cfg.ranges[p].first + 1;
+        offset_[p] = per_addr_slots_;
+        per_addr_slots_ += size_[p];
+    }
+
+    // Worker w's slice: ports p in range with p % workers == w. Why this split:
+    // an RSS or rte_flow rule on the low bits of the destination port (power-of-
+    // two worker counts) or an exact port-mod steering can deliver the IPv4 replies
+    // of a mapping to the worker that created it, so the port tells which worker
+    // owns it, and no two workers ever write the same slot.
+    slices_.resize(size_t{workers_} * kPortProtoCount);
+    for (uint32_t w = 0; w < workers_; ++w) {
+        for (uint32_t p = 0; p < kPortProtoCount; ++p) {
+            const uint32_t last = first_[p] + size_[p] - 1;
+            const uint32_t p0 = first_[p] + (w + workers_ - first_[p] % workers_) % workers_;
+            Slice& s = slices_[size_t{w} * kPortProtoCount + p];
+            s.first_port = p0;
+            s.count = p0 > last ? 0 : (last - p0) / workers_ + 1;
+        }
+    }
+
+    const size_t slots = pool_.size() * per_addr_slots_;
+    map_ = std::make_unique<std::atomic<uint32_t>[]>(slots);   // value-initialised: all free
+
+    const uint32_t per_worker = static_cast<uint32_t>(pool_.size()) * kPortProtoCount;
+    counter_stride_ = (per_worker + kCountersPerLine - 1) / kCountersPerLine * kCountersPerLine;
+    in_use_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{workers_} * counter_stride_);
+    reserved_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{workers_} * counter_stride_);
+
+    rng_ = std::make_unique<WorkerRng[]>(workers_);
+    if (seeded_) {
+        // Distinct, reproducible streams per worker, different for every seed.
+        for (uint32_t w = 0; w < workers_; ++w)
+            rng_[w].state = mix64(cfg.seed ^ mix64(uint64_t{w} + 1));
+    }
+}
+
+size_t PortAllocator::slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept
+{
+    const auto p = static_cast<uint32_t>(proto);
+    return size_t{addr_index} * per_addr_slots_ + offset_[p] + (port - first_[p]);
+}
+
+size_t PortAllocator::counter_index(uint32_t worker, uint32_t addr_index, PortProto proto) const noexcept
+{
+    return size_t{worker} * counter_stride_ + size_t{addr_index} * kPortProtoCount +
+           static_cast<uint32_t>(proto);
+}
+
+bool PortAllocator::in_range(PortProto proto, uint16_t port) const noexcept
+{
+    const auto p = static_cast<uint32_t>(proto);
+    return port >= first_[p] && port - first_[p] < size_[p];
+}
+
+uint32_t PortAllocator::slice_size(uint32_t worker, PortProto proto) const noexcept
+{
+    return slices_[size_t{worker} * kPortProtoCount + static_cast<uint32_t>(proto)].count;
+}
+
+bool PortAllocator::available(uint32_t v, uint32_t now_s) const noexcept
+{
+    if (v == 0)
+        return true;
+    return (v & kTagMask) == kTagQuarantine && ((now_s - v) & kLowMask) >= quarantine_s_;
+}
+
+bool PortAllocator::take_slot(size_t slot, uint32_t owner, uint32_t now_s) noexcept
+{
+    std::atomic<uint32_t>& s = map_[slot];
+    uint32_t v = s.load(std::memory_order_relaxed);
+    if (!available(v, now_s))
+        return false;
+    // CAS, not a store: the control thread may reserve this port concurrently.
+    // release: pairs with the acquire in owner(), so a reader that sees `owner`
+    // also sees what the caller wrote for it before calling allocate().
+    return s.compare_exchange_strong(v, owner, std::memory_order_release, std::memory_order_relaxed);
+}
+
+uint32_t PortAllocator::next_random(uint32_t worker) noexcept
+{
+    WorkerRng& r = rng_[worker];
+    if (seeded_)
+        return static_cast<uint32_t>(splitmix64_next(r.state) >> 32);
+    // arc4random one word at a time costs a syscall per call on Debian 12 (glibc
+    // 2.36 calls getrandom(); libbsd 0.11 calls getpid() and takes a mutex), so
+    // draw 64 words at once: one syscall per 64 draws, on flow creation only.
+    if (r.pos == WorkerRng::kWords) {
+        arc4random_buf(r.buf.data(), sizeof(r.buf));
+        r.pos = 0;
+    }
+    return r.buf[r.pos++];
+}
+
+uint32_t PortAllocator::random_below(uint32_t worker, uint32_t n) noexcept
+{
+    // Lemire's multiply-shift with rejection: uniform on [0, n), no bias.
+    uint64_t m = uint64_t{next_random(worker)} * n;
+    auto low = static_cast<uint32_t>(m);
+    if (low < n) {
+        const uint32_t threshold = (0u - n) % n;
+        while (low < threshold) {
+            m = uint64_t{next_random(worker)} * n;
+            low = static_cast<uint32_t>(m);
+        }
+    }
+    return static_cast<uint32_t>(m >> 32);
+}
+
+uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
+{
+    if (pool_.size() == 1)
+        return 0;
+    // Choice: pair on the /64 by default (pairing_prefix_len). RFC 6888 REQ-2
+    // pairs an "internal IP address"; an IPv6 host rotates temporary /128s
+    // (RFC 8981) within its /64, and a /64 is one subscriber's LAN, the IPv6
+    // counterpart of the one private IPv4 address NAT44 pairs. So servers that
+    // tie a login to an address see one IPv4 address per subscriber.
+    In6 masked{};
+    for (uint32_t i = 0; i < 16; ++i) {
+        const uint32_t bit = i * 8;
+        if (bit + 8 <= pairing_prefix_len_)
+            masked[i] = src6[i];
+        else if (bit < pairing_prefix_len_)
+            masked[i] = static_cast<uint8_t>(src6[i] & (0xFFu << (8 - (pairing_prefix_len_ - bit))));
+    }
+    const uint64_t h = hash_bytes(masked.data(), masked.size(), kPairingKey);
+    return reduce32(static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(pool_.size()));
+}
+
+PortAllocation PortAllocator::allocate_on(uint32_t worker, PortProto proto, uint32_t addr_index,
+                                          uint32_t owner, uint32_t now_s) noexcept
+{
+    PortAllocation out{Verdict::drop_ports_exhausted, addr_index, 0, 0};
+    if (worker >= workers_ || addr_index >= pool_.size() || owner == 0 || owner > kMaxOwner) [[unlikely]]
+        return out;
+    out.addr = pool_[addr_index];
+    const Slice& sl = slices_[size_t{worker} * kPortProtoCount + static_cast<uint32_t>(proto)];
+    std::atomic<uint32_t>& used = in_use_[counter_index(worker, addr_index, proto)];
+    const uint32_t n_used = used.load(std::memory_order_relaxed);   // relaxed: only this worker writes it
+    // Fail fast when the slice is full; quarantined ports are found by the scan.
+    if (n_used + reserved_[counter_index(worker, addr_index, proto)].load(std::memory_order_relaxed) >= sl.count)
+        return out;
+
+    const size_t base = slot_index(addr_index, proto, static_cast<uint16_t>(sl.first_port));
+    const auto found = [&](uint32_t k) noexcept {
+        used.store(n_used + 1, std::memory_order_relaxed);
+        out.verdict = Verdict::forward;
+        out.port = static_cast<uint16_t>(sl.first_port + k * workers_);
+        return out;
+    };
+    // RFC 6056 s3.3.1 (simple random choice) while the slice is sparse; then a
+    // linear scan from a random start finds the last free ports in bounded time.
+    for (uint32_t i = 0; i < kRandomProbes; ++i) {
+        const uint32_t k = random_below(worker, sl.count);
+        if (take_slot(base + size_t{k} * workers_, owner, now_s))
+            return found(k);
+    }
+    const uint32_t start = random_below(worker, sl.count);
+    for (uint32_t j = 0; j < sl.count; ++j) {
+        uint32_t k = start + j;
+        if (k >= sl.count)
+            k -= sl.count;
+        if (take_slot(base + size_t{k} * workers_, owner, now_s))
+            return found(k);
+    }
+    return out;
+}
+
+PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
+                                       uint32_t now_s) noexcept
+{
+    const auto n = static_cast<uint32_t>(pool_.size());
+    if (n == 0 || worker >= workers_) [[unlikely]]
+        return {Verdict::drop_ports_exhausted, 0, 0, 0};
+    // RFC 6888 REQ-2: with pairing, a full address fails the allocation rather
+    // than moving the host to another address.
+    if (paired_ || n == 1)
+        return allocate_on(worker, proto, paired_address(src6), owner, now_s);
+    const uint32_t start = random_below(worker, n);
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t a = start + i < n ? start + i : start + i - n;
+        const PortAllocation r = allocate_on(worker, proto, a, owner, now_s);
+        if (r.verdict == Verdict::forward)
+            return r;
+    }
+    return {Verdict::drop_ports_exhausted, start, pool_[start], 0};
+}
+
+bool PortAllocator::free_port(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port)) [[unlikely]]
+        return false;
+    std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
+    uint32_t v = s.load(std::memory_order_relaxed);
+    if (v == 0 || (v & kTagMask) != 0)
+        return false;   // not dynamically allocated: free, static or already resting
+    const uint32_t rest = quarantine_s_ == 0 ? 0 : kTagQuarantine | (now_s & kLowMask);
+    // release: pairs with the acquire in owner(); readers stop seeing the owner.
+    if (!s.compare_exchange_strong(v, rest, std::memory_order_release, std::memory_order_relaxed))
+        return false;
+    std::atomic<uint32_t>& used = in_use_[counter_index(worker_of(port), addr_index, proto)];
+    used.store(used.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);   // single writer: that worker
+    return true;
+}
+
+bool PortAllocator::reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port) || owner > kMaxOwner)
+        return false;
+    std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
+    uint32_t v = s.load(std::memory_order_relaxed);
+    if (v != 0 && (v & kTagMask) != kTagQuarantine)
+        return false;   // in use or already reserved
+    // release: pairs with the acquire in owner(). CAS: a worker may take it meanwhile.
+    if (!s.compare_exchange_strong(v, kTagStatic | owner, std::memory_order_release, std::memory_order_relaxed))
+        return false;
+    std::atomic<uint32_t>& r = reserved_[counter_index(worker_of(port), addr_index, proto)];
+    r.store(r.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);   // single writer: control
+    return true;
+}
+
+bool PortAllocator::unreserve(PortProto proto, uint32_t addr_index, uint16_t port) noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port))
+        return false;
+    std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
+    uint32_t v = s.load(std::memory_order_relaxed);
+    if ((v & kTagMask) != kTagStatic)
+        return false;
+    if (!s.compare_exchange_strong(v, 0, std::memory_order_release, std::memory_order_relaxed))
+        return false;
+    std::atomic<uint32_t>& r = reserved_[counter_index(worker_of(port), addr_index, proto)];
+    r.store(r.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    return true;
+}
+
+uint32_t PortAllocator::owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port)) [[unlikely]]
+        return 0;
+    // acquire: pairs with the release CAS in take_slot() and reserve().
+    const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
+    return (v & kTagMask) == kTagQuarantine ? 0 : v & kLowMask;
+}
+
+PortState PortAllocator::state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port))
+        return PortState::reserved;   // out of range: never ours to hand out
+    const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
+    if (available(v, now_s))
+        return PortState::free;
+    switch (v & kTagMask) {
+    case kTagStatic:
+        return PortState::reserved;
+    case kTagQuarantine:
+        return PortState::quarantined;
+    default:
+        return PortState::in_use;
+    }
+}
+
+bool PortAllocator::find_address(Ip4 addr, uint32_t& addr_index) const noexcept
+{
+    const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair<Ip4, uint32_t>{addr, 0});
+    if (it == sorted_.end() || it->first != addr)
+        return false;
+    addr_index = it->second;
+    return true;
+}
+
+uint32_t PortAllocator::in_use(uint32_t addr_index, PortProto proto) const noexcept
+{
+    uint32_t sum = 0;
+    for (uint32_t w = 0; w < workers_; ++w)
+        sum += in_use_[counter_index(w, addr_index, proto)].load(std::memory_order_relaxed);
+    return sum;
+}
+
+uint32_t PortAllocator::reserved(uint32_t addr_index, PortProto proto) const noexcept
+{
+    uint32_t sum = 0;
+    for (uint32_t w = 0; w < workers_; ++w)
+        sum += reserved_[counter_index(w, addr_index, proto)].load(std::memory_order_relaxed);
+    return sum;
+}
+
+size_t PortAllocator::memory_bytes() const noexcept
+{
+    return pool_.size() * per_addr_slots_ * sizeof(std::atomic<uint32_t>)     // direct map
+           + 2 * size_t{workers_} * counter_stride_ * sizeof(std::atomic<uint32_t>)
+           + size_t{workers_} * sizeof(WorkerRng)
+           + slices_.size() * sizeof(Slice)
+           + pool_.size() * (sizeof(Ip4) + sizeof(std::pair<Ip4, uint32_t>));
+}
+
+} // namespace nat64d::nat

@@ -31,7 +31,9 @@
     X(drop_tx_full)             /* the NIC did not take it */                       \
     X(drop_no_mbuf)             /* mempool empty when a copy was needed */          \
     X(drop_icmp_rate_limited)   /* an ICMP error we would send was rate-limited */  \
-    X(drop_bad_checksum)        /* a checksum we must verify did not verify */
+    X(drop_bad_checksum)        /* a checksum we must verify did not verify */      \
+    X(drop_no_headroom)         /* buffer lacks the room the 4to6 header growth needs */ \
+    X(drop_udp_zero_checksum)   /* fragmented IPv4 UDP with checksum 0 (RFC 7915 s4.5) */
 
 namespace nat64d {
 

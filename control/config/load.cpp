@@ -1,0 +1,199 @@
+// Entry points: argv or file text through the CLI11 schema and validation into a
+// Config; the Config back out as JSON (nat64ctl config) or as config file text.
+#include "control/config/load.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "control/config/schema.hpp"
+#include "control/config/validate.hpp"
+
+namespace nat64d::ctl {
+namespace {
+
+std::string read_file(const std::string& option, const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw ConfigError(fmt::format("config: {} = {}: cannot open: {}", option, path, std::strerror(errno)));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        throw ConfigError(fmt::format("config: {} = {}: cannot read: {}", option, path, std::strerror(errno)));
+    return text.str();
+}
+
+std::string format_range(const PortRange& r)
+{
+    return fmt::format("{}-{}", r.first, r.last);
+}
+
+std::string format_neighbour(const StaticNeighbour& n)
+{
+    return fmt::format("{} {}", n.is_ip6 ? format_ip6(n.ip6) : format_ip4(n.ip4), format_mac(n.mac));
+}
+
+std::string format_static_bib(const StaticBib& b)
+{
+    const std::string_view proto = b.proto == kProtoTcp ? "tcp" : b.proto == kProtoUdp ? "udp" : "icmp";
+    return fmt::format("{} {}#{} {}#{}", proto, format_ip6(b.addr6), b.port6, format_ip4(b.addr4), b.port4);
+}
+
+/// A value as config file text: strings quoted (CLI11 strips one pair of quotes).
+std::string to_file_value(const nlohmann::json& v)
+{
+    if (v.is_string()) {
+        const std::string s = v.get<std::string>();
+        const char quote = s.find('"') == std::string::npos ? '"' : '\'';
+        return fmt::format("{}{}{}", quote, s, quote);
+    }
+    if (v.is_array()) {
+        std::vector<std::string> items;
+        for (const nlohmann::json& e : v)
+            items.push_back(to_file_value(e));
+        return fmt::format("[{}]", fmt::join(items, ", "));
+    }
+    return v.dump();
+}
+
+} // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv)
+{
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    Schema schema;
+    schema.parse_flags(args);
+    CommandLine cl;
+    if (schema.help_requested()) {
+        cl.show_help = true;
+        cl.help_text = schema.help();
+        cl.config = default_config();
+        return cl;
+    }
+    cl.check_only = schema.check_only();
+    cl.config_path = schema.config_path();
+    if (!cl.config_path.empty())
+        schema.parse_file_text(read_file(cl.check_only ? "--check-config" : "--config", cl.config_path));
+    cl.config = validate(schema.raw());
+    return cl;
+}
+
+Config parse_config_text(std::string_view text, const std::vector<std::string>& extra_flags)
+{
+    Schema schema;
+    schema.parse_flags(extra_flags);
+    if (schema.help_requested())
+        throw ConfigError("config: --help is not a configuration key");
+    if (!schema.config_path().empty())
+        throw ConfigError("config: --config and --check-config cannot be used with a given config text");
+    schema.parse_file_text(text);
+    return validate(schema.raw());
+}
+
+nlohmann::json config_to_json(const Config& c)
+{
+    using nlohmann::json;
+    json j;
+    j["eal"]["args"] = c.eal_args;
+
+    json& ports = j["ports"];
+    ports["mode"] = c.mode == ArmMode::two_arm ? "two-arm" : "one-arm";
+    ports["inside"] = c.inside.device;
+    ports["outside"] = c.outside.device;
+    ports["inside_mtu"] = c.inside.mtu_bytes;
+    ports["outside_mtu"] = c.outside.mtu_bytes;
+    ports["inside_vlan"] = c.inside.vlan;
+    ports["outside_vlan"] = c.outside.vlan;
+    ports["rx_desc"] = c.rx_desc;
+    ports["tx_desc"] = c.tx_desc;
+    ports["mbufs"] = c.mbufs;
+    ports["workers"] = c.workers;
+
+    json& addresses = j["addresses"];
+    const In6 zero6{};
+    addresses["inside_ipv6"] = c.inside_ip6 == zero6
+        ? json(nullptr)
+        : json(fmt::format("{}/{}", format_ip6(c.inside_ip6), c.inside_ip6_prefix_len));
+    addresses["gateway6"] = c.has_gateway6 ? json(format_ip6(c.gateway6)) : json(nullptr);
+    addresses["outside_ipv4"] = c.outside_ip4 == 0
+        ? json(nullptr)
+        : json(fmt::format("{}/{}", format_ip4(c.outside_ip4), c.outside_ip4_prefix_len));
+    addresses["gateway4"] = c.has_gateway4 ? json(format_ip4(c.gateway4)) : json(nullptr);
+    addresses["neighbours"] = json::array();
+    for (const StaticNeighbour& n : c.neighbours)
+        addresses["neighbours"].push_back(format_neighbour(n));
+
+    json& nat64 = j["nat64"];
+    nat64["prefix"] = format_prefix6(c.prefix);
+    nat64["allow_non_global"] = c.allow_non_global;
+    nat64["lowest_ipv6_mtu"] = c.lowest_ipv6_mtu;
+    nat64["filtering"] = c.filtering == Filtering::endpoint_independent ? "endpoint-independent" : "address-dependent";
+    nat64["hairpinning"] = c.hairpinning;
+
+    json& pool = j["pool"];
+    pool["addresses"] = json::array();
+    for (const Ip4 a : c.pool)
+        pool["addresses"].push_back(format_ip4(a));
+    pool["tcp_ports"] = format_range(c.tcp_ports);
+    pool["udp_ports"] = format_range(c.udp_ports);
+    pool["icmp_ids"] = format_range(c.icmp_ids);
+    pool["paired"] = c.paired_pooling;
+    pool["seed"] = c.port_seed;
+
+    j["static"]["bib"] = json::array();
+    for (const StaticBib& b : c.static_bib)
+        j["static"]["bib"].push_back(format_static_bib(b));
+
+    json& limits = j["limits"];
+    limits["max_flows"] = c.max_flows;
+    limits["fragment_cache"] = c.fragment_cache;
+    limits["icmp_errors_per_s"] = c.icmp_errors_per_s;
+
+    json& timeouts = j["timeouts"];
+    const Timeouts& t = c.timeouts;
+    timeouts["udp"] = t.udp_s;
+    timeouts["tcp_established"] = t.tcp_established_s;
+    timeouts["tcp_transitory"] = t.tcp_transitory_s;
+    timeouts["icmp"] = t.icmp_s;
+    timeouts["tcp_incoming_syn"] = t.tcp_incoming_syn_s;
+    timeouts["port_quarantine"] = t.port_quarantine_s;
+    timeouts["fragment"] = t.fragment_s;
+    timeouts["neighbour_reachable"] = t.neighbour_reachable_s;
+    timeouts["allow_short"] = t.allow_short;
+
+    json& control = j["control"];
+    control["socket"] = c.socket_path;
+    control["pidfile"] = c.pidfile;
+    control["exit_when_idle_ms"] = c.exit_when_idle_ms;
+    control["log_file"] = c.log_file;
+    return j;
+}
+
+std::string config_to_text(const Config& config)
+{
+    const nlohmann::json j = config_to_json(config);
+    std::string out;
+    std::string_view section;
+    for (const KeySpec& spec : config_keys()) {
+        const std::size_t dot = spec.name.find('.');
+        const std::string_view sec = spec.name.substr(0, dot);
+        const std::string key(spec.name.substr(dot + 1));
+        const nlohmann::json& v = j.at(std::string(sec)).at(key);
+        if (v.is_null() || (v.is_array() && v.empty()))
+            continue;
+        if (sec != section) {
+            out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", sec);
+            section = sec;
+        }
+        out += fmt::format("{} = {}\n", key, to_file_value(v));
+    }
+    return out;
+}
+
+} // namespace nat64d::ctl

@@ -1,0 +1,54 @@
+// Public entry points of the configuration: argv or a file's text in, a validated
+// Config out, plus the JSON view for `nat64ctl config` and address formatting.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/config/config.hpp"
+
+namespace nat64d::ctl {
+
+/// One line: "config: <key> = <value>: <reason>".
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct CommandLine {
+    Config config;
+    std::string config_path;    // --config or --check-config FILE; "" if none
+    bool check_only = false;    // --check-config: validate and exit
+    bool show_help = false;     // --help: print help_text and exit; config is then the default
+    std::string help_text;
+};
+
+/// Parses argv (flags, --config FILE, --check-config FILE which implies check_only)
+/// and validates. Flags override the file. Throws ConfigError with the one-line message.
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+/// Same from a config file's text plus optional extra flags (for tests and the management socket).
+Config parse_config_text(std::string_view text, const std::vector<std::string>& extra_flags = {});
+
+/// The running configuration as JSON (nlohmann::json), for `nat64ctl config`:
+/// {"section": {"key": value}} with the config file's keys; unset addresses are null.
+nlohmann::json config_to_json(const Config& config);
+
+/// The configuration as config file text; parse_config_text() of it gives back config.
+std::string config_to_text(const Config& config);
+
+/// Dotted quad / RFC 5952 text.
+std::string format_ip4(Ip4 ip4);
+std::string format_ip6(const In6& ip6);
+/// "64:ff9b::/96".
+std::string format_prefix6(const xlate::Prefix6& prefix);
+/// "02:00:00:00:00:01".
+std::string format_mac(const MacAddr& mac);
+
+/// inet_pton on the whole of text; false (ip untouched) if text is not an address.
+bool parse_ip4(std::string_view text, Ip4& ip4);
+bool parse_ip6(std::string_view text, In6& ip6);
+
+} // namespace nat64d::ctl

@@ -1,0 +1,693 @@
+// Raw key values to a checked Config: addresses and prefixes (RFC 6052 s2.2),
+// the pool and static BIB (RFC 6146 s3.5), timeouts (RFC 6146 s4 minimums).
+// Parsing is inet_pton; every error names the key, the value as written and why.
+#include "control/config/validate.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace nat64d::ctl {
+namespace {
+
+constexpr std::string_view kAllowShortHint = "; set timeouts.allow_short = true to go down to 1 s (tests only)";
+constexpr unsigned kUOctet = 8;   // RFC 6052 s2.2: bits 64..71
+
+[[noreturn]] void fail(std::string_view key, std::string_view value, std::string_view reason)
+{
+    throw ConfigError(
+        fmt::format("config: {} = {}: {}", key, value.empty() ? std::string_view("\"\"") : value, reason));
+}
+
+bool parse_u64(std::string_view text, uint64_t& out)
+{
+    if (text.empty())
+        return false;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end;
+}
+
+const std::string* scalar(const RawConfig& raw, std::string_view key)
+{
+    assert(find_key(key) != nullptr && find_key(key)->kind != KeyKind::list);
+    const std::vector<std::string>* v = raw.find(key);
+    return (v == nullptr || v->empty()) ? nullptr : &v->back();
+}
+
+std::vector<std::string> list(const RawConfig& raw, std::string_view key)
+{
+    assert(find_key(key) != nullptr && find_key(key)->kind == KeyKind::list);
+    const std::vector<std::string>* v = raw.find(key);
+    return v == nullptr ? std::vector<std::string>{} : *v;
+}
+
+/// min..max inclusive; below_why replaces "must be at least <min>" when given.
+uint64_t to_number(std::string_view key, const std::string& text, uint64_t min, uint64_t max,
+                   std::string_view below_why = {})
+{
+    uint64_t v = 0;
+    if (!parse_u64(text, v))
+        fail(key, text, "not a decimal number");
+    if (v < min)
+        fail(key, text, below_why.empty() ? fmt::format("must be at least {}", min) : std::string(below_why));
+    if (v > max)
+        fail(key, text, fmt::format("must be at most {}", max));
+    return v;
+}
+
+template <typename T>
+void read_number(const RawConfig& raw, std::string_view key, T& out, uint64_t min, uint64_t max,
+                 std::string_view below_why = {})
+{
+    if (const std::string* s = scalar(raw, key))
+        out = static_cast<T>(to_number(key, *s, min, max, below_why));
+}
+
+void read_bool(const RawConfig& raw, std::string_view key, bool& out)
+{
+    const std::string* s = scalar(raw, key);
+    if (s == nullptr)
+        return;
+    std::string v = *s;
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (v == "true" || v == "yes" || v == "on" || v == "1")
+        out = true;
+    else if (v == "false" || v == "no" || v == "off" || v == "0")
+        out = false;
+    else
+        fail(key, *s, "expected true or false");
+}
+
+void read_string(const RawConfig& raw, std::string_view key, std::string& out)
+{
+    if (const std::string* s = scalar(raw, key))
+        out = *s;
+}
+
+// ---- addresses -------------------------------------------------------------
+
+Ip4 mask4(unsigned len)
+{
+    return len == 0 ? 0 : ~Ip4{0} << (32 - len);
+}
+
+bool in_net4(Ip4 a, Ip4 net, unsigned len)
+{
+    return (a & mask4(len)) == (net & mask4(len));
+}
+
+bool in_prefix6(const In6& a, const In6& prefix, unsigned len)
+{
+    for (unsigned bit = 0; bit < len; bit += 8) {
+        const unsigned n = std::min(8u, len - bit);
+        const auto mask = static_cast<uint8_t>(0xFFu << (8 - n));
+        if (((a[bit / 8] ^ prefix[bit / 8]) & mask) != 0)
+            return false;
+    }
+    return true;
+}
+
+bool host_bits_zero6(const In6& a, unsigned len)
+{
+    for (unsigned bit = len; bit < 128; ++bit)
+        if ((a[bit / 8] >> (7 - bit % 8)) & 1u)
+            return false;
+    return true;
+}
+
+In6 mask_prefix6(In6 a, unsigned len)
+{
+    for (unsigned bit = len; bit < 128; ++bit)
+        a[bit / 8] = static_cast<uint8_t>(a[bit / 8] & ~(1u << (7 - bit % 8)));
+    return a;
+}
+
+/// "" if a is a unicast address a host may own, else why not.
+std::string_view why_not_unicast4(Ip4 a)
+{
+    if ((a >> 24) == 0)
+        return "0.0.0.0/8 means \"this network\" (RFC 791), not a unicast address";
+    if ((a >> 24) == 127)
+        return "127.0.0.0/8 is loopback";
+    if ((a >> 28) == 0xE)
+        return "multicast (224.0.0.0/4) is not a unicast address";
+    if ((a >> 28) == 0xF)
+        return "240.0.0.0/4 is reserved and 255.255.255.255 is broadcast";
+    return {};
+}
+
+std::string_view why_not_unicast6(const In6& a)
+{
+    const In6 zero{};
+    In6 loopback{};
+    loopback[15] = 1;
+    if (a == zero)
+        return "the unspecified address :: is not a unicast address";
+    if (a == loopback)
+        return "::1 is loopback";
+    if (a[0] == 0xFF)
+        return "multicast (ff00::/8) is not a unicast address";
+    if (in_prefix6(a, In6{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF}, 96))
+        return "IPv4-mapped addresses (::ffff:0:0/96) are not IPv6 addresses on the wire";
+    return {};
+}
+
+bool is_link_local6(const In6& a)
+{
+    return a[0] == 0xFE && (a[1] & 0xC0) == 0x80;   // fe80::/10
+}
+
+/// "addr" or "addr/len"; len stays unset without a slash. Fails with the key's reason.
+template <typename Addr, typename Parse>
+Addr parse_net(std::string_view key, const std::string& text, unsigned max_len, std::optional<unsigned>& len,
+               std::string_view family, Parse parse)
+{
+    const std::size_t slash = text.find('/');
+    const std::string_view addr_text = std::string_view(text).substr(0, slash);
+    Addr addr{};
+    if (!parse(addr_text, addr))
+        fail(key, text, fmt::format("not an {} address", family));
+    len.reset();
+    if (slash != std::string::npos) {
+        uint64_t l = 0;
+        if (!parse_u64(std::string_view(text).substr(slash + 1), l) || l > max_len)
+            fail(key, text, fmt::format("prefix length must be 0..{}", max_len));
+        len = static_cast<unsigned>(l);
+    }
+    return addr;
+}
+
+Ip4 parse_net4(std::string_view key, const std::string& text, std::optional<unsigned>& len)
+{
+    return parse_net<Ip4>(key, text, 32, len, "IPv4", [](std::string_view t, Ip4& a) { return parse_ip4(t, a); });
+}
+
+In6 parse_net6(std::string_view key, const std::string& text, std::optional<unsigned>& len)
+{
+    return parse_net<In6>(key, text, 128, len, "IPv6", [](std::string_view t, In6& a) { return parse_ip6(t, a); });
+}
+
+Ip4 parse_addr4(std::string_view key, const std::string& text)
+{
+    std::optional<unsigned> len;
+    const Ip4 a = parse_net4(key, text, len);
+    if (len)
+        fail(key, text, "expected an address without a prefix length");
+    return a;
+}
+
+In6 parse_addr6(std::string_view key, const std::string& text)
+{
+    std::optional<unsigned> len;
+    In6 a = parse_net6(key, text, len);
+    if (len)
+        fail(key, text, "expected an address without a prefix length");
+    return a;
+}
+
+bool parse_mac(std::string_view text, MacAddr& mac)
+{
+    constexpr std::size_t kMacTextLen = 17;   // "02:00:00:00:00:01"
+    if (text.size() != kMacTextLen)
+        return false;
+    for (std::size_t i = 0; i < 6; ++i) {
+        if (i > 0 && text[i * 3 - 1] != ':')
+            return false;
+        const char* first = text.data() + i * 3;
+        uint8_t byte = 0;
+        const auto [ptr, ec] = std::from_chars(first, first + 2, byte, 16);
+        if (ec != std::errc() || ptr != first + 2)
+            return false;
+        mac.bytes[i] = byte;
+    }
+    return true;
+}
+
+std::vector<std::string_view> split_fields(std::string_view text)
+{
+    std::vector<std::string_view> fields;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const std::size_t start = text.find_first_not_of(" \t", pos);
+        if (start == std::string_view::npos)
+            break;
+        const std::size_t end = std::min(text.find_first_of(" \t", start), text.size());
+        fields.push_back(text.substr(start, end - start));
+        pos = end;
+    }
+    return fields;
+}
+
+std::string format_net4(Ip4 a, unsigned len)
+{
+    return fmt::format("{}/{}", format_ip4(a), len);
+}
+
+// ---- sections ----------------------------------------------------------------
+
+void read_ports(const RawConfig& raw, Config& c)
+{
+    if (const std::string* s = scalar(raw, "ports.mode")) {
+        if (*s == "two-arm")
+            c.mode = ArmMode::two_arm;
+        else if (*s == "one-arm")
+            c.mode = ArmMode::one_arm;
+        else
+            fail("ports.mode", *s, "expected two-arm or one-arm");
+    }
+    read_string(raw, "ports.inside", c.inside.device);
+    read_string(raw, "ports.outside", c.outside.device);
+    read_number(raw, "ports.inside_mtu", c.inside.mtu_bytes, kIp6MinMtu, kMaxMtu,
+                "must be at least 1280 (RFC 8200 s5: the IPv6 minimum link MTU)");
+    read_number(raw, "ports.outside_mtu", c.outside.mtu_bytes, kMinIp4Mtu, kMaxMtu,
+                "must be at least 68 (RFC 791: the IPv4 minimum MTU)");
+    read_number(raw, "ports.inside_vlan", c.inside.vlan, 0, kMaxVlan);
+    read_number(raw, "ports.outside_vlan", c.outside.vlan, 0, kMaxVlan);
+    // rte_eth_{rx,tx}_queue_setup take a uint16_t descriptor count.
+    read_number(raw, "ports.rx_desc", c.rx_desc, 1, UINT16_MAX);
+    read_number(raw, "ports.tx_desc", c.tx_desc, 1, UINT16_MAX);
+    read_number(raw, "ports.mbufs", c.mbufs, 1, UINT32_MAX);
+    read_number(raw, "ports.workers", c.workers, 1, kMaxWorkers);
+
+    if (c.inside.device.empty())
+        fail("ports.inside", c.inside.device, "required: the DPDK device of the IPv6 side, e.g. net_tap0");
+    if (c.mode == ArmMode::two_arm) {
+        if (c.outside.device.empty())
+            fail("ports.outside", c.outside.device,
+                 "required in two-arm mode: the DPDK device of the IPv4 side (or set ports.mode = one-arm)");
+        if (c.outside.device == c.inside.device)
+            fail("ports.outside", c.outside.device, "is the same device as ports.inside; two-arm needs two ports");
+    } else if (!c.outside.device.empty()) {
+        fail("ports.outside", c.outside.device, "must be empty in one-arm mode (both families use ports.inside)");
+    }
+}
+
+void read_nat64(const RawConfig& raw, Config& c)
+{
+    if (const std::string* s = scalar(raw, "nat64.prefix")) {
+        constexpr std::string_view kKey = "nat64.prefix";
+        std::optional<unsigned> len;
+        const In6 a = parse_net6(kKey, *s, len);
+        if (!len)
+            fail(kKey, *s, "missing the prefix length, e.g. 64:ff9b::/96");
+        if (!xlate::is_valid_prefix_len(*len))
+            fail(kKey, *s, "prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 s2.2)");
+        if (!host_bits_zero6(a, *len))
+            fail(kKey, *s, fmt::format("host bits are set; the prefix is {}/{}", format_ip6(mask_prefix6(a, *len)), *len));
+        if (a[kUOctet] != 0)
+            fail(kKey, *s, "bits 64..71 (the \"u\" octet) must be zero (RFC 6052 s2.2)");
+        if (!why_not_unicast6(a).empty() || is_link_local6(a))
+            fail(kKey, *s, "must be a global unicast prefix");
+        c.prefix = xlate::Prefix6{a, static_cast<uint8_t>(*len)};
+    }
+    read_bool(raw, "nat64.allow_non_global", c.allow_non_global);
+    read_number(raw, "nat64.lowest_ipv6_mtu", c.lowest_ipv6_mtu, kIp6MinMtu, kMaxMtu,
+                "must be at least 1280 (RFC 8200 s5: the IPv6 minimum link MTU)");
+    if (const std::string* s = scalar(raw, "nat64.filtering")) {
+        if (*s == "endpoint-independent")
+            c.filtering = Filtering::endpoint_independent;
+        else if (*s == "address-dependent")
+            c.filtering = Filtering::address_dependent;
+        else
+            fail("nat64.filtering", *s, "expected endpoint-independent or address-dependent");
+    }
+    read_bool(raw, "nat64.hairpinning", c.hairpinning);
+}
+
+/// An IPv6 address of the inside network must not be in the NAT64 prefix: those
+/// addresses stand for IPv4 hosts on the outside.
+void check_not_in_nat64_prefix(std::string_view key, const std::string& text, const In6& a, const Config& c)
+{
+    if (in_prefix6(a, c.prefix.addr, c.prefix.len))
+        fail(key, text,
+             fmt::format("lies inside nat64.prefix {}, whose addresses stand for IPv4 hosts",
+                         format_prefix6(c.prefix)));
+}
+
+void read_addresses(const RawConfig& raw, Config& c)
+{
+    {
+        constexpr std::string_view kKey = "addresses.inside_ipv6";
+        const std::string* s = scalar(raw, kKey);
+        if (s == nullptr || s->empty())
+            fail(kKey, "", "required: the box's IPv6 address on the inside link, e.g. 2001:db8:1::1/64");
+        std::optional<unsigned> len;
+        c.inside_ip6 = parse_net6(kKey, *s, len);
+        c.inside_ip6_prefix_len = static_cast<uint8_t>(len.value_or(c.inside_ip6_prefix_len));
+        if (c.inside_ip6_prefix_len == 0)
+            fail(kKey, *s, "prefix length must be 1..128");
+        if (const std::string_view why = why_not_unicast6(c.inside_ip6); !why.empty())
+            fail(kKey, *s, why);
+        check_not_in_nat64_prefix(kKey, *s, c.inside_ip6, c);
+    }
+    if (const std::string* s = scalar(raw, "addresses.gateway6"); s != nullptr && !s->empty()) {
+        constexpr std::string_view kKey = "addresses.gateway6";
+        c.gateway6 = parse_addr6(kKey, *s);
+        c.has_gateway6 = true;
+        if (const std::string_view why = why_not_unicast6(c.gateway6); !why.empty())
+            fail(kKey, *s, why);
+        if (c.gateway6 == c.inside_ip6)
+            fail(kKey, *s, "is the box's own address (addresses.inside_ipv6)");
+        if (!is_link_local6(c.gateway6) && !in_prefix6(c.gateway6, c.inside_ip6, c.inside_ip6_prefix_len))
+            fail(kKey, *s, "is not on-link: it must be link-local (fe80::/10) or inside addresses.inside_ipv6's prefix");
+        check_not_in_nat64_prefix(kKey, *s, c.gateway6, c);
+    }
+    {
+        constexpr std::string_view kKey = "addresses.outside_ipv4";
+        const std::string* s = scalar(raw, kKey);
+        if (s == nullptr || s->empty())
+            fail(kKey, "", "required: the box's IPv4 address on the outside link, e.g. 192.0.2.1/24");
+        std::optional<unsigned> len;
+        c.outside_ip4 = parse_net4(kKey, *s, len);
+        c.outside_ip4_prefix_len = static_cast<uint8_t>(len.value_or(c.outside_ip4_prefix_len));
+        if (c.outside_ip4_prefix_len == 0)
+            fail(kKey, *s, "prefix length must be 1..32");
+        if (const std::string_view why = why_not_unicast4(c.outside_ip4); !why.empty())
+            fail(kKey, *s, why);
+        if (c.outside_ip4_prefix_len <= 30) {
+            const Ip4 host = c.outside_ip4 & ~mask4(c.outside_ip4_prefix_len);
+            if (host == 0 || host == ~mask4(c.outside_ip4_prefix_len))
+                fail(kKey, *s, "is the network or broadcast address of its subnet");
+        }
+    }
+    if (const std::string* s = scalar(raw, "addresses.gateway4"); s != nullptr && !s->empty()) {
+        constexpr std::string_view kKey = "addresses.gateway4";
+        c.gateway4 = parse_addr4(kKey, *s);
+        c.has_gateway4 = true;
+        if (const std::string_view why = why_not_unicast4(c.gateway4); !why.empty())
+            fail(kKey, *s, why);
+        if (c.gateway4 == c.outside_ip4)
+            fail(kKey, *s, "is the box's own address (addresses.outside_ipv4)");
+        if (!in_net4(c.gateway4, c.outside_ip4, c.outside_ip4_prefix_len))
+            fail(kKey, *s,
+                 fmt::format("is not on-link: it must be inside {}",
+                             format_net4(c.outside_ip4 & mask4(c.outside_ip4_prefix_len), c.outside_ip4_prefix_len)));
+    }
+    constexpr std::string_view kNeighbours = "addresses.neighbours";
+    for (const std::string& entry : list(raw, kNeighbours)) {
+        const std::vector<std::string_view> f = split_fields(entry);
+        if (f.size() != 2)
+            fail(kNeighbours, entry, "expected \"IP MAC\", e.g. \"192.0.2.254 02:00:00:00:00:01\"");
+        StaticNeighbour n;
+        n.text = entry;
+        n.is_ip6 = f[0].find(':') != std::string_view::npos;
+        if (n.is_ip6) {
+            if (!parse_ip6(f[0], n.ip6))
+                fail(kNeighbours, entry, fmt::format("{} is not an IPv6 address", f[0]));
+            if (!why_not_unicast6(n.ip6).empty() || n.ip6 == c.inside_ip6)
+                fail(kNeighbours, entry, fmt::format("{} is not a unicast address of another host", f[0]));
+            if (!is_link_local6(n.ip6) && !in_prefix6(n.ip6, c.inside_ip6, c.inside_ip6_prefix_len))
+                fail(kNeighbours, entry,
+                     fmt::format("{} is not on-link: it must be link-local or inside addresses.inside_ipv6's prefix", f[0]));
+        } else {
+            if (!parse_ip4(f[0], n.ip4))
+                fail(kNeighbours, entry, fmt::format("{} is not an IPv4 address", f[0]));
+            if (!why_not_unicast4(n.ip4).empty() || n.ip4 == c.outside_ip4)
+                fail(kNeighbours, entry, fmt::format("{} is not a unicast address of another host", f[0]));
+            if (!in_net4(n.ip4, c.outside_ip4, c.outside_ip4_prefix_len))
+                fail(kNeighbours, entry,
+                     fmt::format("{} is not on-link: it must be inside addresses.outside_ipv4's subnet", f[0]));
+        }
+        if (!parse_mac(f[1], n.mac))
+            fail(kNeighbours, entry, fmt::format("{} is not a MAC address (expected xx:xx:xx:xx:xx:xx)", f[1]));
+        if ((n.mac.bytes[0] & 1u) != 0 || n.mac.bytes == MacAddr{}.bytes)
+            fail(kNeighbours, entry, fmt::format("{} is not a unicast MAC address", f[1]));
+        for (const StaticNeighbour& other : c.neighbours)
+            if (other.is_ip6 == n.is_ip6 && other.ip4 == n.ip4 && other.ip6 == n.ip6)
+                fail(kNeighbours, entry, fmt::format("{} already has a static neighbour entry (\"{}\")", f[0], other.text));
+        c.neighbours.push_back(std::move(n));
+    }
+}
+
+PortRange read_range(const RawConfig& raw, std::string_view key, PortRange range)
+{
+    const std::string* s = scalar(raw, key);
+    if (s == nullptr)
+        return range;
+    const std::size_t dash = s->find('-');
+    uint64_t first = 0;
+    uint64_t last = 0;
+    const bool ok = dash == std::string::npos
+        ? parse_u64(*s, first) && ((last = first), true)
+        : parse_u64(std::string_view(*s).substr(0, dash), first) && parse_u64(std::string_view(*s).substr(dash + 1), last);
+    if (!ok)
+        fail(key, *s, "expected FIRST-LAST, e.g. 1024-65535");
+    if (first == 0 || last == 0 || first > UINT16_MAX || last > UINT16_MAX)
+        fail(key, *s, "ports and identifiers must be 1..65535");
+    if (first > last)
+        fail(key, *s, "first is greater than last");
+    return PortRange{static_cast<uint16_t>(first), static_cast<uint16_t>(last)};
+}
+
+void read_pool(const RawConfig& raw, Config& c)
+{
+    constexpr std::string_view kKey = "pool.addresses";
+    const std::vector<std::string> entries = list(raw, kKey);
+    if (entries.empty())
+        fail(kKey, "", "the pool is empty: give at least one public IPv4 address");
+    std::vector<std::pair<Ip4, const std::string*>> seen;   // address, entry that added it
+    for (const std::string& entry : entries) {
+        std::optional<unsigned> len;
+        const Ip4 net = parse_net4(kKey, entry, len);
+        const unsigned l = len.value_or(32);
+        if (l < kMinPoolBlockLen)
+            fail(kKey, entry, fmt::format("blocks larger than /{} are refused; list them in smaller blocks", kMinPoolBlockLen));
+        if ((net & ~mask4(l)) != 0)
+            fail(kKey, entry, fmt::format("host bits are set; the block is {}", format_net4(net & mask4(l), l)));
+        const uint64_t count = uint64_t{1} << (32 - l);
+        for (uint64_t i = 0; i < count; ++i) {
+            const Ip4 a = net + static_cast<Ip4>(i);
+            const std::string where = l == 32 ? std::string() : fmt::format("{} ", format_ip4(a));
+            if (const std::string_view why = why_not_unicast4(a); !why.empty())
+                fail(kKey, entry, fmt::format("{}{}", where, why));
+            if (c.has_gateway4 && a == c.gateway4)
+                fail(kKey, entry, fmt::format("{}is the outside gateway (addresses.gateway4)", where));
+            // The box answers ARP for its pool addresses, so no other host may own one.
+            const auto owner = std::find_if(c.neighbours.begin(), c.neighbours.end(),
+                                            [&](const StaticNeighbour& n) { return !n.is_ip6 && n.ip4 == a; });
+            if (owner != c.neighbours.end())
+                fail(kKey, entry, fmt::format("{}belongs to another host (addresses.neighbours \"{}\")", where, owner->text));
+            if (c.outside_ip4_prefix_len <= 30 && in_net4(a, c.outside_ip4, c.outside_ip4_prefix_len)) {
+                const Ip4 host = a & ~mask4(c.outside_ip4_prefix_len);
+                if (host == 0 || host == ~mask4(c.outside_ip4_prefix_len))
+                    fail(kKey, entry,
+                         fmt::format("{}is the network or broadcast address of addresses.outside_ipv4's subnet", where));
+            }
+            const auto dup = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == a; });
+            if (dup != seen.end())
+                fail(kKey, entry, fmt::format("{}is already in the pool (\"{}\")", where, *dup->second));
+            seen.emplace_back(a, &entry);
+            if (seen.size() > kMaxPoolAddresses)
+                fail(kKey, entry, fmt::format("the pool holds more than {} addresses", kMaxPoolAddresses));
+            c.pool.push_back(a);
+        }
+    }
+    c.tcp_ports = read_range(raw, "pool.tcp_ports", c.tcp_ports);
+    c.udp_ports = read_range(raw, "pool.udp_ports", c.udp_ports);
+    c.icmp_ids = read_range(raw, "pool.icmp_ids", c.icmp_ids);
+    read_bool(raw, "pool.paired", c.paired_pooling);
+    read_number(raw, "pool.seed", c.port_seed, 0, UINT64_MAX);
+}
+
+/// "ADDR#PORT", the transport address syntax of static.bib.
+template <typename Addr, typename Parse>
+Addr parse_transport(std::string_view key, const std::string& entry, std::string_view field, std::string_view family,
+                     uint16_t& port, Parse parse)
+{
+    const std::size_t hash = field.rfind('#');
+    if (hash == std::string_view::npos)
+        fail(key, entry, fmt::format("{} lacks \"#PORT\"", field));
+    Addr a{};
+    if (!parse(field.substr(0, hash), a))
+        fail(key, entry, fmt::format("{} is not an {} address", field.substr(0, hash), family));
+    uint64_t p = 0;
+    if (!parse_u64(field.substr(hash + 1), p) || p == 0 || p > UINT16_MAX)
+        fail(key, entry, fmt::format("port {} must be 1..65535", field.substr(hash + 1)));
+    port = static_cast<uint16_t>(p);
+    return a;
+}
+
+std::string_view proto_name(uint8_t proto)
+{
+    return proto == kProtoTcp ? "tcp" : proto == kProtoUdp ? "udp" : "icmp";
+}
+
+void read_static_bib(const RawConfig& raw, Config& c)
+{
+    constexpr std::string_view kKey = "static.bib";
+    for (const std::string& entry : list(raw, kKey)) {
+        const std::vector<std::string_view> f = split_fields(entry);
+        if (f.size() != 3)
+            fail(kKey, entry, "expected \"PROTO ADDR6#PORT ADDR4#PORT\", e.g. \"tcp 2001:db8::5#80 192.0.2.1#8080\"");
+        StaticBib b;
+        b.text = entry;
+        if (f[0] == "tcp")
+            b.proto = kProtoTcp;
+        else if (f[0] == "udp")
+            b.proto = kProtoUdp;
+        else if (f[0] == "icmp")
+            b.proto = kProtoIcmp6;
+        else
+            fail(kKey, entry, fmt::format("protocol {} must be tcp, udp or icmp", f[0]));
+        b.addr6 = parse_transport<In6>(kKey, entry, f[1], "IPv6", b.port6,
+                                       [](std::string_view t, In6& a) { return parse_ip6(t, a); });
+        b.addr4 = parse_transport<Ip4>(kKey, entry, f[2], "IPv4", b.port4,
+                                       [](std::string_view t, Ip4& a) { return parse_ip4(t, a); });
+        if (const std::string_view why = why_not_unicast6(b.addr6); !why.empty())
+            fail(kKey, entry, why);
+        if (in_prefix6(b.addr6, c.prefix.addr, c.prefix.len))
+            fail(kKey, entry,
+                 fmt::format("{} lies inside nat64.prefix {}; a static BIB maps an IPv6 host",
+                             format_ip6(b.addr6), format_prefix6(c.prefix)));
+        if (std::find(c.pool.begin(), c.pool.end(), b.addr4) == c.pool.end())
+            fail(kKey, entry, fmt::format("{} is not in pool.addresses", format_ip4(b.addr4)));
+        for (const StaticBib& other : c.static_bib) {
+            if (other.proto != b.proto)
+                continue;
+            if (other.addr6 == b.addr6 && other.port6 == b.port6)
+                fail(kKey, entry,
+                     fmt::format("{} {}#{} is already mapped by \"{}\"", proto_name(b.proto), format_ip6(b.addr6),
+                                 b.port6, other.text));
+            if (other.addr4 == b.addr4 && other.port4 == b.port4)
+                fail(kKey, entry,
+                     fmt::format("{} {}#{} is already used by \"{}\"", proto_name(b.proto), format_ip4(b.addr4),
+                                 b.port4, other.text));
+        }
+        c.static_bib.push_back(std::move(b));
+    }
+}
+
+void read_timeout(const RawConfig& raw, std::string_view key, uint32_t& out, uint32_t rfc_min, bool allow_short,
+                  std::string_view rfc_why)
+{
+    const std::string* s = scalar(raw, key);
+    if (s == nullptr)
+        return;
+    if (allow_short || rfc_min <= 1) {
+        out = static_cast<uint32_t>(to_number(key, *s, 1, UINT32_MAX, "must be at least 1 s"));
+        return;
+    }
+    out = static_cast<uint32_t>(
+        to_number(key, *s, rfc_min, UINT32_MAX, fmt::format("must be at least {} s ({}){}", rfc_min, rfc_why, kAllowShortHint)));
+}
+
+void read_timeouts(const RawConfig& raw, Config& c)
+{
+    Timeouts& t = c.timeouts;
+    read_bool(raw, "timeouts.allow_short", t.allow_short);
+    read_timeout(raw, "timeouts.udp", t.udp_s, kMinUdpTimeoutS, t.allow_short, "RFC 6146 s4: UDP_MIN is 2 min");
+    read_timeout(raw, "timeouts.tcp_established", t.tcp_established_s, kMinTcpEstablishedTimeoutS, t.allow_short,
+                 "RFC 6146 s4: TCP_EST is 2 h 4 min");
+    read_timeout(raw, "timeouts.tcp_transitory", t.tcp_transitory_s, kMinTcpTransitoryTimeoutS, t.allow_short,
+                 "RFC 6146 s4: TCP_TRANS is 4 min");
+    read_timeout(raw, "timeouts.icmp", t.icmp_s, kMinIcmpTimeoutS, t.allow_short, "");
+    read_timeout(raw, "timeouts.tcp_incoming_syn", t.tcp_incoming_syn_s, 1, t.allow_short, "");
+    read_timeout(raw, "timeouts.fragment", t.fragment_s, 1, t.allow_short, "");
+    read_timeout(raw, "timeouts.neighbour_reachable", t.neighbour_reachable_s, 1, t.allow_short, "");
+    read_number(raw, "timeouts.port_quarantine", t.port_quarantine_s, 0, UINT32_MAX);
+}
+
+void read_control(const RawConfig& raw, Config& c)
+{
+    read_string(raw, "control.socket", c.socket_path);
+    if (c.socket_path.empty())
+        fail("control.socket", c.socket_path, "required: nat64ctl talks to the daemon through it");
+    if (c.socket_path.size() > kMaxSocketPathLen)
+        fail("control.socket", c.socket_path,
+             fmt::format("longer than {} bytes, the size of sockaddr_un's sun_path", kMaxSocketPathLen));
+    read_string(raw, "control.pidfile", c.pidfile);
+    read_number(raw, "control.exit_when_idle_ms", c.exit_when_idle_ms, 0, UINT32_MAX);
+    read_string(raw, "control.log_file", c.log_file);
+}
+
+} // namespace
+
+bool parse_ip4(std::string_view text, Ip4& ip4)
+{
+    constexpr std::size_t kMaxText = INET_ADDRSTRLEN - 1;
+    if (text.size() > kMaxText || text.find('\0') != std::string_view::npos)
+        return false;
+    const std::string z(text);
+    in_addr a{};
+    if (inet_pton(AF_INET, z.c_str(), &a) != 1)
+        return false;
+    ip4 = ntohl(a.s_addr);
+    return true;
+}
+
+bool parse_ip6(std::string_view text, In6& ip6)
+{
+    constexpr std::size_t kMaxText = INET6_ADDRSTRLEN - 1;
+    if (text.size() > kMaxText || text.find('\0') != std::string_view::npos)
+        return false;
+    const std::string z(text);
+    in6_addr a{};
+    if (inet_pton(AF_INET6, z.c_str(), &a) != 1)
+        return false;
+    std::memcpy(ip6.data(), &a, ip6.size());
+    return true;
+}
+
+std::string format_ip4(Ip4 ip4)
+{
+    in_addr a{};
+    a.s_addr = htonl(ip4);
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, buf, sizeof buf);
+    return buf;
+}
+
+std::string format_ip6(const In6& ip6)
+{
+    in6_addr a{};
+    std::memcpy(&a, ip6.data(), ip6.size());
+    char buf[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &a, buf, sizeof buf);
+    return buf;
+}
+
+std::string format_prefix6(const xlate::Prefix6& prefix)
+{
+    return fmt::format("{}/{}", format_ip6(prefix.addr), prefix.len);
+}
+
+std::string format_mac(const MacAddr& mac)
+{
+    const auto& b = mac.bytes;
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+Config default_config()
+{
+    Config c;
+    c.prefix = xlate::well_known_prefix();
+    return c;
+}
+
+Config validate(const RawConfig& raw)
+{
+    Config c = default_config();
+    c.eal_args = list(raw, "eal.args");
+    read_ports(raw, c);
+    read_nat64(raw, c);           // before addresses: they must stay out of the prefix
+    read_addresses(raw, c);
+    read_pool(raw, c);            // after addresses: the pool avoids the gateway
+    read_static_bib(raw, c);      // after the pool: entries must use pool addresses
+    read_number(raw, "limits.max_flows", c.max_flows, 1, kMaxFlows);
+    read_number(raw, "limits.fragment_cache", c.fragment_cache, 1, kMaxFragmentCache);
+    read_number(raw, "limits.icmp_errors_per_s", c.icmp_errors_per_s, 0, kMaxIcmpErrorsPerS);
+    read_timeouts(raw, c);
+    read_control(raw, c);
+    return c;
+}
+
+} // namespace nat64d::ctl

@@ -1,0 +1,34 @@
+// Raw key values to a checked Config. Every error is one line naming the key, the
+// value as written and the reason: "config: <key> = <value>: <reason>".
+#pragma once
+#include "control/config/config.hpp"
+#include "control/config/load.hpp"
+#include "control/config/schema.hpp"
+
+namespace nat64d::ctl {
+
+// Limits that are ours rather than an RFC's, named so messages and tests agree.
+inline constexpr uint32_t kMaxFlows = 1u << 27;            // flow table index width
+inline constexpr uint32_t kMaxWorkers = 127;               // RTE_MAX_LCORE 128, less the main lcore
+inline constexpr uint32_t kMaxFragmentCache = 1u << 20;
+inline constexpr uint32_t kMaxIcmpErrorsPerS = 1000000;
+inline constexpr unsigned kMinPoolBlockLen = 22;           // a pool block holds at most 1024 addresses
+inline constexpr std::size_t kMaxPoolAddresses = 4096;     // each address carries its own port tables
+inline constexpr uint32_t kMinIp4Mtu = 68;                 // RFC 791
+inline constexpr uint32_t kMaxMtu = 65535;
+inline constexpr uint16_t kMaxVlan = 4094;                 // IEEE 802.1Q: 4095 is reserved
+inline constexpr std::size_t kMaxSocketPathLen = 107;      // sizeof(sockaddr_un::sun_path) - 1
+
+// RFC 6146 s4 minimums, in seconds; timeouts.allow_short lowers every floor to 1 s.
+inline constexpr uint32_t kMinUdpTimeoutS = 120;               // UDP_MIN, 2 min
+inline constexpr uint32_t kMinTcpEstablishedTimeoutS = 7440;   // TCP_EST, 2 h 4 min
+inline constexpr uint32_t kMinTcpTransitoryTimeoutS = 240;     // TCP_TRANS, 4 min
+inline constexpr uint32_t kMinIcmpTimeoutS = 1;
+
+/// The Config a file with no keys would give (Config{} with the well-known prefix).
+Config default_config();
+
+/// Builds and checks the Config from raw values. Throws ConfigError for the first bad key.
+Config validate(const RawConfig& raw);
+
+} // namespace nat64d::ctl

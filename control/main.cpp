@@ -1,0 +1,253 @@
+// nat64d: parse and validate the configuration, start DPDK and the ports,
+// launch the workers and run the control loop (ageing, idle exit) until a
+// signal. Everything here may throw; main() turns that into one line and exit 1.
+#include <bsd/libutil.h>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "control/config/load.hpp"
+#include "control/stats.hpp"
+#include "dataplane/flow/flow_table.hpp"
+#include "dataplane/io/port.hpp"
+#include "dataplane/worker/worker.hpp"
+
+namespace nat64d::ctl {
+namespace {
+
+std::atomic<bool> g_stop{false};   // set by the signal handler; relaxed: only ever goes true
+
+void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+struct PidFile {
+    pidfh* handle = nullptr;
+    explicit PidFile(const std::string& path)
+    {
+        pid_t other = 0;
+        handle = pidfile_open(path.c_str(), 0644, &other);
+        if (handle == nullptr) {
+            if (errno == EEXIST)
+                throw dp::StartupError(fmt::format("another nat64d (pid {}) holds {}", other, path));
+            throw dp::StartupError(fmt::format("pidfile {}: {}", path, std::strerror(errno)));
+        }
+        pidfile_write(handle);
+    }
+    ~PidFile()
+    {
+        if (handle != nullptr)
+            pidfile_remove(handle);
+    }
+};
+
+struct LaunchArgs {
+    dp::Worker* worker;
+};
+
+int worker_main(void* arg)
+{
+    static_cast<LaunchArgs*>(arg)->worker->run(g_stop);
+    return 0;
+}
+
+nat::Timeouts to_nat_timeouts(const Timeouts& t)
+{
+    nat::Timeouts n;
+    n.udp_s = t.udp_s;
+    n.tcp_established_s = t.tcp_established_s;
+    n.tcp_transitory_s = t.tcp_transitory_s;
+    n.icmp_s = t.icmp_s;
+    n.tcp_incoming_syn_s = t.tcp_incoming_syn_s;
+    return n;
+}
+
+int run_dataplane(const Config& cfg, unsigned worker_lcore);
+
+int run(const Config& cfg)
+{
+    PidFile pid(cfg.pidfile);
+
+    std::vector<std::string> args{"nat64d"};
+    args.insert(args.end(), cfg.eal_args.begin(), cfg.eal_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)
+        throw dp::StartupError(fmt::format("EAL init failed: {} (check [eal] args)", rte_strerror(rte_errno)));
+
+    const unsigned worker_lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+    if (worker_lcore >= RTE_MAX_LCORE)
+        throw dp::StartupError("needs at least two lcores (main for control, one worker): add -l 0-1 to [eal] args");
+
+    const int exit_code = run_dataplane(cfg, worker_lcore);
+    rte_eal_cleanup();
+    return exit_code;
+}
+
+int run_dataplane(const Config& cfg, unsigned worker_lcore)
+{
+    const int socket = static_cast<int>(rte_socket_id());
+    rte_mempool* pool = dp::create_packet_pool("nat64d_pkts", cfg.mbufs, socket);
+
+    rte_ether_addr inside_mac, outside_mac;
+    std::memcpy(inside_mac.addr_bytes, cfg.inside.mac.bytes.data(), 6);
+    std::memcpy(outside_mac.addr_bytes, cfg.outside.mac.bytes.data(), 6);
+    dp::PortSetup inside{cfg.inside.device, 1, 1, static_cast<uint16_t>(cfg.rx_desc),
+                         static_cast<uint16_t>(cfg.tx_desc), cfg.inside.mtu_bytes,
+                         cfg.inside.has_mac ? &inside_mac : nullptr};
+    const dp::PortInfo in = dp::start_port(inside, pool);
+    dp::PortInfo out = in;
+    const bool one_arm = cfg.mode == ArmMode::one_arm;
+    if (!one_arm) {
+        dp::PortSetup outside{cfg.outside.device, 1, 1, static_cast<uint16_t>(cfg.rx_desc),
+                              static_cast<uint16_t>(cfg.tx_desc), cfg.outside.mtu_bytes,
+                              cfg.outside.has_mac ? &outside_mac : nullptr};
+        out = dp::start_port(outside, pool);
+    }
+
+    // Public ports: the pool, the ranges, the slices (one per worker), the seed.
+    nat::PortAllocConfig pcfg;
+    pcfg.pool = cfg.pool;
+    pcfg.ranges = {{{cfg.tcp_ports.first, cfg.tcp_ports.last},
+                    {cfg.udp_ports.first, cfg.udp_ports.last},
+                    {cfg.icmp_ids.first, cfg.icmp_ids.last}}};
+    pcfg.workers = cfg.workers;
+    pcfg.seed = cfg.port_seed;
+    pcfg.paired_pooling = cfg.paired_pooling;
+    pcfg.quarantine_s = cfg.timeouts.port_quarantine_s;
+    nat::PortAllocator ports(pcfg);
+
+    rte_malloc_socket_stats before{}, after{};
+    rte_malloc_get_socket_stats(socket, &before);
+    dp::FlowTableConfig fcfg;
+    fcfg.max_flows = cfg.max_flows;
+    fcfg.socket = socket;
+    dp::FlowTable flows(fcfg, ports);
+    rte_malloc_get_socket_stats(socket, &after);
+    const double table_bytes = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes) +
+                               double(cfg.max_flows) * sizeof(dp::Session);
+    fmt::print("nat64d: flow table for {} flows: {:.1f} MiB, {:.0f} bytes per flow\n", cfg.max_flows,
+               table_bytes / (1 << 20), table_bytes / cfg.max_flows);
+
+    for (const StaticBib& b : cfg.static_bib) {
+        dp::StaticMapping sm{b.proto, b.addr6, b.port6, b.addr4, b.port4};
+        if (!flows.add_static(sm))
+            throw dp::StartupError(fmt::format("static.bib = {}: collides with another mapping", b.text));
+    }
+
+    nat::NeighbourConfig ncfg;
+    ncfg.reachable_ms = cfg.timeouts.neighbour_reachable_s * 1000;
+    nat::NeighbourCache neighbours(ncfg);
+    for (const StaticNeighbour& n : cfg.neighbours) {
+        nat::MacAddr mac;
+        std::memcpy(mac.data(), n.mac.bytes.data(), 6);
+        if (!neighbours.add_static(n.is_ip6 ? nat::neighbour_key6(n.ip6) : nat::neighbour_key4(n.ip4), mac))
+            throw dp::StartupError(fmt::format("addresses.neighbours = {}: neighbour table full", n.text));
+    }
+
+    dp::WorkerConfig wc;
+    wc.worker_id = 0;
+    wc.one_arm = one_arm;
+    wc.inside_port = in.id;
+    wc.outside_port = out.id;
+    wc.inside_mac = in.mac;
+    wc.outside_mac = out.mac;
+    wc.inside_ip6 = cfg.inside_ip6;
+    wc.inside_prefix_len = cfg.inside_ip6_prefix_len;
+    wc.has_gateway6 = cfg.has_gateway6;
+    wc.gateway6 = cfg.gateway6;
+    wc.outside_ip4 = cfg.outside_ip4;
+    wc.outside_prefix_len = cfg.outside_ip4_prefix_len;
+    wc.has_gateway4 = cfg.has_gateway4;
+    wc.gateway4 = cfg.gateway4;
+    wc.pool = cfg.pool.data();
+    wc.pool_size = static_cast<uint32_t>(cfg.pool.size());
+    wc.prefix = cfg.prefix;
+    wc.allow_non_global = cfg.allow_non_global;
+    wc.address_dependent_filtering = cfg.filtering == Filtering::address_dependent;
+    wc.hairpinning = cfg.hairpinning;
+    wc.xlate.mtu4 = cfg.outside.mtu_bytes;
+    wc.xlate.mtu6 = cfg.inside.mtu_bytes;
+    wc.xlate.lowest_ipv6_mtu = cfg.lowest_ipv6_mtu;
+    wc.timeouts = to_nat_timeouts(cfg.timeouts);
+    wc.icmp_errors_per_s = cfg.icmp_errors_per_s;
+    wc.pool_for_generated = pool;
+    wc.fragments.max_entries = cfg.fragment_cache;
+    wc.fragments.max_held_total = cfg.fragment_cache;
+    wc.fragments.timeout_ms = cfg.timeouts.fragment_s * 1000;
+    auto worker = std::make_unique<dp::Worker>(wc, flows, neighbours);
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    LaunchArgs launch{worker.get()};
+    if (rte_eal_remote_launch(worker_main, &launch, worker_lcore) != 0)
+        throw dp::StartupError("cannot launch the worker lcore");
+    fmt::print("nat64d: running, inside {} ({}), outside {}, prefix {}/{}, {} pool address(es)\n",
+               cfg.inside.device, one_arm ? "one-arm" : "two-arm", one_arm ? "-" : cfg.outside.device,
+               format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size());
+    std::fflush(stdout);
+
+    // The control loop: ageing and the idle exit. It sleeps; workers never wait on it.
+    const uint64_t hz = rte_get_tsc_hz();
+    const uint64_t start = rte_rdtsc();
+    const nat::Timeouts timeouts = to_nat_timeouts(cfg.timeouts);
+    while (!g_stop.load(std::memory_order_relaxed)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        const uint64_t now = rte_rdtsc();
+        const auto now_s = static_cast<uint32_t>((now - start) / hz);
+        flows.expire(now_s, timeouts, 65536);
+        if (cfg.exit_when_idle_ms > 0 && worker->polling() &&
+            (now - worker->last_rx_tsc()) * 1000 / hz >= cfg.exit_when_idle_ms)
+            g_stop.store(true, std::memory_order_relaxed);
+    }
+    rte_eal_mp_wait_lcore();
+
+    const nlohmann::json stats = collect_stats({worker.get()}, flows, {in.id, out.id});
+    fmt::print("stats: {}\n", stats.dump());
+    std::fflush(stdout);
+    worker.reset();
+    dp::stop_port(in.id);
+    if (!one_arm)
+        dp::stop_port(out.id);
+    return 0;
+}
+
+} // namespace
+} // namespace nat64d::ctl
+
+int main(int argc, char** argv)
+{
+    using namespace nat64d;
+    ctl::CommandLine cl;
+    try {
+        cl = ctl::parse_command_line(argc, argv);
+    } catch (const ctl::ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+    if (cl.show_help) {
+        std::fputs(cl.help_text.c_str(), stdout);
+        return 0;
+    }
+    if (cl.check_only) {
+        std::printf("config: %s is valid\n", cl.config_path.c_str());
+        return 0;
+    }
+    try {
+        return ctl::run(cl.config);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "nat64d: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,130 @@
+// The NAT state: sessions and mappings in lock-free rte_hash tables shared by
+// all workers (RFC 6146 s3.1 BIB and session table, merged with NAPT).
+//
+// - Sessions: rte_hash keyed by the IPv6-side 5-tuple (FlowKey6). The key's
+//   position in the hash indexes a Session array, so a session costs one key
+//   slot and 12 bytes, and lookups need no data pointer chase.
+// - Mappings (BIB): rte_hash keyed by (IPv6 address, port, protocol); the
+//   position indexes the public (address, port). The reverse direction needs no
+//   hash: the port allocator's direct map takes (address, protocol, public
+//   port) to the mapping's position + 1.
+// - Inbound IPv4 packets: direct map -> mapping -> session key -> one hash lookup.
+//
+// Readers never lock (RW_CONCURRENCY_LF). Creation takes rte_hash's writer lock
+// (MULTI_WRITER_ADD), the one lock on the packet path, only for new flows.
+// Deleted positions are freed only after a grace period (QSBR), so a reader
+// that found a position never sees it reused under it.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/nat/flow_key.hpp"
+#include "dataplane/nat/port_alloc.hpp"
+#include "dataplane/nat/tcp_state.hpp"
+#include "dataplane/nat/timeouts.hpp"
+#include "dataplane/xlate/verdict.hpp"
+
+struct rte_hash;
+
+namespace nat64d::dp {
+
+struct Session {
+    // pub4 << 32 | pub_port << 16 | kSessionReady. Release-stored once the
+    // session is complete; pairs with the acquire in public_address().
+    std::atomic<uint64_t> mapping{0};
+    std::atomic<uint32_t> last_seen_s{0}; // relaxed: read by the ager, written by workers
+    std::atomic<uint8_t> tcp_state{0};    // nat::TcpState; relaxed: a hint for the ager
+    uint8_t pad[3]{};
+
+    bool ready() const noexcept { return (mapping.load(std::memory_order_acquire) & 1) != 0; }
+    Ip4 pub4() const noexcept { return static_cast<Ip4>(mapping.load(std::memory_order_relaxed) >> 32); }
+    uint16_t pub_port() const noexcept
+    {
+        return static_cast<uint16_t>(mapping.load(std::memory_order_relaxed) >> 16);
+    }
+};
+static_assert(sizeof(Session) == 16);
+
+struct FlowTableConfig {
+    std::string name = "nat64d";
+    uint32_t max_flows = 1u << 20;
+    uint32_t max_mappings = 0;            // 0: same as max_flows
+    int socket = 0;
+};
+
+/// A static mapping (port forward), RFC 6146 s3.5.1.1 ("static BIB entries").
+struct StaticMapping {
+    uint8_t proto6 = 0;                   // kProtoTcp, kProtoUdp, kProtoIcmp6
+    In6 addr6{};
+    uint16_t port6 = 0;
+    Ip4 addr4 = 0;
+    uint16_t port4 = 0;
+};
+
+class FlowTable {
+public:
+    FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports); // throws on failure
+    ~FlowTable();
+    FlowTable(const FlowTable&) = delete;
+    FlowTable& operator=(const FlowTable&) = delete;
+
+    /// Bulk session lookup (n <= 64). positions[i] >= 0 is a hit.
+    void lookup_bulk(const nat::FlowKey6* const* keys, uint32_t n, int32_t* positions) const noexcept;
+    int32_t lookup(const nat::FlowKey6& key) const noexcept;
+
+    Session& session(int32_t pos) noexcept { return sessions_[static_cast<uint32_t>(pos)]; }
+
+    /// The key stored at a session position (for fragments, which carry no ports).
+    bool key_at(int32_t pos, nat::FlowKey6& key) const noexcept;
+
+    /// Creates a session (and its mapping if the IPv6 transport address has none:
+    /// endpoint-independent mapping, RFC 4787 REQ-1). Returns its position, or -1
+    /// with `why` set (drop_table_full, drop_ports_exhausted).
+    int32_t create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why) noexcept;
+
+    /// Inbound: the IPv6 transport address behind a public one, if mapped.
+    bool find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
+                      uint16_t& port6) const noexcept;
+
+    /// Adds a static mapping; false when it collides with an existing one.
+    bool add_static(const StaticMapping& m) noexcept;
+
+    /// Expires sessions idle past their timeout, at most `budget` of them.
+    /// Returns how many were removed. Control thread only.
+    uint32_t expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept;
+
+    uint32_t session_count() const noexcept;
+    uint32_t mapping_count() const noexcept;
+    uint32_t capacity() const noexcept { return max_flows_; }
+    /// Bytes of table memory per flow at capacity (hash key store, buckets, session).
+    double bytes_per_flow() const noexcept;
+
+private:
+    struct MappingSlot {                  // indexed by the mapping's hash position
+        Ip4 pub4 = 0;
+        uint16_t pub_port = 0;
+        uint8_t is_static = 0;
+        std::atomic<uint8_t> ready{0};    // release-stored when complete; pairs with the acquire in find_or_create_mapping()
+        uint32_t addr_index = 0;          // into the port allocator's pool
+        std::atomic<uint32_t> sessions{0};
+    };
+    void drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto proto, uint32_t now_s) noexcept;
+
+    int32_t find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s,
+                                   Verdict& why) noexcept;
+    void release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept;
+
+    rte_hash* sessions_hash_ = nullptr;
+    rte_hash* mappings_hash_ = nullptr;
+    std::unique_ptr<Session[]> sessions_;
+    std::unique_ptr<MappingSlot[]> mappings_;
+    uint32_t max_flows_ = 0;
+    uint32_t max_mappings_ = 0;
+    uint32_t ager_cursor_ = 0;
+    nat::PortAllocator& ports_;
+};
+
+} // namespace nat64d::dp

@@ -1,0 +1,45 @@
+// DPDK port and mempool setup (start-up only: may throw).
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+namespace nat64d::dp {
+
+struct StartupError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+/// Throws StartupError naming `what` when a DPDK call returned a negative errno.
+void check_rc(int rc, const std::string& what);
+
+struct PortSetup {
+    std::string device;      // ethdev name as given to --vdev / -a
+    uint16_t rx_queues = 1;
+    uint16_t tx_queues = 1;
+    uint16_t rx_desc = 1024;
+    uint16_t tx_desc = 1024;
+    uint32_t mtu_bytes = 1500;
+    const rte_ether_addr* mac = nullptr;   // set this MAC; nullptr keeps the device's
+};
+
+struct PortInfo {
+    uint16_t id = 0;
+    rte_ether_addr mac{};
+    std::string device;
+};
+
+/// Finds the port by name, configures its queues on `pool` and starts it.
+PortInfo start_port(const PortSetup& setup, rte_mempool* pool);
+
+/// Stops and closes a port (net_pcap flushes its output file here).
+void stop_port(uint16_t port_id) noexcept;
+
+/// A packet mempool sized for the configured descriptors; data room fits a
+/// 1518-byte frame plus the headroom an IPv4->IPv6 translation grows into.
+rte_mempool* create_packet_pool(const std::string& name, uint32_t mbufs, int socket);
+
+} // namespace nat64d::dp

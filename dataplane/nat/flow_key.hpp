@@ -1,0 +1,51 @@
+// Hash keys for the flow table (RFC 6146 s3.1: session table and BIB). rte_hash
+// hashes and compares raw bytes, so every byte is a named field and padding is
+// explicit and zeroed by the builders. Values are host order, as in xlate/.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "dataplane/xlate/bytes.hpp"
+
+namespace nat64d::nat {
+
+/// A session seen from the IPv6 side: (source address, port) to (IPv4
+/// destination, port). For ICMP queries sport carries the identifier (RFC 6146
+/// s3.5.3); dport is whatever the caller fills in consistently.
+struct FlowKey6 {
+    In6 src;            // IPv6 source, network byte order
+    Ip4 dst4;           // IPv4 address embedded in the IPv6 destination (RFC 6052), host order
+    uint16_t sport;     // host order
+    uint16_t dport;     // host order
+    uint8_t proto;      // IPv6-side protocol: kProtoTcp, kProtoUdp, kProtoIcmp6
+    uint8_t pad[3];
+};
+static_assert(sizeof(FlowKey6) == 28);
+static_assert(std::has_unique_object_representations_v<FlowKey6>);
+
+/// A mapping (BIB entry) seen from the IPv6 side: endpoint-independent, so no
+/// destination (RFC 4787 REQ-1, RFC 6146 s3.5.1).
+struct BibKey6 {
+    In6 src;            // network byte order
+    uint16_t sport;     // host order
+    uint8_t proto;      // kProtoTcp, kProtoUdp, kProtoIcmp6
+    uint8_t pad;
+};
+static_assert(sizeof(BibKey6) == 20);
+static_assert(std::has_unique_object_representations_v<BibKey6>);
+
+constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint16_t dport,
+                                  uint8_t proto) noexcept
+{
+    return FlowKey6{src, dst4, sport, dport, proto, {0, 0, 0}};
+}
+
+constexpr BibKey6 make_bib_key6(const In6& src, uint16_t sport, uint8_t proto) noexcept
+{
+    return BibKey6{src, sport, proto, 0};
+}
+
+/// The mapping a session belongs to.
+constexpr BibKey6 bib_key_of(const FlowKey6& k) noexcept { return make_bib_key6(k.src, k.sport, k.proto); }
+
+} // namespace nat64d::nat

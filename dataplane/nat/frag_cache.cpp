@@ -1,0 +1,180 @@
+// Fragment tracking for stateful NAT64 (RFC 6146 s3.4; RFC 7915 s5.1 on
+// translating fragments): a fixed pool of entries indexed by an open-addressing
+// table, held fragments in a fixed pool of list nodes, expiry in creation order.
+#include "dataplane/nat/frag_cache.hpp"
+
+#include <cassert>
+#include <cstring>
+
+#include "dataplane/nat/hash.hpp"
+
+namespace nat64d::nat {
+
+const char* FragCache::validate(const FragCacheConfig& cfg) noexcept
+{
+    if (cfg.max_entries == 0 || cfg.max_entries > (1u << 24))
+        return "fragment cache: entries must be 1..16777216";
+    if (cfg.max_held_per_entry == 0 || cfg.max_held_per_entry > UINT16_MAX)
+        return "fragment cache: held per entry must be 1..65535";
+    if (cfg.max_held_total > (1u << 24))
+        return "fragment cache: held total must be at most 16777216";
+    if (cfg.timeout_ms == 0)
+        return "fragment cache: timeout must be positive";
+    return nullptr;
+}
+
+FragCache::FragCache(const FragCacheConfig& cfg)
+    : max_entries_(cfg.max_entries),
+      max_held_per_entry_(cfg.max_held_per_entry),
+      max_held_total_(cfg.max_held_total),
+      timeout_ms_(cfg.timeout_ms),
+      seed_(cfg.seed),
+      index_(cfg.max_entries),
+      entries_(std::make_unique<Entry[]>(cfg.max_entries)),
+      fifo_(std::make_unique<uint32_t[]>(cfg.max_entries)),
+      node_handle_(std::make_unique<uint64_t[]>(cfg.max_held_total)),
+      node_next_(std::make_unique<uint32_t[]>(cfg.max_held_total))
+{
+    assert(validate(cfg) == nullptr);
+    for (uint32_t i = max_entries_; i-- > 0;) {
+        entries_[i].head = free_entry_;
+        free_entry_ = i;
+    }
+    for (uint32_t i = max_held_total_; i-- > 0;) {
+        node_next_[i] = free_node_;
+        free_node_ = i;
+    }
+}
+
+uint64_t FragCache::hash_of(const FragKey& key) const noexcept
+{
+    return hash_bytes(&key, sizeof(key), seed_);
+}
+
+uint32_t FragCache::find(const FragKey& key, uint64_t hash) const noexcept
+{
+    return index_.find(hash, [&](uint32_t e) noexcept {
+        return std::memcmp(&entries_[e].key, &key, sizeof(key)) == 0;
+    });
+}
+
+uint32_t FragCache::create(const FragKey& key, uint64_t hash, uint64_t now_ms) noexcept
+{
+    if (free_entry_ == kNil) [[unlikely]]
+        return kNil;
+    const uint32_t i = free_entry_;
+    Entry& e = entries_[i];
+    free_entry_ = e.head;
+    e = Entry{key, 0, now_ms + timeout_ms_, kNil, kNil, 0, 0, 0};
+    index_.insert(hash, i);
+    // Deadlines are creation time + one constant, so creation order is expiry
+    // order and a ring replaces a timer heap.
+    uint32_t slot = fifo_head_ + live_;
+    if (slot >= max_entries_)
+        slot -= max_entries_;
+    fifo_[slot] = i;
+    ++live_;
+    return i;
+}
+
+uint32_t FragCache::pop_held(Entry& e) noexcept
+{
+    const uint32_t n = e.head;
+    e.head = node_next_[n];
+    if (e.head == kNil)
+        e.tail = kNil;
+    --e.count;
+    --held_;
+    node_next_[n] = free_node_;
+    free_node_ = n;
+    return n;
+}
+
+void FragCache::remove(uint32_t i) noexcept
+{
+    Entry& e = entries_[i];
+    index_.erase(hash_of(e.key), i);
+    e.head = free_entry_;
+    free_entry_ = i;
+    --live_;
+}
+
+FragFirst FragCache::first_fragment(const FragKey& key, uint64_t cookie, uint64_t now_ms,
+                                    std::span<uint64_t> released) noexcept
+{
+    const uint64_t h = hash_of(key);
+    uint32_t i = find(key, h);
+    if (i == OpenIndex::kNone) {
+        i = create(key, h, now_ms);
+        if (i == kNil) [[unlikely]]
+            return {false, 0};
+    }
+    Entry& e = entries_[i];
+    // A repeated first fragment (retransmission of the same datagram) takes the
+    // newer mapping; the caller decided it for the same flow.
+    e.cookie = cookie;
+    e.mapped = 1;
+    uint32_t n = 0;
+    while (e.count != 0 && n < released.size())
+        released[n++] = node_handle_[pop_held(e)];
+    return {true, n};
+}
+
+FragLater FragCache::later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms) noexcept
+{
+    const uint64_t h = hash_of(key);
+    uint32_t i = find(key, h);
+    if (i != OpenIndex::kNone && entries_[i].mapped)
+        return {FragAction::translate, Verdict::forward, entries_[i].cookie};
+    // It overtook the first fragment: hold it, within the limits.
+    const FragLater full{FragAction::drop, Verdict::drop_fragment_cache_full, 0};
+    if (free_node_ == kNil)
+        return full;
+    if (i == OpenIndex::kNone) {
+        i = create(key, h, now_ms);
+        if (i == kNil)
+            return full;
+    }
+    Entry& e = entries_[i];
+    if (e.count >= max_held_per_entry_)
+        return full;
+    const uint32_t n = free_node_;
+    free_node_ = node_next_[n];
+    node_handle_[n] = handle;
+    node_next_[n] = kNil;
+    if (e.tail == kNil)
+        e.head = n;
+    else
+        node_next_[e.tail] = n;
+    e.tail = n;
+    ++e.count;
+    ++held_;
+    return {FragAction::held, Verdict::forward, 0};
+}
+
+size_t FragCache::expire(uint64_t now_ms, std::span<uint64_t> expired) noexcept
+{
+    size_t n = 0;
+    while (live_ != 0) {
+        const uint32_t i = fifo_[fifo_head_];
+        Entry& e = entries_[i];
+        if (e.deadline_ms > now_ms)
+            break;
+        while (e.count != 0 && n < expired.size())
+            expired[n++] = node_handle_[pop_held(e)];
+        if (e.count != 0)
+            break;   // out of room; the rest next call
+        remove(i);
+        if (++fifo_head_ == max_entries_)
+            fifo_head_ = 0;
+    }
+    return n;
+}
+
+size_t FragCache::memory_bytes() const noexcept
+{
+    return size_t{max_entries_} * (sizeof(Entry) + sizeof(uint32_t)) + index_.memory_bytes() +
+           size_t{max_held_total_} * (sizeof(uint64_t) + sizeof(uint32_t));
+}
+
+} // namespace nat64d::nat

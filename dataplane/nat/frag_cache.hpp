@@ -1,0 +1,136 @@
+// Per-worker fragment tracking (RFC 6146 s3.4, RFC 7915 s5.1): only the first
+// fragment carries the ports, so the mapping chosen for it is remembered under
+// (source, destination, identification, protocol) for the rest of the datagram.
+// Fragments that overtake the first are held (as opaque handles) until it
+// arrives or the entry times out. Fixed capacity, no allocation after
+// construction, no locks: one instance per worker.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+#include "dataplane/nat/open_index.hpp"
+#include "dataplane/nat/v4_mapped.hpp"
+#include "dataplane/xlate/bytes.hpp"
+#include "dataplane/xlate/verdict.hpp"
+
+namespace nat64d::nat {
+
+/// Which datagram a fragment belongs to. IPv4 addresses are stored v4-mapped
+/// (::ffff:a.b.c.d); `family` keeps the two families apart regardless.
+struct FragKey {
+    In6 src;
+    In6 dst;
+    uint32_t id;        // IPv6 Fragment header identification (32 bits) or IPv4 ID (16 bits)
+    uint8_t proto;      // upper-layer protocol
+    uint8_t family;     // 4 or 6
+    uint8_t pad[2];
+};
+static_assert(sizeof(FragKey) == 40);
+static_assert(std::has_unique_object_representations_v<FragKey>);
+
+constexpr FragKey make_frag_key6(const In6& src, const In6& dst, uint32_t id, uint8_t proto) noexcept
+{
+    return FragKey{src, dst, id, proto, 6, {0, 0}};
+}
+
+constexpr FragKey make_frag_key4(Ip4 src, Ip4 dst, uint16_t id, uint8_t proto) noexcept
+{
+    return FragKey{v4_mapped(src), v4_mapped(dst), id, proto, 4, {0, 0}};
+}
+
+struct FragCacheConfig {
+    uint32_t max_entries = 1024;        // datagrams tracked at once
+    uint32_t max_held_per_entry = 16;   // fragments held for one datagram
+    uint32_t max_held_total = 1024;     // fragments held in all
+    uint32_t timeout_ms = 2000;         // RFC 6146 s4 FRAGMENT_MIN: at least 2 s
+    uint64_t seed = 0;                  // hash seed; any value works
+};
+
+/// What to do with a non-first fragment.
+enum class FragAction : uint8_t {
+    translate,  // the first fragment was seen: use `cookie`
+    held,       // kept; it comes back from first_fragment() or expire()
+    drop,       // `why` says which limit (drop_fragment_cache_full)
+};
+
+struct FragLater {
+    FragAction action;
+    Verdict why;        // forward unless action == drop
+    uint64_t cookie;    // valid when action == translate
+};
+
+struct FragFirst {
+    bool recorded;      // false: cache full, later fragments will find no state
+    uint32_t released;  // held handles written to `released`, to translate now
+};
+
+class FragCache {
+public:
+    /// nullptr if `cfg` is usable, else why not.
+    static const char* validate(const FragCacheConfig& cfg) noexcept;
+    /// Precondition: validate(cfg) == nullptr.
+    explicit FragCache(const FragCacheConfig& cfg);
+    FragCache(const FragCache&) = delete;
+    FragCache& operator=(const FragCache&) = delete;
+
+    /// The first fragment (offset 0) of `key` was mapped to `cookie`. Fragments
+    /// held for it are written to `released` in arrival order.
+    /// released.size() should be >= max_held_per_entry(); any that do not fit stay
+    /// held and come back from expire().
+    FragFirst first_fragment(const FragKey& key, uint64_t cookie, uint64_t now_ms,
+                             std::span<uint64_t> released) noexcept;
+
+    /// A non-first fragment of `key`, known to the caller as `handle`.
+    FragLater later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms) noexcept;
+
+    /// Removes entries older than the timeout, oldest first, and writes the
+    /// handles still held by them to `expired` (the caller drops them as
+    /// drop_fragment_no_state). Returns how many; if that equals expired.size()
+    /// there may be more: call again. Call once per loop, before the burst.
+    size_t expire(uint64_t now_ms, std::span<uint64_t> expired) noexcept;
+
+    uint32_t entries() const noexcept { return live_; }
+    uint32_t held() const noexcept { return held_; }
+    uint32_t max_held_per_entry() const noexcept { return max_held_per_entry_; }
+    size_t memory_bytes() const noexcept;
+
+private:
+    static constexpr uint32_t kNil = UINT32_MAX;
+    struct Entry {
+        FragKey key;
+        uint64_t cookie;
+        uint64_t deadline_ms;
+        uint32_t head;          // held list (node index) or, when unused, next free entry
+        uint32_t tail;
+        uint16_t count;         // held
+        uint8_t mapped;         // the first fragment was seen
+        uint8_t pad;
+    };
+
+    uint64_t hash_of(const FragKey& key) const noexcept;
+    uint32_t find(const FragKey& key, uint64_t hash) const noexcept;
+    uint32_t create(const FragKey& key, uint64_t hash, uint64_t now_ms) noexcept;
+    uint32_t pop_held(Entry& e) noexcept;   // returns the node freed; caller reads its handle first
+    void remove(uint32_t entry) noexcept;
+
+    uint32_t max_entries_;
+    uint32_t max_held_per_entry_;
+    uint32_t max_held_total_;
+    uint64_t timeout_ms_;
+    uint64_t seed_;
+    uint32_t live_ = 0;
+    uint32_t held_ = 0;
+    uint32_t free_entry_ = kNil;
+    uint32_t free_node_ = kNil;
+    uint32_t fifo_head_ = 0;    // ring of live entries in creation (= deadline) order
+    OpenIndex index_;
+    std::unique_ptr<Entry[]> entries_;
+    std::unique_ptr<uint32_t[]> fifo_;
+    std::unique_ptr<uint64_t[]> node_handle_;
+    std::unique_ptr<uint32_t[]> node_next_;
+};
+
+} // namespace nat64d::nat

@@ -1,0 +1,170 @@
+// Public (IPv4 address, port) allocation for new mappings: RFC 6056 random
+// ports, RFC 6888 REQ-2 paired pooling, REQ-8 port quarantine, static BIB
+// reservations, and per-worker port slices so allocation takes no lock.
+//
+// One direct map per (address, protocol, port) holds the owner of each public
+// port, so an inbound IPv4 packet finds its mapping with one load, no hash.
+//
+// Threads: worker w allocates and frees only ports p with p % workers == w (its
+// slice). Any thread may read owner()/state(). reserve()/unreserve() are for
+// one control thread (or start-up). Slots are atomics; see port_alloc.cpp.
+#pragma once
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/xlate/bytes.hpp"
+#include "dataplane/xlate/verdict.hpp"
+
+namespace nat64d::nat {
+
+/// The three port spaces of a NAT64 (RFC 6146 s3.5): TCP ports, UDP ports and
+/// ICMP query identifiers.
+enum class PortProto : uint8_t { tcp = 0, udp = 1, icmp = 2 };
+inline constexpr uint32_t kPortProtoCount = 3;
+
+/// The port space of an IP protocol number (either family's ICMP); false if none.
+constexpr bool port_proto_of(uint8_t ip_proto, PortProto& out) noexcept
+{
+    switch (ip_proto) {
+    case kProtoTcp:
+        out = PortProto::tcp;
+        return true;
+    case kProtoUdp:
+        out = PortProto::udp;
+        return true;
+    case kProtoIcmp6:
+    case kProtoIcmp4:
+        out = PortProto::icmp;
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct PortRange {
+    uint16_t first = 1024;
+    uint16_t last = 65535;
+};
+
+struct PortAllocConfig {
+    std::vector<Ip4> pool;              // public IPv4 addresses; index = position
+    std::array<PortRange, kPortProtoCount> ranges{{{1024, 65535}, {1024, 65535}, {1, 65535}}};
+    uint32_t workers = 1;
+    bool paired_pooling = true;         // RFC 6888 REQ-2
+    uint8_t pairing_prefix_len = 64;    // hash this much of the IPv6 source; see port_alloc.cpp
+    uint64_t seed = 0;                  // 0: arc4random; else a reproducible PRNG
+    uint32_t quarantine_s = 120;        // RFC 6888 REQ-8
+};
+
+/// What a public port is doing.
+enum class PortState : uint8_t { free, in_use, reserved, quarantined };
+
+struct PortAllocation {
+    Verdict verdict;        // forward, or drop_ports_exhausted
+    uint32_t addr_index;    // index into the pool
+    Ip4 addr;
+    uint16_t port;
+};
+
+class PortAllocator {
+public:
+    static constexpr uint32_t kMaxOwner = (1u << 30) - 1;   // owners are 1..kMaxOwner
+    static constexpr uint32_t kMaxAddresses = 16384;        // keeps slot indices in 32 bits
+    static constexpr uint32_t kMaxWorkers = 1024;
+    static constexpr uint32_t kRandomProbes = 8;            // before scanning the slice
+
+    /// nullptr if `cfg` is usable, else why not (for control/'s error message).
+    static const char* validate(const PortAllocConfig& cfg) noexcept;
+
+    /// Allocates everything it will ever use. Precondition: validate(cfg) == nullptr.
+    explicit PortAllocator(const PortAllocConfig& cfg);
+    PortAllocator(const PortAllocator&) = delete;
+    PortAllocator& operator=(const PortAllocator&) = delete;
+
+    /// Worker `worker` picks a free port from its slice for a new mapping of
+    /// `src6`, on the address paired with src6 (or any address without pairing),
+    /// and records `owner` (1..kMaxOwner) for it. drop_ports_exhausted if none.
+    PortAllocation allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
+                            uint32_t now_s) noexcept;
+
+    /// As allocate(), on a given address.
+    PortAllocation allocate_on(uint32_t worker, PortProto proto, uint32_t addr_index, uint32_t owner,
+                               uint32_t now_s) noexcept;
+
+    /// Returns an allocated port; it rests quarantine_s seconds before reuse.
+    /// Must run on worker worker_of(port). False if it was not dynamically in use.
+    bool free_port(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept;
+
+    /// Reserves a port for a static BIB entry so it is never allocated. The port
+    /// must be in range and free or quarantined. Control thread or start-up only.
+    bool reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept;
+    bool unreserve(PortProto proto, uint32_t addr_index, uint16_t port) noexcept;
+
+    /// The owner of a public port (dynamic or static), 0 if none. Any thread.
+    uint32_t owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept;
+    PortState state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept;
+
+    /// Index of a pool address, for inbound lookups (binary search). False if not ours.
+    bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept;
+    /// The pool address a host's mappings use under paired pooling.
+    uint32_t paired_address(const In6& src6) const noexcept;
+
+    Ip4 address(uint32_t addr_index) const noexcept { return pool_[addr_index]; }
+    uint32_t address_count() const noexcept { return static_cast<uint32_t>(pool_.size()); }
+    uint32_t workers() const noexcept { return workers_; }
+    /// The worker whose slice holds `port`.
+    uint32_t worker_of(uint16_t port) const noexcept { return port % workers_; }
+    bool in_range(PortProto proto, uint16_t port) const noexcept;
+    /// Ports of `proto` in worker's slice (per address).
+    uint32_t slice_size(uint32_t worker, PortProto proto) const noexcept;
+
+    /// Dynamically allocated ports now (not counting quarantined or reserved).
+    uint32_t in_use(uint32_t addr_index, PortProto proto) const noexcept;
+    uint32_t reserved(uint32_t addr_index, PortProto proto) const noexcept;
+
+    /// Heap bytes owned (the direct map dominates: 4 bytes per port in range).
+    size_t memory_bytes() const noexcept;
+
+private:
+    struct Slice {
+        uint32_t first_port = 0;        // smallest port in range with port % workers == worker
+        uint32_t count = 0;
+    };
+    struct alignas(64) WorkerRng {      // one cache line set per worker: never shared
+        static constexpr uint32_t kWords = 64;
+        uint64_t state = 0;             // splitmix64 state (seeded mode)
+        uint32_t pos = kWords;          // next unused word of buf (arc4random mode)
+        std::array<uint32_t, kWords> buf{};
+    };
+
+    size_t slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept;
+    size_t counter_index(uint32_t worker, uint32_t addr_index, PortProto proto) const noexcept;
+    bool take_slot(size_t slot, uint32_t owner, uint32_t now_s) noexcept;
+    bool available(uint32_t v, uint32_t now_s) const noexcept;
+    uint32_t next_random(uint32_t worker) noexcept;
+    uint32_t random_below(uint32_t worker, uint32_t n) noexcept;
+
+    std::vector<Ip4> pool_;
+    std::vector<std::pair<Ip4, uint32_t>> sorted_;      // (address, index), for find_address
+    std::array<uint32_t, kPortProtoCount> first_{};
+    std::array<uint32_t, kPortProtoCount> size_{};
+    std::array<uint32_t, kPortProtoCount> offset_{};    // of each protocol within an address
+    uint32_t per_addr_slots_ = 0;
+    uint32_t workers_ = 1;
+    uint32_t counter_stride_ = 0;                       // per worker, a multiple of 64 bytes
+    uint32_t quarantine_s_ = 0;
+    uint8_t pairing_prefix_len_ = 64;
+    bool paired_ = true;
+    bool seeded_ = false;
+    std::vector<Slice> slices_;                         // [worker * 3 + proto]
+    std::unique_ptr<std::atomic<uint32_t>[]> map_;      // the direct map
+    std::unique_ptr<std::atomic<uint32_t>[]> in_use_;   // [worker][addr][proto], worker-written
+    std::unique_ptr<std::atomic<uint32_t>[]> reserved_; // same shape, control-written
+    std::unique_ptr<WorkerRng[]> rng_;
+};
+
+} // namespace nat64d::nat

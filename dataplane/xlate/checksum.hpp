@@ -1,0 +1,96 @@
+// Internet checksum helpers for the translator: full sums for the rare paths
+// (ICMP errors, UDP with checksum 0) and RFC 1624 incremental updates for the
+// per-packet paths. Internal to xlate.
+#pragma once
+#include "bytes.hpp"
+
+namespace nat64d::xlate {
+
+/// Adds the bytes [p, p+len) as big-endian 16-bit words to sum (an odd last
+/// byte is padded with zero, RFC 1071). Keep len below 64 KiB per call.
+inline uint32_t csum_add_bytes(uint32_t sum, const uint8_t* p, uint32_t len) noexcept
+{
+    uint64_t acc = sum;
+    uint32_t i = 0;
+    for (; i + 1 < len; i += 2)
+        acc += load_be16(p + i);
+    if (i < len)
+        acc += uint32_t{p[i]} << 8;
+    while (acc >> 32)
+        acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    return static_cast<uint32_t>(acc);
+}
+
+inline uint32_t csum_add16(uint32_t sum, uint16_t v) noexcept { return sum + v; }
+inline uint32_t csum_add32(uint32_t sum, uint32_t v) noexcept
+{
+    return sum + (v >> 16) + (v & 0xFFFFu);
+}
+inline uint32_t csum_add_in6(uint32_t sum, const uint8_t* a) noexcept
+{
+    uint32_t s = sum;
+    for (uint32_t i = 0; i < 16; i += 4)
+        s = csum_add32(s, load_be32(a + i));
+    return s;
+}
+
+/// Folds a 32-bit accumulator to 16 bits of one's-complement sum (not inverted).
+inline uint16_t csum_fold(uint32_t sum) noexcept
+{
+    sum = (sum & 0xFFFFu) + (sum >> 16);
+    sum = (sum & 0xFFFFu) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+/// The checksum field value for a one's-complement sum.
+inline uint16_t csum_finish(uint32_t sum) noexcept
+{
+    return static_cast<uint16_t>(~csum_fold(sum));
+}
+
+/// RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), with m and m' given as folded sums
+/// of every 16-bit word that left and entered the covered data.
+inline uint16_t csum_update(uint16_t hc, uint16_t old_sum, uint16_t new_sum) noexcept
+{
+    uint32_t s = static_cast<uint16_t>(~hc);
+    s += static_cast<uint16_t>(~old_sum);
+    s += new_sum;
+    return static_cast<uint16_t>(~csum_fold(s));
+}
+
+/// Applies csum_update to the big-endian checksum field at p.
+inline void csum_patch(uint8_t* p, uint16_t old_sum, uint16_t new_sum) noexcept
+{
+    store_be16(p, csum_update(load_be16(p), old_sum, new_sum));
+}
+
+/// IPv4 header checksum over hdr_len bytes (field at offset 10 counted as is).
+inline uint16_t ip4_header_sum(const uint8_t* ip4, uint32_t hdr_len) noexcept
+{
+    return csum_fold(csum_add_bytes(0, ip4, hdr_len));
+}
+
+/// Writes the checksum of a freshly built 20-byte IPv4 header.
+inline void ip4_set_header_checksum(uint8_t* ip4) noexcept
+{
+    store_be16(ip4 + 10, 0);
+    store_be16(ip4 + 10, csum_finish(csum_add_bytes(0, ip4, kIp4HeaderLen)));
+}
+
+/// Sum of the IPv6 pseudo-header (RFC 8200 s8.1).
+inline uint32_t pseudo_sum6(const uint8_t* src, const uint8_t* dst, uint32_t ul_len,
+                            uint8_t nh) noexcept
+{
+    uint32_t s = csum_add_in6(0, src);
+    s = csum_add_in6(s, dst);
+    s = csum_add32(s, ul_len);
+    return s + nh;
+}
+
+/// Sum of the IPv4 pseudo-header (RFC 793 s3.1, RFC 768).
+inline uint32_t pseudo_sum4(Ip4 src, Ip4 dst, uint32_t ul_len, uint8_t proto) noexcept
+{
+    return csum_add32(csum_add32(0, src), dst) + ul_len + proto;
+}
+
+} // namespace nat64d::xlate

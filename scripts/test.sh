@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds nat64d with coverage and runs every
+# test layer: unit (Catch2), scapy cross-check, packet level (net_pcap), end to
+# end (net_tap and namespaces). Ends with "N passed, N failed"; exits non-zero
+# on any failure.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+. scripts/lib/results.sh
+
+"$ROOT/scripts/setup.sh" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+BUILD=${BUILD:-$ROOT/build/test}
+results_init
+
+echo "== build ($BUILD, coverage on)"
+if [ ! -f "$BUILD/build.ninja" ]; then
+  meson setup "$BUILD" -Db_coverage=true >"$BUILD.setup.log" 2>&1 || { cat "$BUILD.setup.log"; }
+fi
+if ninja -C "$BUILD" >"$BUILD.build.log" 2>&1; then
+  record PASS build
+else
+  tail -40 "$BUILD.build.log"; record FAIL build
+fi
+find "$BUILD" -name '*.gcda' -delete 2>/dev/null || true
+
+echo "== unit"
+run_catch unit_xlate "$BUILD/test/unit/xlate/unit_xlate"
+run_catch unit_nat "$BUILD/test/unit/nat/unit_nat"
+run_catch unit_config "$BUILD/test/unit/config/unit_config"
+
+echo "== coverage of the translation core (target 90% of lines)"
+if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --txt-metric line --print-summary "$BUILD" 2>/dev/null | grep -E '^lines:'); then
+  echo "  $cov"
+  pct=$(echo "$cov" | sed -E 's/lines: ([0-9.]+)%.*/\1/')
+  if awk "BEGIN{exit !($pct >= 90)}"; then record PASS coverage_xlate_90pct; else record FAIL coverage_xlate_90pct "$pct%"; fi
+else
+  record FAIL coverage_xlate_90pct "gcovr produced nothing"
+fi
+
+for layer in crosscheck packet e2e; do
+  if [ -x "test/$layer/run.sh" ]; then
+    echo "== $layer"
+    BUILD="$BUILD" "test/$layer/run.sh" || true
+  fi
+done
+
+echo "== summary"
+results_summary

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# End to end: nat64d on net_tap between real Linux hosts in namespaces, real
+# tools (ping, curl, python sockets); data hashed on both sides. One lab for
+# all checks; the trap removes it whatever happens.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build/test}
+. "$ROOT/scripts/lib/results.sh"
+[ -n "${RESULTS_FILE:-}" ] || results_init
+. "$ROOT/scripts/lib/netns.sh"
+trap lab_cleanup EXIT
+
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  if "$@" >"$LAB_DIR/check.log" 2>&1; then record PASS "e2e:$name"; else
+    record FAIL "e2e:$name"; sed 's/^/      /' "$LAB_DIR/check.log" | tail -15; fi
+}
+
+in_cli() { ip netns exec "$NS_CLI" "$@"; }
+in_srv() { ip netns exec "$NS_SRV" "$@"; }
+
+if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" && lab_start_web_server &&
+       lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
+  record FAIL "e2e:lab_starts"; exit 1
+fi
+record PASS "e2e:lab_starts"
+
+in_srv /usr/bin/python3 "$HERE/tools.py" echo-server "$SERVER_IP4" 7000 & LAB_PIDS+=("$!")
+in_srv /usr/bin/python3 "$HERE/tools.py" udp-echo-server "$SERVER_IP4" 7001 & LAB_PIDS+=("$!")
+head -c 50M /dev/urandom > "$LAB_DIR/www/big.bin"
+wait_for 15 in_srv bash -c "exec 3<>/dev/tcp/$SERVER_IP4/7000"
+
+check ping_through_prefix in_cli ping -6 -c 3 -i 0.2 -W 2 "$SERVER_VIA_PREFIX"
+check ping_the_box in_cli ping -6 -c 2 -i 0.2 -W 2 "$BOX_IP6"
+check http_page in_cli bash -c "curl -sS --max-time 10 -g 'http://[$SERVER_VIA_PREFIX]/' | grep -q 'hello from the IPv4-only server'"
+download_50mb() {
+  in_cli curl -sS --max-time 120 -g -o "$LAB_DIR/big.got" "http://[$SERVER_VIA_PREFIX]/big.bin" || return 1
+  local want got
+  want=$(sha256sum < "$LAB_DIR/www/big.bin"); got=$(sha256sum < "$LAB_DIR/big.got")
+  echo "sent $want"; echo "got  $got"; [ "$want" = "$got" ]
+}
+check tcp_download_50mb_sha256 download_50mb
+check udp_both_ways in_cli /usr/bin/python3 "$HERE/tools.py" udp-client "$SERVER_VIA_PREFIX" 7001 300
+check tcp_200_concurrent in_cli /usr/bin/python3 "$HERE/tools.py" tcp-clients "$SERVER_VIA_PREFIX" 7000 200 65536
+
+kill -INT "$NAT64D_PID"
+stop_clean() { wait "$NAT64D_PID"; grep -q '^stats: ' "$LAB_DIR/nat64d.log"; }
+check sigint_exits_cleanly stop_clean

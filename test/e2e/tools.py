@@ -1,0 +1,75 @@
+"""Small traffic tools run inside the lab's namespaces (Debian python3 only)."""
+import asyncio
+import hashlib
+import os
+import socket
+import sys
+
+
+async def echo_server(host, port):
+    async def handle(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+    server = await asyncio.start_server(handle, host, port, backlog=512)
+    async with server:
+        await server.serve_forever()
+
+
+async def tcp_clients(host, port, count, size):
+    """count concurrent connections, each sends size random bytes and reads them back."""
+    async def one(i):
+        data = os.urandom(size)
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 20)
+        writer.write(data)
+        await writer.drain()
+        got = await asyncio.wait_for(reader.readexactly(size), 60)
+        writer.close()
+        return hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+    results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
+    ok = sum(1 for r in results if r is True)
+    errors = [repr(r) for r in results if r is not True][:3]
+    print(f"{ok}/{count} connections intact {errors if errors else ''}")
+    return ok == count
+
+
+def udp_echo_server(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, port))
+    while True:
+        data, peer = s.recvfrom(65535)
+        s.sendto(data, peer)
+
+
+def udp_client(host, port, count):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    ok = 0
+    for i in range(count):
+        data = os.urandom(64 + i % 1200)
+        for _ in range(3):
+            s.sendto(data, (host, port))
+            try:
+                got, _ = s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if got == data:
+                ok += 1
+            break
+    print(f"{ok}/{count} datagrams echoed intact")
+    return ok == count
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "echo-server":
+        asyncio.run(echo_server(sys.argv[2], int(sys.argv[3])))
+    elif cmd == "tcp-clients":
+        sys.exit(0 if asyncio.run(tcp_clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))) else 1)
+    elif cmd == "udp-echo-server":
+        udp_echo_server(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "udp-client":
+        sys.exit(0 if udp_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])) else 1)

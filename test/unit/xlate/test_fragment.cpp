@@ -1,0 +1,121 @@
+// Splitting translated IPv6 packets (RFC 8200 s4.5) for IPv4 packets with DF
+// clear larger than lowest-ipv6-mtu (RFC 7915 s4.1).
+#include "dataplane/xlate/fragment.hpp"
+#include "xlate_fixtures.hpp"
+
+using namespace nat64d;
+using namespace nat64d::test;
+using nat64d::xlate::fragment_count_6;
+using nat64d::xlate::write_fragment_6;
+
+namespace {
+
+struct Fragment {
+    Bytes bytes;
+};
+
+std::vector<Bytes> split(const Bytes& pkt, uint32_t mtu, uint32_t id)
+{
+    std::vector<Bytes> out;
+    const uint32_t n = fragment_count_6(pkt.data(), static_cast<uint32_t>(pkt.size()), mtu);
+    for (uint32_t i = 0; i < n; ++i) {
+        Bytes f(4096);
+        uint32_t len = write_fragment_6(f.data(), 4096, pkt.data(), static_cast<uint32_t>(pkt.size()),
+                                        mtu, i, id);
+        f.resize(len);
+        out.push_back(f);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("fragment: a large packet splits into 8-byte aligned fragments within the MTU",
+          "[fragment][rfc8200]")
+{
+    const Bytes pkt = udp6(kServer6, kHost6, 53, kHostPort, pattern(2992));   // 40 + 3000
+    const std::vector<Bytes> frags = split(pkt, 1280, 0xCAFE);
+    REQUIRE(frags.size() == 3);   // 1232 + 1232 + 536
+    Bytes reassembled;
+    uint32_t expected_off = 0;
+    for (size_t i = 0; i < frags.size(); ++i) {
+        const Bytes& f = frags[i];
+        INFO("fragment " << i);
+        CHECK(f.size() <= 1280);
+        CHECK(slice(f, 0, 4) == slice(pkt, 0, 4));
+        CHECK(be16_at(f, 4) == f.size() - 40);
+        CHECK(f[6] == kProtoFragment);
+        CHECK(f[7] == pkt[7]);
+        CHECK(slice(f, 8, 32) == slice(pkt, 8, 32));
+        CHECK(f[40] == kProtoUdp);
+        CHECK(f[41] == 0);
+        const uint16_t off_m = be16_at(f, 42);
+        CHECK((off_m & 0xFFF8) == expected_off);
+        CHECK((off_m & 1) == (i + 1 < frags.size() ? 1 : 0));
+        CHECK(be32_at(f, 44) == 0xCAFE);
+        const Bytes data = slice(f, 48);
+        if (i + 1 < frags.size())
+            CHECK(data.size() % 8 == 0);
+        reassembled = cat({reassembled, data});
+        expected_off += static_cast<uint32_t>(data.size());
+    }
+    CHECK(reassembled == slice(pkt, 40));
+    CHECK(frags[0].size() == 1280);
+    CHECK(frags[2].size() == 48 + 536);
+}
+
+TEST_CASE("fragment: a fragment is split again relative to its own offset and id",
+          "[fragment][rfc8200]")
+{
+    const bool more = GENERATE(true, false);
+    Ip6Hdr h;
+    h.src = kServer6;
+    h.dst = kHost6;
+    h.nh = kProtoFragment;
+    const Bytes data = pattern(1480);
+    const Bytes pkt = ip6_packet(h, cat({frag_header(kProtoTcp, 2960, more, 0x0000BEEF), data}));
+    const std::vector<Bytes> frags = split(pkt, 1280, 0x1);
+    REQUIRE(frags.size() == 2);
+    CHECK(be16_at(frags[0], 42) == (2960 | 1));
+    CHECK(be16_at(frags[1], 42) == ((2960 + 1232) | (more ? 1 : 0)));
+    CHECK(be32_at(frags[0], 44) == 0xBEEF);
+    CHECK(be32_at(frags[1], 44) == 0xBEEF);
+    CHECK(frags[0][40] == kProtoTcp);
+    CHECK(cat({slice(frags[0], 48), slice(frags[1], 48)}) == data);
+}
+
+TEST_CASE("fragment: translate then split an IPv4 datagram with DF clear", "[fragment][rfc7915][4to6]")
+{
+    const Bytes in = udp4(kServer4, kPublic4, 53, kPublicPort, pattern(1472));   // 1500 bytes
+    Translated t = run_4to6(in, Rewrite6{kServer6, kHost6, 53, kHostPort});
+    REQUIRE(t.verdict == Verdict::forward);
+    REQUIRE(t.out.size() == 1520);
+    const std::vector<Bytes> frags = split(t.out, 1280, 42);
+    REQUIRE(frags.size() == 2);
+    CHECK(cat({slice(frags[0], 48), slice(frags[1], 48)}) == slice(t.out, 40));
+}
+
+TEST_CASE("fragment: packets that cannot be split give 0", "[fragment]")
+{
+    const Bytes pkt = udp6(kServer6, kHost6, 53, kHostPort, pattern(2000));
+    CHECK(fragment_count_6(pkt.data(), static_cast<uint32_t>(pkt.size()), 55) == 0);
+    CHECK(fragment_count_6(pkt.data(), 30, 1280) == 0);
+    CHECK(fragment_count_6(pkt.data(), static_cast<uint32_t>(pkt.size() - 1), 1280) == 0);
+    Bytes v4 = pkt;
+    v4[0] = 0x45;
+    CHECK(fragment_count_6(v4.data(), static_cast<uint32_t>(v4.size()), 1280) == 0);
+    Ip6Hdr h;
+    h.nh = kProtoDestOpts;
+    const Bytes ext = ip6_packet(h, cat({options_header(kProtoUdp), pattern(2000)}));
+    CHECK(fragment_count_6(ext.data(), static_cast<uint32_t>(ext.size()), 1280) == 0);
+    h.nh = kProtoFragment;
+    const Bytes short_frag = ip6_packet(h, pattern(4));
+    CHECK(fragment_count_6(short_frag.data(), static_cast<uint32_t>(short_frag.size()), 1280) == 0);
+    const Bytes empty_frag = ip6_packet(h, frag_header(kProtoUdp, 0, false, 1));
+    CHECK(fragment_count_6(empty_frag.data(), static_cast<uint32_t>(empty_frag.size()), 1280) == 0);
+
+    Bytes out(4096);
+    CHECK(write_fragment_6(out.data(), 4096, pkt.data(), static_cast<uint32_t>(pkt.size()), 1280, 2, 1) == 0);
+    CHECK(write_fragment_6(out.data(), 100, pkt.data(), static_cast<uint32_t>(pkt.size()), 1280, 0, 1) == 0);
+    CHECK(write_fragment_6(out.data(), 4096, v4.data(), static_cast<uint32_t>(v4.size()), 1280, 0, 1) == 0);
+}
