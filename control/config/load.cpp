@@ -108,6 +108,8 @@ nlohmann::json config_to_json(const Config& c)
     ports["outside"] = c.outside.device;
     ports["inside_mtu"] = c.inside.mtu_bytes;
     ports["outside_mtu"] = c.outside.mtu_bytes;
+    ports["inside_mac"] = c.inside.has_mac ? json(format_mac(c.inside.mac)) : json(nullptr);
+    ports["outside_mac"] = c.outside.has_mac ? json(format_mac(c.outside.mac)) : json(nullptr);
     ports["inside_vlan"] = c.inside.vlan;
     ports["outside_vlan"] = c.outside.vlan;
     ports["rx_desc"] = c.rx_desc;

@@ -30,6 +30,8 @@ constexpr std::array kKeys{
     KeySpec{"ports.outside", K::scalar, "DEVICE", "DPDK device of the IPv4 side (required in two-arm mode, empty in one-arm)"},
     KeySpec{"ports.inside_mtu", K::scalar, "BYTES", "IP MTU of the inside link (at least 1280)"},
     KeySpec{"ports.outside_mtu", K::scalar, "BYTES", "IP MTU of the outside link (at least 68)"},
+    KeySpec{"ports.inside_mac", K::scalar, "MAC", "MAC address to set on the inside port; unset: the device's own"},
+    KeySpec{"ports.outside_mac", K::scalar, "MAC", "MAC address to set on the outside port; unset: the device's own"},
     KeySpec{"ports.inside_vlan", K::scalar, "VID", "802.1Q VLAN id on the inside port, 0 for untagged"},
     KeySpec{"ports.outside_vlan", K::scalar, "VID", "802.1Q VLAN id on the outside port, 0 for untagged"},
     KeySpec{"ports.rx_desc", K::scalar, "N", "RX descriptors per queue"},

@@ -254,6 +254,18 @@ std::string format_net4(Ip4 a, unsigned len)
 
 // ---- sections ----------------------------------------------------------------
 
+void read_port_mac(const RawConfig& raw, std::string_view key, PortConfig& port)
+{
+    const std::string* s = scalar(raw, key);
+    if (s == nullptr || s->empty())
+        return;
+    if (!parse_mac(*s, port.mac))
+        fail(key, *s, "not a MAC address (expected xx:xx:xx:xx:xx:xx)");
+    if ((port.mac.bytes[0] & 1u) != 0 || port.mac.bytes == MacAddr{}.bytes)
+        fail(key, *s, "not a unicast MAC address");
+    port.has_mac = true;
+}
+
 void read_ports(const RawConfig& raw, Config& c)
 {
     if (const std::string* s = scalar(raw, "ports.mode")) {
@@ -270,6 +282,8 @@ void read_ports(const RawConfig& raw, Config& c)
                 "must be at least 1280 (RFC 8200 s5: the IPv6 minimum link MTU)");
     read_number(raw, "ports.outside_mtu", c.outside.mtu_bytes, kMinIp4Mtu, kMaxMtu,
                 "must be at least 68 (RFC 791: the IPv4 minimum MTU)");
+    read_port_mac(raw, "ports.inside_mac", c.inside);
+    read_port_mac(raw, "ports.outside_mac", c.outside);
     read_number(raw, "ports.inside_vlan", c.inside.vlan, 0, kMaxVlan);
     read_number(raw, "ports.outside_vlan", c.outside.vlan, 0, kMaxVlan);
     // rte_eth_{rx,tx}_queue_setup take a uint16_t descriptor count.

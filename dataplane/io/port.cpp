@@ -63,13 +63,24 @@ PortInfo start_port(const PortSetup& s, rte_mempool* pool)
     if (rc < 0 && rc != -ENOTSUP)
         check_rc(rc, what + ": mtu " + std::to_string(s.mtu_bytes));
 
-    if (s.mac != nullptr)
-        check_rc(rte_eth_dev_default_mac_addr_set(info.id, const_cast<rte_ether_addr*>(s.mac)), what + ": mac");
+    // A device that cannot change its MAC (net_pcap, net_null) still carries the
+    // configured one in software: the port runs promiscuous and nat64d answers
+    // and sends as that address.
+    bool mac_in_software = false;
+    if (s.mac != nullptr) {
+        rc = rte_eth_dev_default_mac_addr_set(info.id, const_cast<rte_ether_addr*>(s.mac));
+        if (rc == -ENOTSUP)
+            mac_in_software = true;
+        else
+            check_rc(rc, what + ": mac");
+    }
     check_rc(rte_eth_dev_start(info.id), what + ": start");
     // Promiscuous: a one-arm box receives for the pool addresses too; on a
     // virtual device it is harmless. Not every PMD supports it.
     (void)rte_eth_promiscuous_enable(info.id);
     check_rc(rte_eth_macaddr_get(info.id, &info.mac), what + ": mac");
+    if (mac_in_software)
+        info.mac = *s.mac;
     return info;
 }
 

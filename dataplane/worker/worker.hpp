@@ -102,7 +102,11 @@ private:
     bool is_pool_address(Ip4 a) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
     bool on_link_6(const In6& a) const noexcept;
-    TxBuffer& tx_for(Side side) noexcept { return side == Side::inside ? tx_inside_ : tx_outside_; }
+    // One-arm: both families leave through the one (inside) port.
+    TxBuffer& tx_for(Side side) noexcept
+    {
+        return side == Side::inside || cfg_.one_arm ? tx_inside_ : tx_outside_;
+    }
 
     WorkerConfig cfg_;
     FlowTable& flows_;

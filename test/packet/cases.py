@@ -134,9 +134,7 @@ def arp_for_pool_answered(nat64d):
     req = Ether(src=SERVER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=SERVER_MAC, psrc=SERVER4, pdst=POOL4)
     r = Run(nat64d, outside=[req])
     expect(len(r.out4) == 0 and len(r.out6) == 0, "no IP out")
-    # ARP replies are neither IP nor IPv6: read the raw output
-    from scapy.all import rdpcap
-    out = list(rdpcap(f"{r.tmp}/out4.pcap"))
+    out = [p for p in r.out if ARP in p]
     expect(len(out) == 1 and ARP in out[0], f"one ARP reply, got {len(out)}")
     a = out[0][ARP]
     expect(a.op == 2 and a.psrc == POOL4 and a.hwsrc == BOX_MAC_OUT and a.pdst == SERVER4 and a.hwdst == SERVER_MAC,

@@ -46,7 +46,7 @@ mbufs = 4095
 [addresses]
 inside_ipv6 = "{BOX6}/64"
 outside_ipv4 = "{BOX4}/24"
-neighbours = ["{CLIENT6} {CLIENT_MAC}", "{SERVER4} {SERVER_MAC}", "198.51.100.254 {SERVER_MAC}"]
+neighbours = ["{CLIENT6} {CLIENT_MAC}", "198.51.100.254 {SERVER_MAC}"]
 gateway4 = "198.51.100.254"
 
 [nat64]
@@ -73,10 +73,10 @@ class Run:
     def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra=""):
         self.tmp = tempfile.mkdtemp(prefix="nat64d-pkt.")
         if one_arm:
-            wrpcap(f"{self.tmp}/in.pcap", list(merged))
+            wrpcap(f"{self.tmp}/in.pcap", list(merged), linktype=1)
         else:
-            wrpcap(f"{self.tmp}/in6.pcap", list(inside) or [])
-            wrpcap(f"{self.tmp}/in4.pcap", list(outside) or [])
+            wrpcap(f"{self.tmp}/in6.pcap", list(inside), linktype=1)
+            wrpcap(f"{self.tmp}/in4.pcap", list(outside), linktype=1)
         conf = f"{self.tmp}/nat64d.conf"
         with open(conf, "w") as f:
             f.write(base_config(self.tmp, one_arm, extra))
@@ -93,8 +93,9 @@ class Run:
             self.out6 = [p for p in self.out if IPv6 in p]
             self.out4 = [p for p in self.out if IP in p]
         else:
-            self.out6 = list(rdpcap(f"{self.tmp}/out6.pcap"))
-            self.out4 = list(rdpcap(f"{self.tmp}/out4.pcap"))
+            self.out = list(rdpcap(f"{self.tmp}/out6.pcap")) + list(rdpcap(f"{self.tmp}/out4.pcap"))
+            self.out6 = [p for p in self.out if IPv6 in p]
+            self.out4 = [p for p in self.out if IP in p]
 
     def drops(self, name):
         return self.stats["drops"][name]

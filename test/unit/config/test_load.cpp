@@ -26,6 +26,8 @@ inside = "net_tap0"
 outside = "net_tap1"
 inside_mtu = 9000
 outside_mtu = 1492
+inside_mac = "02:00:00:00:01:01"
+outside_mac = "02:00:00:00:01:02"
 inside_vlan = 10
 outside_vlan = 20
 rx_desc = 512
@@ -93,6 +95,10 @@ TEST_CASE("load: a file with every key sets every field", "[config][load]")
     CHECK(c.outside.device == "net_tap1");
     CHECK(c.inside.mtu_bytes == 9000);
     CHECK(c.outside.mtu_bytes == 1492);
+    CHECK(c.inside.has_mac);
+    CHECK(c.inside.mac.bytes == std::array<uint8_t, 6>{2, 0, 0, 0, 1, 1});
+    CHECK(c.outside.has_mac);
+    CHECK(c.outside.mac.bytes == std::array<uint8_t, 6>{2, 0, 0, 0, 1, 2});
     CHECK(c.inside.vlan == 10);
     CHECK(c.outside.vlan == 20);
     CHECK(c.rx_desc == 512);

@@ -228,6 +228,18 @@ TEST_CASE("validate: numbers must be decimal", "[config][validate]")
           "config: pool.seed = 18446744073709551616: not a decimal number");
 }
 
+TEST_CASE("validate: port MACs must be unicast MAC addresses", "[config][validate]")
+{
+    CHECK(error_with({"--ports.inside_mac=02:00:00:00:00"}) ==
+          "config: ports.inside_mac = 02:00:00:00:00: not a MAC address (expected xx:xx:xx:xx:xx:xx)");
+    CHECK(error_with({"--ports.outside_mac=ff:ff:ff:ff:ff:ff"}) ==
+          "config: ports.outside_mac = ff:ff:ff:ff:ff:ff: not a unicast MAC address");
+    const Config c = parse_config_text(kMinimalConf, {"--ports.inside_mac=02:00:00:00:01:01"});
+    CHECK(c.inside.has_mac);
+    CHECK(c.inside.mac.bytes == std::array<uint8_t, 6>{2, 0, 0, 0, 1, 1});
+    CHECK_FALSE(c.outside.has_mac);
+}
+
 TEST_CASE("validate: VLAN ids are 0..4094", "[config][validate]")
 {
     CHECK(error_with({"--ports.inside_vlan=4095"}) == "config: ports.inside_vlan = 4095: must be at most 4094");
