@@ -1,8 +1,12 @@
 // nat64d: parse and validate the configuration, start DPDK and the ports,
-// launch the workers and run the control loop (ageing, idle exit) until a
-// signal. Everything here may throw; main() turns that into one line and exit 1.
+// launch the workers and run the control loop (ageing, the management socket,
+// telemetry, the NAT event log, idle exit) until a signal. Everything here may
+// throw; main() turns that into one line and exit 1.
 #include <bsd/libutil.h>
+#include <chrono>
 #include <csignal>
+#include <grp.h>
+#include <pwd.h>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -19,7 +23,11 @@
 #include <rte_malloc.h>
 
 #include "control/config/load.hpp"
+#include "control/event_log.hpp"
+#include "control/service.hpp"
+#include "control/socket_server.hpp"
 #include "control/stats.hpp"
+#include "control/telemetry.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
 #include "dataplane/worker/worker.hpp"
@@ -28,8 +36,33 @@ namespace nat64d::ctl {
 namespace {
 
 std::atomic<bool> g_stop{false};   // set by the signal handler; relaxed: only ever goes true
+std::atomic<bool> g_reopen{false}; // SIGHUP: reopen the event log (logrotate); relaxed
 
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_hup(int) { g_reopen.store(true, std::memory_order_relaxed); }
+
+// Sessions the ager examines per control-loop pass; a pass that removes more
+// than half of this runs again at once instead of sleeping.
+constexpr uint32_t kAgerBudget = 65536;
+constexpr int kControlPollMs = 10;
+
+SocketOwner socket_owner(const Config& cfg)
+{
+    SocketOwner o;
+    if (!cfg.socket_owner.empty()) {
+        const passwd* pw = getpwnam(cfg.socket_owner.c_str());
+        if (pw == nullptr)
+            throw dp::StartupError(fmt::format("control.socket_owner = {}: no such user", cfg.socket_owner));
+        o.uid = pw->pw_uid;
+    }
+    if (!cfg.socket_group.empty()) {
+        const group* gr = getgrnam(cfg.socket_group.c_str());
+        if (gr == nullptr)
+            throw dp::StartupError(fmt::format("control.socket_group = {}: no such group", cfg.socket_group));
+        o.gid = gr->gr_gid;
+    }
+    return o;
+}
 
 struct PidFile {
     pidfh* handle = nullptr;
@@ -133,6 +166,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     dp::FlowTableConfig fcfg;
     fcfg.max_flows = cfg.max_flows;
     fcfg.socket = socket;
+    fcfg.workers = cfg.workers;
+    fcfg.events = !cfg.log_file.empty() || cfg.log_syslog;
     dp::FlowTable flows(fcfg, ports);
     rte_malloc_get_socket_stats(socket, &after);
     const double table_bytes = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes) +
@@ -188,8 +223,33 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     wc.fragments.timeout_ms = cfg.timeouts.fragment_s * 1000;
     auto worker = std::make_unique<dp::Worker>(wc, flows, neighbours);
 
+    // The control clock: event times are wall time at start plus TSC since.
+    const uint64_t hz = rte_get_tsc_hz();
+    const uint64_t start = rte_rdtsc();
+    const int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch()).count();
+    EventLog events(cfg.log_file, cfg.log_syslog);
+    ServiceContext sctx;
+    sctx.cfg = &cfg;
+    sctx.flows = &flows;
+    sctx.workers = {worker.get()};
+    if (one_arm)
+        sctx.ports = {{in.id, cfg.inside.device, "one-arm"}};
+    else
+        sctx.ports = {{in.id, cfg.inside.device, "inside"}, {out.id, cfg.outside.device, "outside"}};
+    sctx.neighbours = &neighbours;
+    sctx.start_tsc = start;
+    sctx.tsc_hz = hz;
+    sctx.start_unix_ms = start_unix_ms;
+    Service service(sctx, &events);
+    SocketServer server(cfg.socket_path, socket_owner(cfg),
+                        [&service](const std::string& line) { return service.handle(line); });
+    telemetry_start({[&service] { return service.stats(); }, [&service] { return service.health(); }});
+
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_hup);
+    std::signal(SIGPIPE, SIG_IGN);
     LaunchArgs launch{worker.get()};
     if (rte_eal_remote_launch(worker_main, &launch, worker_lcore) != 0)
         throw dp::StartupError("cannot launch the worker lcore");
@@ -198,22 +258,28 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
                format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size());
     std::fflush(stdout);
 
-    // The control loop: ageing and the idle exit. It sleeps; workers never wait on it.
-    const uint64_t hz = rte_get_tsc_hz();
-    const uint64_t start = rte_rdtsc();
+    // The control loop: the socket (its poll() is the loop's sleep), ageing,
+    // the event log, health and the idle exit. Workers never wait on it.
     const nat::Timeouts timeouts = to_nat_timeouts(cfg.timeouts);
+    bool behind = false;
     while (!g_stop.load(std::memory_order_relaxed)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        server.poll_once(behind ? 0 : kControlPollMs, (rte_rdtsc() - start) * 1000 / hz);
         const uint64_t now = rte_rdtsc();
-        const auto now_s = static_cast<uint32_t>((now - start) / hz);
-        flows.expire(now_s, timeouts, 65536);
+        const uint32_t removed = flows.expire(service.now_s(now), timeouts, kAgerBudget);
+        behind = removed > kAgerBudget / 2;
+        if (g_reopen.exchange(false, std::memory_order_relaxed))
+            events.reopen();
+        service.drain_events();
+        service.tick(now);
         if (cfg.exit_when_idle_ms > 0 && worker->polling() &&
             (now - worker->last_rx_tsc()) * 1000 / hz >= cfg.exit_when_idle_ms)
             g_stop.store(true, std::memory_order_relaxed);
     }
     rte_eal_mp_wait_lcore();
+    telemetry_stop();
+    service.drain_events();
 
-    const nlohmann::json stats = collect_stats({worker.get()}, flows, {in.id, out.id});
+    const nlohmann::json stats = service.stats();
     fmt::print("stats: {}\n", stats.dump());
     std::fflush(stdout);
     worker.reset();

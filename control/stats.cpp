@@ -1,32 +1,48 @@
 // Counters are read with relaxed loads while workers run; a sum may be a few
-// packets behind, never torn (64-bit aligned atomics).
+// packets behind, never torn (64-bit aligned atomics). Drop reasons appear under
+// their Verdict names, exactly as nat64ctl, Prometheus and telemetry print them.
 #include "control/stats.hpp"
 
 #include <rte_ethdev.h>
 
+#include "control/config/load.hpp"
+
 namespace nat64d::ctl {
 
 namespace {
+
+constexpr const char* kProtoNames[nat::kPortProtoCount] = {"tcp", "udp", "icmp"};
 
 nlohmann::json direction(const dp::DirectionCounters& c)
 {
     return {{"packets", c.packets.read()}, {"bytes", c.bytes.read()}};
 }
 
+template <typename F>
+nlohmann::json by_proto(F f)
+{
+    nlohmann::json j = nlohmann::json::object();
+    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
+        j[kProtoNames[p]] = f(p);
+    return j;
+}
+
 } // namespace
 
-nlohmann::json collect_stats(const std::vector<const dp::Worker*>& workers, const dp::FlowTable& flows,
-                             const std::vector<uint16_t>& ports)
+nlohmann::json collect_stats(const StatsSources& src)
 {
     nlohmann::json j;
+    j["uptime_s"] = src.uptime_s;
     nlohmann::json drops = nlohmann::json::object();
     nlohmann::json per_worker = nlohmann::json::array();
     uint64_t totals[kVerdictCount] = {};
-    for (const dp::Worker* w : workers) {
+    uint32_t id = 0;
+    for (const dp::Worker* w : src.workers) {
         const dp::WorkerCounters& c = w->counters();
         for (size_t v = 0; v < kVerdictCount; ++v)
             totals[v] += c.verdicts[v].read();
         per_worker.push_back({
+            {"id", id++},
             {"rx_inside", direction(c.rx_inside)},
             {"rx_outside", direction(c.rx_outside)},
             {"tx_inside", direction(c.tx_inside)},
@@ -40,6 +56,7 @@ nlohmann::json collect_stats(const std::vector<const dp::Worker*>& workers, cons
             {"icmp_errors_sent", c.icmp_errors_sent.read()},
             {"neighbour_solicits_sent", c.neighbour_solicits_sent.read()},
             {"neighbour_held", c.neighbour_held.read()},
+            {"fragments_held", c.fragments_held.read()},
             {"loops", w->loops()},
         });
     }
@@ -47,25 +64,85 @@ nlohmann::json collect_stats(const std::vector<const dp::Worker*>& workers, cons
         drops[std::string(kVerdictNames[v])] = totals[v];
     j["workers"] = per_worker;
     j["drops"] = drops;
-    j["flows"] = {{"sessions", flows.session_count()},
-                  {"mappings", flows.mapping_count()},
-                  {"capacity", flows.capacity()}};
+
+    uint64_t fragments = 0;
+    for (const nlohmann::json& w : per_worker)
+        fragments += w["fragments_held"].get<uint64_t>();
+    j["fragments_held"] = fragments;
+
+    if (src.flows != nullptr) {
+        const dp::FlowTable& f = *src.flows;
+        const dp::FlowTableStats st = f.stats();
+        const auto live = [](uint64_t created, uint64_t removed) { return created > removed ? created - removed : 0; };
+        uint64_t sessions = 0, mappings = 0;
+        for (uint32_t p = 0; p < nat::kPortProtoCount; ++p) {
+            sessions += live(st.sessions_created[p], st.sessions_removed[p]);
+            mappings += live(st.mappings_created[p], st.mappings_removed[p]);
+        }
+        j["flows"] = {
+            {"sessions", sessions},
+            {"mappings", mappings},
+            {"capacity", f.capacity()},
+            {"fill", f.capacity() ? static_cast<double>(sessions) / f.capacity() : 0.0},
+            {"sessions_by_proto", by_proto([&](uint32_t p) { return live(st.sessions_created[p], st.sessions_removed[p]); })},
+            {"mappings_by_proto", by_proto([&](uint32_t p) { return live(st.mappings_created[p], st.mappings_removed[p]); })},
+            {"sessions_created", by_proto([&](uint32_t p) { return st.sessions_created[p]; })},
+            {"sessions_expired", by_proto([&](uint32_t p) { return st.sessions_removed[p]; })},
+            {"mappings_created", by_proto([&](uint32_t p) { return st.mappings_created[p]; })},
+            {"mappings_expired", by_proto([&](uint32_t p) { return st.mappings_removed[p]; })},
+            {"hash_slots_used", st.hash_sessions_used},   // includes slots waiting for a grace period
+            {"port_returns_lost", st.port_returns_lost},
+        };
+        const nat::PortAllocator& pa = f.ports();
+        nlohmann::json pool = nlohmann::json::array();
+        for (uint32_t a = 0; a < pa.address_count(); ++a) {
+            nlohmann::json e{{"address", format_ip4(pa.address(a))}};
+            for (uint32_t p = 0; p < nat::kPortProtoCount; ++p) {
+                const auto proto = static_cast<nat::PortProto>(p);
+                uint64_t size = 0;
+                for (uint32_t w = 0; w < pa.workers(); ++w)
+                    size += pa.slice_size(w, proto);
+                e[kProtoNames[p]] = {{"in_use", pa.in_use(a, proto)}, {"reserved", pa.reserved(a, proto)}, {"size", size}};
+            }
+            pool.push_back(std::move(e));
+        }
+        j["pool"] = pool;
+        j["events"] = {{"lost", st.events_lost}, {"written", src.events_written}};
+    }
+    // Read without synchronisation from the worker that owns it: a gauge that
+    // may be a moment old, never used for a decision.
+    j["neighbours"] = src.neighbours != nullptr ? src.neighbours->size() : 0;
+
     nlohmann::json jp = nlohmann::json::array();
-    for (uint16_t p : ports) {
+    for (const PortRef& p : src.ports) {
         rte_eth_stats s{};
-        if (rte_eth_stats_get(p, &s) != 0)
+        if (rte_eth_stats_get(p.id, &s) != 0)
             continue;
-        jp.push_back({{"port", p},
+        jp.push_back({{"port", p.id},
+                      {"name", p.name},
+                      {"role", p.role},
                       {"ipackets", s.ipackets},
                       {"opackets", s.opackets},
                       {"ibytes", s.ibytes},
                       {"obytes", s.obytes},
                       {"imissed", s.imissed},
                       {"ierrors", s.ierrors},
-                      {"oerrors", s.oerrors}});
+                      {"oerrors", s.oerrors},
+                      {"rx_nombuf", s.rx_nombuf}});
     }
     j["ports"] = jp;
     return j;
+}
+
+nlohmann::json collect_stats(const std::vector<const dp::Worker*>& workers, const dp::FlowTable& flows,
+                             const std::vector<uint16_t>& ports)
+{
+    StatsSources src;
+    src.workers = workers;
+    src.flows = &flows;
+    for (uint16_t p : ports)
+        src.ports.push_back({p, "", ""});
+    return collect_stats(src);
 }
 
 } // namespace nat64d::ctl

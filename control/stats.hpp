@@ -1,15 +1,36 @@
-// Sums per-worker counters and port statistics into one JSON document: what
-// `stats: ...` at exit, the management socket and telemetry report.
+// Sums per-worker counters, the flow table's totals, the port allocator's use
+// and port statistics into one JSON document: what `stats: ...` at exit, the
+// management socket (`nat64ctl stats`), Prometheus and telemetry report.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/nat/neighbour_cache.hpp"
 #include "dataplane/worker/worker.hpp"
 
 namespace nat64d::ctl {
+
+struct PortRef {
+    uint16_t id = 0;
+    std::string name;       // the configured device, e.g. net_tap0
+    std::string role;       // inside, outside, one-arm
+};
+
+struct StatsSources {
+    std::vector<const dp::Worker*> workers;
+    const dp::FlowTable* flows = nullptr;
+    std::vector<PortRef> ports;
+    const nat::NeighbourCache* neighbours = nullptr;
+    uint64_t uptime_s = 0;
+    uint64_t events_written = 0;
+};
+
+/// Any thread: reads counters with relaxed loads and never writes worker state.
+nlohmann::json collect_stats(const StatsSources& src);
 
 nlohmann::json collect_stats(const std::vector<const dp::Worker*>& workers, const dp::FlowTable& flows,
                              const std::vector<uint16_t>& ports);

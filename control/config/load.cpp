@@ -174,6 +174,9 @@ nlohmann::json config_to_json(const Config& c)
     control["pidfile"] = c.pidfile;
     control["exit_when_idle_ms"] = c.exit_when_idle_ms;
     control["log_file"] = c.log_file;
+    control["log_syslog"] = c.log_syslog;
+    control["socket_owner"] = c.socket_owner;
+    control["socket_group"] = c.socket_group;
     return j;
 }
 

@@ -82,6 +82,9 @@ constexpr std::array kKeys{
     KeySpec{"control.pidfile", K::scalar, "PATH", "pid file; empty: none"},
     KeySpec{"control.exit_when_idle_ms", K::scalar, "MS", "exit once no packet arrived for this long; 0: never (pcap tests)"},
     KeySpec{"control.log_file", K::scalar, "PATH", "NAT event log (mapping created/removed); empty: off"},
+    KeySpec{"control.log_syslog", K::flag, "BOOL", "also send the NAT event log to syslog (daemon.info)"},
+    KeySpec{"control.socket_owner", K::scalar, "USER", "owner of the management socket; empty: the daemon's user"},
+    KeySpec{"control.socket_group", K::scalar, "GROUP", "group of the management socket (mode 0660); empty: the daemon's group"},
 };
 
 std::string render_values(const std::vector<std::string>& values)

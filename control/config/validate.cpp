@@ -621,6 +621,9 @@ void read_control(const RawConfig& raw, Config& c)
     read_string(raw, "control.pidfile", c.pidfile);
     read_number(raw, "control.exit_when_idle_ms", c.exit_when_idle_ms, 0, UINT32_MAX);
     read_string(raw, "control.log_file", c.log_file);
+    read_bool(raw, "control.log_syslog", c.log_syslog);
+    read_string(raw, "control.socket_owner", c.socket_owner);
+    read_string(raw, "control.socket_group", c.socket_group);
 }
 
 } // namespace

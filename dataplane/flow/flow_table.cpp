@@ -2,10 +2,17 @@
 // for the layout and the concurrency rules.
 #include "dataplane/flow/flow_table.hpp"
 
+#include <algorithm>
+
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "dataplane/io/port.hpp"
 
@@ -44,22 +51,157 @@ uint64_t pack_mapping(Ip4 pub4, uint16_t pub_port) noexcept
     return (uint64_t{pub4} << 32) | (uint64_t{pub_port} << 16) | kSessionReady;
 }
 
+// How many deferred key slots one delete reclaims when their grace period is
+// over (rte_hash does it inside rte_hash_del_key, on the control thread).
+constexpr uint32_t kReclaimBatch = 64;
+constexpr uint32_t kPortReturnBurst = 64;
+constexpr uint32_t kPortReturnMax = 1024;     // per drain_port_returns() call
+
+// A returned port as one ring element: proto << 48 | addr_index << 16 | port.
+uint64_t pack_port_return(nat::PortProto proto, uint32_t addr_index, uint16_t port) noexcept
+{
+    return (uint64_t{static_cast<uint8_t>(proto)} << 48) | (uint64_t{addr_index} << 16) | port;
+}
+
+void attach_qsbr(rte_hash* h, rte_rcu_qsbr* v, uint32_t entries, const std::string& name)
+{
+    rte_hash_rcu_config rc{};
+    rc.v = v;
+    rc.mode = RTE_HASH_QSBR_MODE_DQ;
+    rc.dq_size = key_slots(entries);   // every slot can wait at once: an enqueue never fails
+    rc.trigger_reclaim_limit = 0;      // reclaim what is due on every delete...
+    rc.max_reclaim_size = kReclaimBatch; // ...a bounded batch, so deletes stay cheap
+    const int rc_add = rte_hash_rcu_qsbr_add(h, &rc);
+    if (rc_add != 0)
+        throw StartupError("flow table " + name + ": attaching QSBR: " + rte_strerror(rte_errno));
+}
+
+rte_ring* make_ring(const std::string& name, uint32_t count, uint32_t esize, int socket, unsigned flags)
+{
+    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, count, socket, flags | RING_F_EXACT_SZ);
+    if (r == nullptr)
+        throw StartupError("ring " + name + " (" + std::to_string(count) + "): " + rte_strerror(rte_errno));
+    return r;
+}
+
 } // namespace
 
 FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
     : max_flows_(cfg.max_flows), max_mappings_(cfg.max_mappings ? cfg.max_mappings : cfg.max_flows),
-      ports_(ports)
+      workers_(std::max(cfg.workers, 1u)), events_(cfg.events), ports_(ports)
 {
-    sessions_hash_ = make_hash(cfg.name + "_s", max_flows_, sizeof(nat::FlowKey6), cfg.socket);
-    mappings_hash_ = make_hash(cfg.name + "_m", max_mappings_, sizeof(nat::BibKey6), cfg.socket);
+    counters_ = std::make_unique<WriterCounters[]>(workers_ + 1);
+    try {
+        sessions_hash_ = make_hash(cfg.name + "_s", max_flows_, sizeof(nat::FlowKey6), cfg.socket);
+        mappings_hash_ = make_hash(cfg.name + "_m", max_mappings_, sizeof(nat::BibKey6), cfg.socket);
+        const size_t qsize = rte_rcu_qsbr_get_memsize(workers_);
+        qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc_socket("nat64d_qsbr", qsize, RTE_CACHE_LINE_SIZE, cfg.socket));
+        if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers_) != 0)
+            throw StartupError("flow table: QSBR variable for " + std::to_string(workers_) + " workers");
+        attach_qsbr(sessions_hash_, qsbr_, max_flows_, cfg.name + "_s");
+        attach_qsbr(mappings_hash_, qsbr_, max_mappings_, cfg.name + "_m");
+        // A worker's ring holds every port the ager can return to it before it
+        // drains: at most one per mapping.
+        for (uint32_t w = 0; w < workers_; ++w)
+            port_rings_.push_back(make_ring(cfg.name + "_pr" + std::to_string(w), max_mappings_, 8, cfg.socket,
+                                            RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
+        if (events_)
+            for (uint32_t w = 0; w <= workers_; ++w)
+                event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
+                                                 sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
+    } catch (...) {
+        release();
+        throw;
+    }
     sessions_ = std::make_unique<Session[]>(key_slots(max_flows_));
     mappings_ = std::make_unique<MappingSlot[]>(key_slots(max_mappings_));
 }
 
-FlowTable::~FlowTable()
+FlowTable::~FlowTable() { release(); }
+
+void FlowTable::release() noexcept
 {
-    rte_hash_free(sessions_hash_);
+    for (rte_ring* r : port_rings_)
+        rte_ring_free(r);
+    for (rte_ring* r : event_rings_)
+        rte_ring_free(r);
+    port_rings_.clear();
+    event_rings_.clear();
+    rte_hash_free(sessions_hash_);   // also frees the defer queues
     rte_hash_free(mappings_hash_);
+    sessions_hash_ = mappings_hash_ = nullptr;
+    rte_free(qsbr_);
+    qsbr_ = nullptr;
+}
+
+void FlowTable::register_worker(uint32_t w) noexcept
+{
+    rte_rcu_qsbr_thread_register(qsbr_, w);
+    rte_rcu_qsbr_thread_online(qsbr_, w);
+}
+
+void FlowTable::unregister_worker(uint32_t w) noexcept
+{
+    rte_rcu_qsbr_thread_offline(qsbr_, w);
+    rte_rcu_qsbr_thread_unregister(qsbr_, w);
+}
+
+void FlowTable::quiescent(uint32_t w) noexcept { rte_rcu_qsbr_quiescent(qsbr_, w); }
+
+uint32_t FlowTable::drain_port_returns(uint32_t w, uint32_t now_s) noexcept
+{
+    std::array<uint64_t, kPortReturnBurst> batch;
+    uint32_t done = 0;
+    while (done < kPortReturnMax) {
+        const unsigned n = rte_ring_sc_dequeue_burst_elem(port_rings_[w], batch.data(), sizeof(uint64_t),
+                                                          kPortReturnBurst, nullptr);
+        for (unsigned i = 0; i < n; ++i) {
+            const uint64_t v = batch[i];
+            ports_.free_port(static_cast<nat::PortProto>(v >> 48), static_cast<uint32_t>(v >> 16) & 0xFFFFFFFFu,
+                             static_cast<uint16_t>(v), now_s);
+        }
+        done += n;
+        if (n < kPortReturnBurst)
+            break;
+    }
+    return done;
+}
+
+void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowKey6& key, Ip4 pub4,
+                           uint16_t pub_port, bool is_static) noexcept
+{
+    if (!events_)
+        return;
+    FlowEvent e;
+    e.tsc = rte_rdtsc();
+    e.kind = kind;
+    e.src6 = key.src;
+    e.sport6 = key.sport;
+    e.proto6 = key.proto;
+    e.pub4 = pub4;
+    e.pub_port = pub_port;
+    e.is_static = is_static ? 1 : 0;
+    if (kind == FlowEventKind::session_create || kind == FlowEventKind::session_delete) {
+        e.dst4 = key.dst4;
+        e.dport = key.dport;
+    }
+    // Never wait: a full ring loses the event, and says so in the counters.
+    if (rte_ring_sp_enqueue_elem(event_rings_[writer], &e, sizeof(e)) != 0) [[unlikely]]
+        counters_[writer].events_lost.add();
+}
+
+uint32_t FlowTable::drain_events(FlowEvent* out, uint32_t max) noexcept
+{
+    if (!events_)
+        return 0;
+    uint32_t n = 0;
+    const auto rings = static_cast<uint32_t>(event_rings_.size());
+    for (uint32_t i = 0; i < rings && n < max; ++i) {
+        const uint32_t r = (next_event_ring_ + i) % rings;
+        n += rte_ring_sc_dequeue_burst_elem(event_rings_[r], out + n, sizeof(FlowEvent), max - n, nullptr);
+    }
+    next_event_ring_ = (next_event_ring_ + 1) % rings;
+    return n;
 }
 
 void FlowTable::lookup_bulk(const nat::FlowKey6* const* keys, uint32_t n, int32_t* positions) const noexcept
@@ -112,33 +254,54 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         why = Verdict::drop_table_full;
         return -1;
     }
+    MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    if (slot.ready.load(std::memory_order_acquire)) {
+        return m;   // another worker added the same key and completed it first
+    }
     // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice; the
     // allocator's direct map records the mapping's position as the port's owner.
     const nat::PortAllocation a = ports_.allocate(worker, proto, key.src, static_cast<uint32_t>(m) + 1, now_s);
     if (a.verdict != Verdict::forward) {
-        if (rte_hash_del_key(mappings_hash_, &bib) >= 0)
-            rte_hash_free_key_with_position(mappings_hash_, m);   // never published: no grace period needed
+        // Never published; QSBR frees the slot after a grace period all the same.
+        rte_hash_del_key(mappings_hash_, &bib);
         why = a.verdict;
         return -1;
     }
-    MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
     slot.pub4 = a.addr;
     slot.pub_port = a.port;
     slot.addr_index = a.addr_index;
     slot.is_static = 0;
     slot.sessions.store(0, std::memory_order_relaxed);
-    slot.ready.store(1, std::memory_order_release);
+    slot.ready.store(1, std::memory_order_release);   // pairs with the acquires above and in find_mapping()
+    counters_[worker].mappings_created[static_cast<uint32_t>(proto)].add();
+    push_event(worker, FlowEventKind::mapping_create, key, a.addr, a.port, false);
     return m;
 }
 
-void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto proto, uint32_t now_s) noexcept
+void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto proto, uint32_t writer,
+                             uint32_t now_s) noexcept
 {
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
     slot.ready.store(0, std::memory_order_relaxed);
-    // RFC 6888: the port rests in quarantine before another subscriber gets it.
-    ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
-    if (rte_hash_del_key(mappings_hash_, &bib) >= 0)
-        rte_hash_free_key_with_position(mappings_hash_, m);   // TODO(#4): after a QSBR grace period
+    const nat::FlowKey6 k = nat::make_flow_key6(bib.src, 0, bib.sport, 0, bib.proto);
+    push_event(writer, FlowEventKind::mapping_delete, k, slot.pub4, slot.pub_port, false);
+    counters_[writer].mappings_removed[static_cast<uint32_t>(proto)].add();
+    // The port allocator's slice belongs to one worker: only it frees ports in
+    // it. RFC 6888: the port then rests in quarantine before another subscriber
+    // gets it. Until then the direct map still names position m; find_mapping()
+    // checks that the mapping there still has this port, so a reused position
+    // never answers for it.
+    const uint32_t owner = ports_.worker_of(slot.pub_port);
+    if (writer == owner) {
+        ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
+    } else {
+        uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
+        if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
+            counters_[writer].port_returns_lost.add();
+    }
+    // QSBR defer queue: the key slot (and so MappingSlot m) is reused only
+    // after every worker has passed a quiescent state.
+    rte_hash_del_key(mappings_hash_, &bib);
 }
 
 int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why) noexcept
@@ -150,19 +313,34 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
     const int32_t p = rte_hash_add_key(sessions_hash_, &key);
     if (p < 0) [[unlikely]] {
         nat::PortProto proto;
-        if (slot.sessions.load(std::memory_order_relaxed) == 0 && !slot.is_static &&
-            nat::port_proto_of(key.proto, proto))
-            drop_mapping(m, nat::bib_key_of(key), proto, now_s);
+        uint32_t none = 0;
+        // Drop the mapping only if no session has it, and claim that atomically
+        // so no other worker attaches a session meanwhile.
+        if (!slot.is_static && nat::port_proto_of(key.proto, proto) &&
+            slot.sessions.compare_exchange_strong(none, kDead, std::memory_order_relaxed))
+            drop_mapping(m, nat::bib_key_of(key), proto, worker, now_s);
         why = Verdict::drop_table_full;
         return -1;
     }
     Session& s = sessions_[static_cast<uint32_t>(p)];
     if (s.ready())
         return p;   // another worker completed it first
+    // Attach to the mapping unless the ager has just condemned it.
+    uint32_t n = slot.sessions.load(std::memory_order_relaxed);
+    do {
+        if (n == kDead) [[unlikely]] {
+            rte_hash_del_key(sessions_hash_, &key);   // never published
+            why = Verdict::drop_no_mapping;           // the next packet creates a fresh mapping
+            return -1;
+        }
+    } while (!slot.sessions.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
     s.last_seen_s.store(now_s, std::memory_order_relaxed);
     s.tcp_state.store(static_cast<uint8_t>(nat::TcpState::closed), std::memory_order_relaxed);
-    slot.sessions.fetch_add(1, std::memory_order_relaxed);
     s.mapping.store(pack_mapping(slot.pub4, slot.pub_port), std::memory_order_release);
+    nat::PortProto proto = nat::PortProto::tcp;
+    nat::port_proto_of(key.proto, proto);
+    counters_[worker].sessions_created[static_cast<uint32_t>(proto)].add();
+    push_event(worker, FlowEventKind::session_create, key, slot.pub4, slot.pub_port, false);
     return p;
 }
 
@@ -176,12 +354,21 @@ bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& a
     const uint32_t owner = ports_.owner(proto, addr_index, pub_port);
     if (owner == 0)
         return false;
+    const auto m = static_cast<int32_t>(owner - 1);
     void* kp = nullptr;
-    if (rte_hash_get_key_with_position(mappings_hash_, static_cast<int32_t>(owner - 1), &kp) < 0 ||
-        kp == nullptr)
+    if (rte_hash_get_key_with_position(mappings_hash_, m, &kp) < 0 || kp == nullptr)
+        return false;
+    // The direct map may still name a position whose mapping was dropped (its
+    // port is on the way back to its worker) and reused: only a live mapping
+    // with this very public port answers.
+    const MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    if (!slot.ready.load(std::memory_order_acquire) || slot.pub4 != pub4 || slot.pub_port != pub_port)
         return false;
     nat::BibKey6 bib;
     std::memcpy(&bib, kp, sizeof(bib));
+    nat::PortProto bib_proto;
+    if (!nat::port_proto_of(bib.proto, bib_proto) || bib_proto != proto)
+        return false;
     addr6 = bib.src;
     port6 = bib.sport;
     return true;
@@ -200,8 +387,7 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     if (m < 0)
         return false;
     if (!ports_.reserve(proto, addr_index, sm.port4, static_cast<uint32_t>(m) + 1)) {
-        if (rte_hash_del_key(mappings_hash_, &bib) >= 0)
-            rte_hash_free_key_with_position(mappings_hash_, m);
+        rte_hash_del_key(mappings_hash_, &bib);   // never published; freed after a grace period
         return false;
     }
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
@@ -209,7 +395,40 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     slot.pub_port = sm.port4;
     slot.addr_index = addr_index;
     slot.is_static = 1;
+    slot.sessions.store(0, std::memory_order_relaxed);
     slot.ready.store(1, std::memory_order_release);
+    counters_[control_writer()].mappings_created[static_cast<uint32_t>(proto)].add();
+    push_event(control_writer(), FlowEventKind::mapping_create,
+               nat::make_flow_key6(sm.addr6, 0, sm.port6, 0, sm.proto6), sm.addr4, sm.port4, true);
+    return true;
+}
+
+bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
+{
+    nat::PortProto proto;
+    if (!nat::port_proto_of(proto6, proto))
+        return false;
+    const nat::BibKey6 bib = nat::make_bib_key6(addr6, port6, proto6);
+    const int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    if (m < 0)
+        return false;
+    MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    if (!slot.is_static || !slot.ready.load(std::memory_order_acquire))
+        return false;
+    // Stop inbound first: the port is no longer reserved, so no new session
+    // finds the mapping through the direct map.
+    slot.ready.store(0, std::memory_order_relaxed);
+    ports_.unreserve(proto, slot.addr_index, slot.pub_port);
+    // Its sessions go with it (they would keep using the port otherwise).
+    const uint32_t slots = key_slots(max_flows_);
+    nat::FlowKey6 key;
+    for (uint32_t pos = 0; pos < slots; ++pos)
+        if (live_key(pos, key) && key.proto == proto6 && key.sport == port6 && key.src == addr6)
+            remove_session(pos, key, now_s);
+    counters_[control_writer()].mappings_removed[static_cast<uint32_t>(proto)].add();
+    push_event(control_writer(), FlowEventKind::mapping_delete, nat::make_flow_key6(addr6, 0, port6, 0, proto6),
+               slot.pub4, slot.pub_port, true);
+    rte_hash_del_key(mappings_hash_, &bib);
     return true;
 }
 
@@ -222,41 +441,150 @@ void FlowTable::release_session_mapping(const nat::FlowKey6& key, uint32_t now_s
         return;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
     // The last session is gone: the mapping goes too (RFC 6146 s3.5.1: a BIB
-    // entry lives while it has sessions); static ones stay.
-    if (slot.sessions.fetch_sub(1, std::memory_order_relaxed) == 1 && !slot.is_static)
-        drop_mapping(m, bib, proto, now_s);
+    // entry lives while it has sessions); static ones stay. 1 -> kDead, not
+    // 1 -> 0, so a worker attaching a session right now sees it condemned.
+    uint32_t n = slot.sessions.load(std::memory_order_relaxed);
+    for (;;) {
+        if (n == 0 || n == kDead) [[unlikely]]
+            return;
+        const uint32_t next = (n == 1 && !slot.is_static) ? kDead : n - 1;
+        if (slot.sessions.compare_exchange_weak(n, next, std::memory_order_relaxed)) {
+            if (next == kDead)
+                drop_mapping(m, bib, proto, control_writer(), now_s);
+            return;
+        }
+    }
+}
+
+bool FlowTable::live_key(uint32_t pos, nat::FlowKey6& key) const noexcept
+{
+    if (!sessions_[pos].ready())
+        return false;
+    void* kp = nullptr;
+    if (rte_hash_get_key_with_position(sessions_hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr)
+        return false;
+    std::memcpy(&key, kp, sizeof(key));
+    return true;
+}
+
+void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t now_s) noexcept
+{
+    Session& s = sessions_[pos];
+    // Clear only the ready bit: a worker that looked the session up a moment
+    // ago still reads its public address and port intact. The slot is reused
+    // only after a grace period (the hash's QSBR defer queue).
+    const uint64_t mapping = s.mapping.load(std::memory_order_relaxed);
+    s.mapping.store(mapping & ~kSessionReady, std::memory_order_release);
+    if (rte_hash_del_key(sessions_hash_, &key) < 0)
+        return;
+    nat::PortProto proto = nat::PortProto::tcp;
+    nat::port_proto_of(key.proto, proto);
+    counters_[control_writer()].sessions_removed[static_cast<uint32_t>(proto)].add();
+    push_event(control_writer(), FlowEventKind::session_delete, key, static_cast<Ip4>(mapping >> 32),
+               static_cast<uint16_t>(mapping >> 16), false);
+    release_session_mapping(key, now_s);
 }
 
 uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept
 {
     uint32_t removed = 0;
     const uint32_t slots = key_slots(max_flows_);
+    nat::FlowKey6 key;
     for (uint32_t scanned = 0; scanned < budget && scanned < slots; ++scanned) {
         const uint32_t pos = ager_cursor_;
         ager_cursor_ = ager_cursor_ + 1 == slots ? 0 : ager_cursor_ + 1;
-        Session& s = sessions_[pos];
-        if (!s.ready())
+        if (!live_key(pos, key))
             continue;
-        void* kp = nullptr;
-        if (rte_hash_get_key_with_position(sessions_hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr)
-            continue;
-        nat::FlowKey6 key;
-        std::memcpy(&key, kp, sizeof(key));
+        const Session& s = sessions_[pos];
         const auto state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
-        const uint32_t idle = now_s - s.last_seen_s.load(std::memory_order_relaxed);
-        if (idle < nat::expiry_s(key.proto, state, timeouts))
+        // Workers keep their own clock: a last_seen a little ahead of ours is idle 0.
+        const auto idle = static_cast<int32_t>(now_s - s.last_seen_s.load(std::memory_order_relaxed));
+        if (idle < 0 || static_cast<uint32_t>(idle) < nat::expiry_s(key.proto, state, timeouts))
             continue;
-        s.mapping.store(0, std::memory_order_release);
-        if (rte_hash_del_key(sessions_hash_, &key) >= 0)
-            rte_hash_free_key_with_position(sessions_hash_, static_cast<int32_t>(pos));   // TODO(#4): QSBR
-        release_session_mapping(key, now_s);
+        remove_session(pos, key, now_s);
         ++removed;
     }
     return removed;
 }
 
-uint32_t FlowTable::session_count() const noexcept { return static_cast<uint32_t>(rte_hash_count(sessions_hash_)); }
-uint32_t FlowTable::mapping_count() const noexcept { return static_cast<uint32_t>(rte_hash_count(mappings_hash_)); }
+void FlowTable::visit_sessions(uint32_t now_s, const std::function<bool(const SessionInfo&)>& fn) const
+{
+    const uint32_t slots = key_slots(max_flows_);
+    SessionInfo info;
+    for (uint32_t pos = 0; pos < slots; ++pos) {
+        if (!live_key(pos, info.key))
+            continue;
+        const Session& s = sessions_[pos];
+        info.pub4 = s.pub4();
+        info.pub_port = s.pub_port();
+        const auto idle = static_cast<int32_t>(now_s - s.last_seen_s.load(std::memory_order_relaxed));
+        info.idle_s = idle < 0 ? 0 : static_cast<uint32_t>(idle);
+        info.tcp_state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
+        if (!fn(info))
+            return;
+    }
+}
+
+void FlowTable::visit_mappings(const std::function<bool(const MappingInfo&)>& fn) const
+{
+    const void* kp = nullptr;
+    void* data = nullptr;
+    uint32_t next = 0;
+    MappingInfo info;
+    for (;;) {
+        const int32_t pos = rte_hash_iterate(mappings_hash_, &kp, &data, &next);
+        if (pos < 0)
+            return;
+        const MappingSlot& slot = mappings_[static_cast<uint32_t>(pos)];
+        if (!slot.ready.load(std::memory_order_acquire))
+            continue;
+        std::memcpy(&info.key, kp, sizeof(info.key));
+        info.pub4 = slot.pub4;
+        info.pub_port = slot.pub_port;
+        info.is_static = slot.is_static != 0;
+        const uint32_t n = slot.sessions.load(std::memory_order_relaxed);
+        info.sessions = n == kDead ? 0 : n;
+        if (!fn(info))
+            return;
+    }
+}
+
+FlowTableStats FlowTable::stats() const noexcept
+{
+    FlowTableStats st;
+    for (uint32_t w = 0; w <= workers_; ++w) {
+        const WriterCounters& c = counters_[w];
+        for (uint32_t p = 0; p < nat::kPortProtoCount; ++p) {
+            st.sessions_created[p] += c.sessions_created[p].read();
+            st.sessions_removed[p] += c.sessions_removed[p].read();
+            st.mappings_created[p] += c.mappings_created[p].read();
+            st.mappings_removed[p] += c.mappings_removed[p].read();
+        }
+        st.events_lost += c.events_lost.read();
+        st.port_returns_lost += c.port_returns_lost.read();
+    }
+    st.hash_sessions_used = static_cast<uint64_t>(std::max(rte_hash_count(sessions_hash_), 0));
+    st.hash_mappings_used = static_cast<uint64_t>(std::max(rte_hash_count(mappings_hash_), 0));
+    return st;
+}
+
+uint32_t FlowTable::session_count() const noexcept
+{
+    const FlowTableStats st = stats();
+    uint64_t n = 0;
+    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
+        n += st.sessions_created[p] - std::min(st.sessions_created[p], st.sessions_removed[p]);
+    return static_cast<uint32_t>(n);
+}
+
+uint32_t FlowTable::mapping_count() const noexcept
+{
+    const FlowTableStats st = stats();
+    uint64_t n = 0;
+    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
+        n += st.mappings_created[p] - std::min(st.mappings_created[p], st.mappings_removed[p]);
+    return static_cast<uint32_t>(n);
+}
 
 double FlowTable::bytes_per_flow() const noexcept
 {

@@ -85,6 +85,7 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows, nat::NeighbourCache& n
 void Worker::run(const std::atomic<bool>& stop) noexcept
 {
     std::array<rte_mbuf*, kBurst> rx{};
+    flows_.register_worker(cfg_.worker_id);   // QSBR reader from here on
     while (!stop.load(std::memory_order_relaxed)) {
         const uint64_t now_tsc = rte_rdtsc();
         now_ms_ = (now_tsc - start_tsc_) * 1000 / tsc_hz_;
@@ -113,8 +114,13 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
         } else {
             counters_.idle_loops.add();
         }
-        loops_.store(loops_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        const uint64_t loops = loops_.load(std::memory_order_relaxed) + 1;
+        if ((loops & 0xF) == 0)
+            flows_.drain_port_returns(cfg_.worker_id, now_s_);   // ports the ager freed, into quarantine
+        loops_.store(loops, std::memory_order_relaxed);
+        flows_.quiescent(cfg_.worker_id);   // no table reference held past this point
     }
+    flows_.unregister_worker(cfg_.worker_id);
     flush();
 }
 
@@ -314,7 +320,7 @@ bool Worker::finish_4to6(rte_mbuf* m, const xlate::Parsed4& p, const xlate::Rewr
     counters_.translated_4to6.packets.add();
     counters_.translated_4to6.bytes.add(pv.len);
     if (xlate::needs_fragmentation_6(p, pv.len, cfg_.xlate)) {
-        send_fragments_6(m, outer.dst);
+        send_fragments_6(m, outer.dst, p.frag.id);
         return false;
     }
     return true;
@@ -656,7 +662,7 @@ void Worker::drop_held(std::span<const uint64_t> handles) noexcept
         drop(reinterpret_cast<rte_mbuf*>(static_cast<uintptr_t>(h)), Verdict::drop_no_neighbour);
 }
 
-void Worker::send_fragments_6(rte_mbuf* m, const In6& dst) noexcept
+void Worker::send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noexcept
 {
     const uint8_t* ip6 = l3_of(m);
     const uint32_t len = rte_pktmbuf_data_len(m);
@@ -668,7 +674,7 @@ void Worker::send_fragments_6(rte_mbuf* m, const In6& dst) noexcept
     }
     // RFC 7915 s4.1: the 16-bit IPv4 identification becomes the low bits of the
     // 32-bit IPv6 one, so fragments of one datagram keep one identity.
-    const uint32_t id = frag_id_++;
+    const uint32_t id = ip4_id & 0xFFFF;
     for (uint32_t i = 0; i < count; ++i) {
         rte_mbuf* f = rte_pktmbuf_alloc(cfg_.pool_for_generated);
         if (f == nullptr) [[unlikely]] {

@@ -92,7 +92,7 @@ private:
     void reply_icmp6_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void solicit_6(const In6& target) noexcept;
-    void send_fragments_6(rte_mbuf* m, const In6& dst) noexcept;
+    void send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noexcept;
     void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;
     void release_or_drop(const nat::Learned& learned, bool ip6) noexcept;
     void tick_neighbours() noexcept;
@@ -119,7 +119,6 @@ private:
     uint64_t now_ms_ = 0;
     uint64_t last_tick_ms_ = 0;
     uint16_t ip4_id_ = 0;
-    uint32_t frag_id_ = 0;
     uint64_t tsc_hz_ = 1;
     uint64_t start_tsc_ = 0;
     std::atomic<uint64_t> last_rx_tsc_{0};

@@ -1,22 +1,27 @@
 # The lab: nat64d in its own network namespace on two net_tap ports, bridged to
-# an IPv6-only client namespace and an IPv4-only server namespace. Used by the
-# demo and the end-to-end tests. Every name carries a per-run suffix; lab_cleanup
-# removes exactly what lab_* created (namespaces, their links, our PIDs).
+# an IPv6-only client namespace and, through an IPv4 router, an IPv4-only server
+# namespace. Used by the demo and the end-to-end tests. Every name carries a
+# per-run suffix; lab_cleanup removes exactly what lab_* created (namespaces,
+# their links, our PIDs).
 #
-#   client (2001:db8:1::2/64) --veth-- [br6 + tap n64in] nat64d [tap n64out + br4] --veth-- server (192.0.2.80/24)
-#   route 64:ff9b::/96 via 2001:db8:1::1                    pool 192.0.2.1
+#   client 2001:db8:1::2/64 --- [br6 + tap n64in] nat64d [tap n64out + br4] --- router --- server
+#   route 64:ff9b::/96 via 2001:db8:1::1          pool 192.0.2.1, gw .254   192.0.2.254   198.51.100.80
+#                                                                           198.51.100.1
 
 LAB_ID=${LAB_ID:-$$}
 NS_NAT="n64-$LAB_ID"
 NS_CLI="cli-$LAB_ID"
 NS_SRV="srv-$LAB_ID"
+NS_RTR="rtr-$LAB_ID"
 LAB_PIDS=()
 LAB_DIR=${LAB_DIR:-$(mktemp -d /tmp/nat64d-lab.XXXXXX)}
 CLIENT_IP6=2001:db8:1::2
 BOX_IP6=2001:db8:1::1
-SERVER_IP4=192.0.2.80
+SERVER_IP4=198.51.100.80
+ROUTER_IP4=192.0.2.254
+ROUTER_VIA_PREFIX=64:ff9b::c000:2fe   # 64:ff9b::192.0.2.254
 POOL_IP4=192.0.2.1
-SERVER_VIA_PREFIX=64:ff9b::c000:250   # 64:ff9b::192.0.2.80 (RFC 6052 /96)
+SERVER_VIA_PREFIX=64:ff9b::c633:6450  # 64:ff9b::198.51.100.80 (RFC 6052 /96)
 
 lab_cleanup() {
   local pid
@@ -29,7 +34,11 @@ lab_cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
-  for ns in "$NS_NAT" "$NS_CLI" "$NS_SRV"; do
+  # Anything still running inside the lab's namespaces was started by the lab.
+  for ns in "$NS_NAT" "$NS_CLI" "$NS_SRV" "$NS_RTR"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  done
+  for ns in "$NS_NAT" "$NS_CLI" "$NS_SRV" "$NS_RTR"; do
     ip netns del "$ns" 2>/dev/null || true
   done
   rm -rf "$LAB_DIR"
@@ -45,11 +54,12 @@ wait_for() {
 }
 
 lab_netns() {
-  ip netns add "$NS_NAT"; ip netns add "$NS_CLI"; ip netns add "$NS_SRV"
-  for ns in "$NS_NAT" "$NS_CLI" "$NS_SRV"; do ip -n "$ns" link set lo up; done
+  ip netns add "$NS_NAT"; ip netns add "$NS_CLI"; ip netns add "$NS_SRV"; ip netns add "$NS_RTR"
+  for ns in "$NS_NAT" "$NS_CLI" "$NS_SRV" "$NS_RTR"; do ip -n "$ns" link set lo up; done
   # veth pairs: one end in the box's namespace (to be bridged with a tap), one in the host
   ip link add "v6b-$LAB_ID" netns "$NS_NAT" type veth peer name eth0 netns "$NS_CLI"
-  ip link add "v4b-$LAB_ID" netns "$NS_NAT" type veth peer name eth0 netns "$NS_SRV"
+  ip link add "v4b-$LAB_ID" netns "$NS_NAT" type veth peer name eth0 netns "$NS_RTR"
+  ip link add eth1 netns "$NS_RTR" type veth peer name eth0 netns "$NS_SRV"
   ip netns exec "$NS_NAT" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip -n "$NS_NAT" link add br6 type bridge; ip -n "$NS_NAT" link add br4 type bridge
   ip -n "$NS_NAT" link set "v6b-$LAB_ID" master br6 up; ip -n "$NS_NAT" link set "v4b-$LAB_ID" master br4 up
@@ -60,9 +70,15 @@ lab_netns() {
   ip -n "$NS_CLI" link set eth0 up
   ip -n "$NS_CLI" route add 64:ff9b::/96 via "$BOX_IP6"
 
+  ip netns exec "$NS_RTR" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv4.ip_forward=1
+  ip -n "$NS_RTR" addr add "$ROUTER_IP4/24" dev eth0
+  ip -n "$NS_RTR" addr add 198.51.100.1/24 dev eth1
+  ip -n "$NS_RTR" link set eth0 up; ip -n "$NS_RTR" link set eth1 up
+
   ip netns exec "$NS_SRV" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
   ip -n "$NS_SRV" addr add "$SERVER_IP4/24" dev eth0
   ip -n "$NS_SRV" link set eth0 up
+  ip -n "$NS_SRV" route add default via 198.51.100.1
 }
 
 # lab_config FILE [extra lines]: the nat64d config for this lab.
@@ -81,10 +97,12 @@ mbufs = 16383
 [addresses]
 inside_ipv6 = "$BOX_IP6/64"
 outside_ipv4 = "$POOL_IP4/24"
+gateway4 = "$ROUTER_IP4"
 
 [nat64]
 prefix = "64:ff9b::/96"
-# The lab's IPv4 side uses documentation addresses (192.0.2.0/24), which RFC
+# The lab's IPv4 side uses documentation addresses (192.0.2.0/24 and
+# 198.51.100.0/24), which RFC
 # 6052 s3.1 keeps out of the well-known prefix unless the operator says so.
 allow_non_global = true
 

@@ -1,9 +1,17 @@
 // In-process dataplane benchmark: the real Worker, FlowTable and port allocator
-// on net_null ports, fed synthetic frames without a NIC. Measures flow setup
-// (new flows per second) and established-flow translation (Mpps, cycles per
-// packet) at several flow counts, and the table memory per flow. The baseline,
-// in the same run, is the same frame generation and net_null transmit with no
-// translation: what is left is nat64d's own cost.
+// on net_null ports, fed synthetic frames without a NIC or a second process.
+// Measures, at several flow counts:
+//   - flow setup (new flows per second: first IPv6 packet of each flow),
+//   - established-flow translation 6to4, 4to6 and mixed (cycles per packet, Mpps),
+//   - tear-down by the ager (flows removed per second),
+//   - table memory per flow (rte_hash heap + session and mapping arrays).
+// The baseline, in the same run, is the same frame feed and net_null transmit
+// with no translation: "own" cycles are nat64d's cost on top of that.
+// Not a test: it prints a table, and `CSV,...` lines for scripts/bench.sh.
+//
+//   dp_bench [MAX_FLOWS] [--quick]     (root; EAL runs with --no-huge)
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -28,7 +36,10 @@ namespace {
 
 constexpr uint16_t kBurst = dp::kBurst;
 constexpr uint32_t kFrameLen6 = 84;    // Ethernet + IPv6 + UDP + 22 bytes: 64 bytes once translated
-constexpr uint32_t kPortsPerAddress = 60000;
+constexpr uint32_t kFrameLen4 = 64;    // the reply: Ethernet + IPv4 + UDP + 22 bytes
+constexpr uint32_t kFlowsPerHost = 4096;
+constexpr Ip4 kServer = 0xC6120050;    // 198.18.0.80 (RFC 2544 benchmarking range)
+const In6 kPrefix{0x20, 0x01, 0x0d, 0xb8, 0, 0x64};   // 2001:db8:64::/96, network-specific
 
 struct Bench {
     rte_mempool* pool = nullptr;
@@ -36,7 +47,37 @@ struct Bench {
     uint64_t hz = 1;
 };
 
-void build_frame(uint8_t* f, const rte_ether_addr& dst_mac, uint32_t flow)
+uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return static_cast<uint16_t>(sum);
+}
+
+uint32_t sum16(const uint8_t* p, uint32_t len, uint32_t sum = 0)
+{
+    for (uint32_t i = 0; i + 1 < len; i += 2)
+        sum += load_be16(p + i);
+    if (len & 1)
+        sum += uint32_t{p[len - 1]} << 8;
+    return sum;
+}
+
+In6 host_of(uint32_t flow)
+{
+    // One subscriber /64 per host, as behind an ISP edge: 2001:db8:1000:HHHH::1.
+    In6 a{0x20, 0x01, 0x0d, 0xb8, 0x10, 0};
+    const uint32_t h = flow / kFlowsPerHost;
+    a[4] = static_cast<uint8_t>(0x10 + (h >> 16));
+    a[6] = static_cast<uint8_t>(h >> 8);
+    a[7] = static_cast<uint8_t>(h);
+    a[15] = 1;
+    return a;
+}
+
+uint16_t sport_of(uint32_t flow) { return static_cast<uint16_t>(20000 + flow % kFlowsPerHost); }
+
+void build_frame6(uint8_t* f, const rte_ether_addr& dst_mac, uint32_t flow)
 {
     std::memset(f, 0, kFrameLen6);
     std::memcpy(f, dst_mac.addr_bytes, 6);
@@ -47,48 +88,110 @@ void build_frame(uint8_t* f, const rte_ether_addr& dst_mac, uint32_t flow)
     store_be16(ip6 + 4, kFrameLen6 - 14 - 40);
     ip6[6] = kProtoUdp;
     ip6[7] = 64;
-    ip6[8] = 0x20; ip6[9] = 0x01; ip6[10] = 0x0d; ip6[11] = 0xb8; ip6[12] = 0; ip6[13] = 1;
-    store_be32(ip6 + 20, flow / kPortsPerAddress + 1);    // the host
-    ip6[24] = 0x20; ip6[25] = 0x01; ip6[26] = 0x0d; ip6[27] = 0xb8; ip6[28] = 0; ip6[29] = 0x64;
-    store_be32(ip6 + 36, 0xCB007150);                      // 203.0.113.80 behind 2001:db8:64::/96
+    store_in6(ip6 + 8, host_of(flow));
+    store_in6(ip6 + 24, kPrefix);
+    store_be32(ip6 + 36, kServer);
     uint8_t* u = ip6 + 40;
-    store_be16(u, static_cast<uint16_t>(1024 + flow % kPortsPerAddress));
+    store_be16(u, sport_of(flow));
     store_be16(u + 2, 53);
     store_be16(u + 4, kFrameLen6 - 14 - 40);
-    store_be16(u + 6, 0x1111);
+    const uint32_t len = kFrameLen6 - 14 - 40;
+    uint32_t sum = sum16(ip6 + 8, 32) + kProtoUdp + len;
+    store_be16(u + 6, 0);
+    const uint16_t c = static_cast<uint16_t>(~fold(sum16(u, len, sum)));
+    store_be16(u + 6, c == 0 ? 0xFFFF : c);
 }
 
-// Frames for `flows` flows, visited round-robin; returns cycles per packet.
+// The IPv4 reply of a flow, to the public (address, port) the table gave it.
+void build_frame4(uint8_t* f, const rte_ether_addr& dst_mac, Ip4 pub4, uint16_t pub_port, uint32_t flow)
+{
+    std::memset(f, 0, kFrameLen4);
+    std::memcpy(f, dst_mac.addr_bytes, 6);
+    f[6] = 0x02; f[11] = 0x04;
+    store_be16(f + 12, kEtherTypeIp4);
+    uint8_t* ip4 = f + 14;
+    const uint16_t total = kFrameLen4 - 14;
+    ip4[0] = 0x45;
+    store_be16(ip4 + 2, total);
+    store_be16(ip4 + 4, static_cast<uint16_t>(flow));
+    ip4[8] = 64;
+    ip4[9] = kProtoUdp;
+    store_be32(ip4 + 12, kServer);
+    store_be32(ip4 + 16, pub4);
+    store_be16(ip4 + 10, static_cast<uint16_t>(~fold(sum16(ip4, 20))));
+    uint8_t* u = ip4 + 20;
+    const uint32_t len = total - 20u;
+    store_be16(u, 53);
+    store_be16(u + 2, pub_port);
+    store_be16(u + 4, static_cast<uint16_t>(len));
+    const uint32_t pseudo = sum16(ip4 + 12, 8) + kProtoUdp + len;
+    const uint16_t c = static_cast<uint16_t>(~fold(sum16(u, len, pseudo)));
+    store_be16(u + 6, c == 0 ? 0xFFFF : c);
+}
+
+struct FrameSet {
+    std::vector<uint8_t> bytes;
+    uint32_t len = 0;
+    uint32_t count = 0;
+    const uint8_t* at(uint32_t i) const { return &bytes[size_t(i) * len]; }
+};
+
+// Feeds `packets` frames, flows visited round-robin from `first`; returns cycles
+// per packet spent in `sink` (frame copy and mbuf allocation are outside).
+// `sets` alternate burst by burst (one set: 6to4 or 4to6; two: mixed).
 template <typename Sink>
-double run(Bench& b, const std::vector<uint8_t>& frames, uint32_t flows, uint64_t packets, Sink sink)
+double run(Bench& b, const std::vector<const FrameSet*>& sets, uint32_t first, uint32_t flows,
+           uint64_t packets, Sink sink)
 {
     std::array<rte_mbuf*, kBurst> pkts;
     uint64_t cycles = 0, sent = 0;
     uint32_t next = 0;
+    size_t which = 0;
     while (sent < packets) {
-        if (rte_pktmbuf_alloc_bulk(b.pool, pkts.data(), kBurst) != 0) {
+        const FrameSet& fs = *sets[which];
+        const uint16_t n = static_cast<uint16_t>(std::min<uint64_t>(kBurst, packets - sent));
+        if (rte_pktmbuf_alloc_bulk(b.pool, pkts.data(), n) != 0) {
             std::fprintf(stderr, "mempool empty\n");
             break;
         }
-        for (uint16_t i = 0; i < kBurst; ++i) {
-            auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(pkts[i], kFrameLen6));
-            std::memcpy(d, &frames[size_t(next) * kFrameLen6], kFrameLen6);
-            next = next + 1 == flows ? 0 : next + 1;
+        uint32_t f = next;
+        for (uint16_t i = 0; i < n; ++i) {
+            auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(fs.len)));
+            std::memcpy(d, fs.at(first + f), fs.len);
+            f = f + 1 == flows ? 0 : f + 1;
         }
-        const uint64_t t0 = rte_rdtsc();
-        sink(pkts.data(), kBurst);
-        cycles += rte_rdtsc() - t0;
-        sent += kBurst;
+        const uint64_t t0 = rte_rdtsc_precise();
+        sink(pkts.data(), n, which);
+        cycles += rte_rdtsc_precise() - t0;
+        sent += n;
+        which = (which + 1) % sets.size();
+        if (which == 0)
+            next = f;
     }
-    return double(cycles) / double(sent);
+    return double(cycles) / double(std::max<uint64_t>(sent, 1));
+}
+
+size_t malloc_in_use()
+{
+    const struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
 }
 
 } // namespace
 
 int main(int argc, char** argv)
 {
-    std::vector<std::string> args{"dp_bench", "--no-huge", "-m", "2048", "--no-pci", "-l", "0",
-                                  "--file-prefix", "nat64d-bench", "--log-level", "lib.eal:error",
+    uint32_t max_flows = 1u << 20;
+    bool quick = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else
+            max_flows = uint32_t(std::stoul(argv[i]));
+    }
+    std::vector<std::string> args{"dp_bench", "--no-huge", "-m", "3072", "--no-pci", "-l", "0",
+                                  "--file-prefix", "nat64d-dpbench", "--log-level", "lib.eal:error",
+                                  "--log-level", "pmd.net.null:error", "--no-telemetry",
                                   "--vdev", "net_null0", "--vdev", "net_null1"};
     std::vector<char*> av;
     for (auto& a : args)
@@ -97,9 +200,7 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "EAL init failed\n");
         return 1;
     }
-    uint32_t max_flows = 1u << 20;
-    if (argc > 1)
-        max_flows = uint32_t(std::stoul(argv[1]));
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
 
     Bench b;
     b.hz = rte_get_tsc_hz();
@@ -108,86 +209,158 @@ int main(int argc, char** argv)
     b.out = dp::start_port({"net_null1", 1, 1, 512, 512, 1500, nullptr}, b.pool);
 
     nat::PortAllocConfig pcfg;
-    const uint32_t addresses = max_flows / kPortsPerAddress + 2;
+    // One subscriber per kFlowsPerHost flows; paired pooling (the default) puts
+    // each on one address, so the pool has room for the busiest address.
+    const uint32_t hosts = (max_flows + kFlowsPerHost - 1) / kFlowsPerHost;
+    const uint32_t addresses = std::max<uint32_t>(4, std::min<uint32_t>(64, hosts));
     for (uint32_t i = 0; i < addresses; ++i)
-        pcfg.pool.push_back(0xC6336400 + i + 1);          // 198.51.100.1 ...
-    pcfg.paired_pooling = false;
+        pcfg.pool.push_back(0xCB007100 + i + 1);          // 203.0.113.1 ...
+    pcfg.paired_pooling = true;
     pcfg.seed = 1;
+    pcfg.quarantine_s = 0;
     nat::PortAllocator ports(pcfg);
 
     rte_malloc_socket_stats before{}, after{};
     rte_malloc_get_socket_stats(0, &before);
+    const size_t heap0 = malloc_in_use();
     dp::FlowTableConfig fcfg;
     fcfg.max_flows = max_flows;
-    dp::FlowTable flows(fcfg, ports);
+    auto flows = std::make_unique<dp::FlowTable>(fcfg, ports);
     rte_malloc_get_socket_stats(0, &after);
     const double hash_bytes = double(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
+    const double array_bytes = double(malloc_in_use() - heap0);
 
     nat::NeighbourCache neighbours(nat::NeighbourConfig{});
-    neighbours.add_static(nat::neighbour_key4(0xCB007150), nat::MacAddr{2, 0, 0, 0, 0, 4});
+    const In6 gw6{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    const Ip4 gw4 = 0xCB0071FE;                            // 203.0.113.254
+    neighbours.add_static(nat::neighbour_key4(gw4), nat::MacAddr{2, 0, 0, 0, 0, 4});
+    neighbours.add_static(nat::neighbour_key6(gw6), nat::MacAddr{2, 0, 0, 0, 0, 6});
 
     dp::WorkerConfig wc;
     wc.inside_port = b.in.id;
     wc.outside_port = b.out.id;
     wc.inside_mac = b.in.mac;
     wc.outside_mac = b.out.mac;
-    wc.outside_ip4 = pcfg.pool[0];
+    wc.inside_ip6 = In6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    wc.inside_prefix_len = 64;
+    wc.has_gateway6 = true;
+    wc.gateway6 = gw6;
+    wc.outside_ip4 = 0xCB0071F0;                           // 203.0.113.240, not in the pool
+    wc.outside_prefix_len = 24;
+    wc.has_gateway4 = true;
+    wc.gateway4 = gw4;
     wc.pool = pcfg.pool.data();
     wc.pool_size = uint32_t(pcfg.pool.size());
-    wc.prefix.addr = In6{0x20, 0x01, 0x0d, 0xb8, 0, 0x64};
+    wc.prefix.addr = kPrefix;
     wc.prefix.len = 96;
     wc.pool_for_generated = b.pool;
-    auto worker = std::make_unique<dp::Worker>(wc, flows, neighbours);
+    wc.hairpinning = true;
+    auto worker = std::make_unique<dp::Worker>(wc, *flows, neighbours);
+    worker->set_now(1);
 
-    bench::print_machine("dp_bench: one worker, in process, net_null ports, 84-byte IPv6 frames -> 64-byte IPv4");
-    std::printf("# flow table: %u flows, rte_hash %.1f MiB + sessions %.1f MiB = %.0f bytes per flow\n",
-                max_flows, hash_bytes / (1 << 20), double(max_flows) * sizeof(dp::Session) / (1 << 20),
-                (hash_bytes + double(max_flows) * sizeof(dp::Session)) / max_flows);
-    std::printf("# (mappings: one per flow here, the worst case; the session table alone is %.0f bytes per flow)\n",
-                flows.bytes_per_flow());
+    bench::print_machine("dp_bench: one worker, in process, net_null ports, 84-byte IPv6 frames <-> 64-byte IPv4");
+    const double per_flow = (hash_bytes + array_bytes) / max_flows;
+    std::printf("# flow table for %u flows: rte_hash %.1f MiB + session/mapping arrays %.1f MiB = %.0f bytes per flow"
+                " (one mapping per flow: the worst case)\n",
+                max_flows, hash_bytes / (1 << 20), array_bytes / (1 << 20), per_flow);
+    std::printf("# FlowTable::bytes_per_flow() (sessions only) = %.0f; tsc %.3f GHz\n", flows->bytes_per_flow(),
+                double(b.hz) / 1e9);
+    std::printf("CSV,memory,%u,%.1f,%.1f,%.1f\n", max_flows, hash_bytes, array_bytes, per_flow);
 
-    const uint32_t counts[] = {1024, 65536, std::min(max_flows * 9 / 10, 1000000u)};
-    const uint32_t biggest = counts[2];
-    std::vector<uint8_t> frames(size_t(biggest) * kFrameLen6);
+    std::vector<uint32_t> counts{1024, 65536, std::min(max_flows * 19 / 20, 1000000u)};
+    counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+    const uint32_t biggest = counts.back();
+    FrameSet f6{std::vector<uint8_t>(size_t(biggest) * kFrameLen6), kFrameLen6, biggest};
     for (uint32_t f = 0; f < biggest; ++f)
-        build_frame(&frames[size_t(f) * kFrameLen6], b.in.mac, f);
+        build_frame6(&f6.bytes[size_t(f) * kFrameLen6], b.in.mac, f);
+    FrameSet f4{std::vector<uint8_t>(size_t(biggest) * kFrameLen4), kFrameLen4, biggest};
+    const uint64_t est_packets = quick ? 1'000'000 : 4'000'000;
 
-    auto baseline = [&](rte_mbuf** p, uint16_t n) {
-        uint16_t s = rte_eth_tx_burst(b.out.id, 0, p, n);
+    auto baseline = [&](rte_mbuf** p, uint16_t n, size_t which) {
+        const uint16_t port = which == 0 ? b.out.id : b.in.id;
+        const uint16_t s = rte_eth_tx_burst(port, 0, p, n);
         for (uint16_t i = s; i < n; ++i)
             rte_pktmbuf_free(p[i]);
     };
-    auto nat = [&](rte_mbuf** p, uint16_t n) {
+    auto nat6 = [&](rte_mbuf** p, uint16_t n, size_t) {
         worker->process_burst(p, n, dp::Side::inside);
         worker->flush();
     };
+    auto nat4 = [&](rte_mbuf** p, uint16_t n, size_t) {
+        worker->process_burst(p, n, dp::Side::outside);
+        worker->flush();
+    };
+    auto mixed = [&](rte_mbuf** p, uint16_t n, size_t which) {
+        worker->process_burst(p, n, which == 0 ? dp::Side::inside : dp::Side::outside);
+        worker->flush();
+    };
 
-    std::printf("\n| scenario | flows | cycles/pkt | Mpps | baseline cycles/pkt | nat64d own cycles/pkt |\n|---|---|---|---|---|---|\n");
-    const double base = run(b, frames, biggest, 2'000'000, baseline);
+    std::printf("\n| scenario | flows | cycles/pkt | Mpps (1 core) | baseline cycles/pkt | nat64d own cycles/pkt |\n"
+                "|---|---|---|---|---|---|\n");
+    auto row = [&](const char* name, uint32_t n, double cyc, double base) {
+        std::printf("| %s | %u | %.0f | %.2f | %.0f | %.0f |\n", name, n, cyc, double(b.hz) / cyc / 1e6, base,
+                    cyc - base);
+        std::printf("CSV,%s,%u,%.1f,%.3f,%.1f\n", name, n, cyc, double(b.hz) / cyc / 1e6, base);
+    };
+    const double base6 = run(b, {&f6}, 0, biggest, 2'000'000, baseline);
     uint32_t created = 0;
     for (uint32_t n : counts) {
-        // Setup: each new frame opens a flow.
+        // Setup: each frame is the first of its flow.
         const uint64_t c0 = worker->counters().flows_created.read();
-        const double setup = run(b, std::vector<uint8_t>(frames.begin() + size_t(created) * kFrameLen6,
-                                                        frames.begin() + size_t(n) * kFrameLen6),
-                                 n - created, n - created, nat);
+        const double setup = run(b, {&f6}, created, n - created, n - created, nat6);
         const uint64_t made = worker->counters().flows_created.read() - c0;
+        std::printf("| new flows (setup) %u..%u, %lu created | %u | %.0f | %.2f M flows/s | %.0f | %.0f |\n",
+                    created, n, static_cast<unsigned long>(made), n, setup, double(b.hz) / setup / 1e6, base6,
+                    setup - base6);
+        std::printf("CSV,setup,%u,%.1f,%.3f,%.1f\n", n, setup, double(b.hz) / setup / 1e6, base6);
+        // The replies go to the public (address, port) each flow was given.
+        for (uint32_t f = created; f < n; ++f) {
+            nat::FlowKey6 k = nat::make_flow_key6(host_of(f), kServer, sport_of(f), 53, kProtoUdp);
+            const int32_t p = flows->lookup(k);
+            Ip4 pub4 = 0;
+            uint16_t pub_port = 0;
+            if (p >= 0) {
+                pub4 = flows->session(p).pub4();
+                pub_port = flows->session(p).pub_port();
+            }
+            build_frame4(&f4.bytes[size_t(f) * kFrameLen4], b.out.mac, pub4, pub_port, f);
+        }
         created = n;
-        std::printf("| new flows (setup) | %u..%u | %.0f | %.2f (flows/s: %.2fM) | %.0f | %.0f |\n",
-                    n - uint32_t(made), n, setup, double(b.hz) / setup / 1e6, double(b.hz) / setup / 1e6, base,
-                    setup - base);
-        const double est = run(b, frames, n, 4'000'000, nat);
-        std::printf("| established 6to4 | %u | %.0f | %.2f | %.0f | %.0f |\n", n, est, double(b.hz) / est / 1e6, base,
-                    est - base);
+        row("established 6to4", n, run(b, {&f6}, 0, n, est_packets, nat6), base6);
+        const double base4 = run(b, {&f4}, 0, n, est_packets / 2, baseline);
+        row("established 4to6", n, run(b, {&f4}, 0, n, est_packets, nat4), base4);
+        row("established mixed", n, run(b, {&f6, &f4}, 0, n, est_packets, mixed), (base6 + base4) / 2);
     }
+
+    // Tear-down: the ager removes every session (as the control thread does,
+    // in budgets of 65536 positions), timed on the same TSC.
+    const uint32_t live = flows->session_count();
+    nat::Timeouts t;
+    const uint32_t later = 1 + 100000;
+    uint64_t removed = 0;
+    const uint64_t t0 = rte_rdtsc_precise();
+    for (uint32_t round = 0; round < 4096 && flows->session_count() != 0; ++round)
+        removed += flows->expire(later, t, 65536);
+    const uint64_t cyc = rte_rdtsc_precise() - t0;
+    const double per = double(cyc) / double(std::max<uint64_t>(removed, 1));
+    std::printf("| tear-down (ager) %lu of %u sessions | %u | %.0f | %.2f M flows/s | - | - |\n",
+                static_cast<unsigned long>(removed), live, live, per, double(b.hz) / per / 1e6);
+    std::printf("CSV,teardown,%u,%.1f,%.3f,0\n", live, per, double(b.hz) / per / 1e6);
+
     const auto& c = worker->counters();
     uint64_t drops = 0;
     for (size_t v = 1; v < kVerdictCount; ++v)
         drops += c.verdicts[v].read();
-    std::printf("\n# translated %lu, dropped %lu, sessions %u, tsc %.2f GHz\n",
-                static_cast<unsigned long>(c.translated_6to4.packets.read()), static_cast<unsigned long>(drops), flows.session_count(),
-                double(b.hz) / 1e9);
+    std::printf("\n# translated 6to4 %lu, 4to6 %lu, dropped %lu, sessions left %u, mappings left %u\n",
+                static_cast<unsigned long>(c.translated_6to4.packets.read()),
+                static_cast<unsigned long>(c.translated_4to6.packets.read()), static_cast<unsigned long>(drops),
+                flows->session_count(), flows->mapping_count());
+    for (size_t v = 1; v < kVerdictCount; ++v)
+        if (c.verdicts[v].read() != 0)
+            std::printf("#   drop %.*s: %lu\n", int(kVerdictNames[v].size()), kVerdictNames[v].data(),
+                        static_cast<unsigned long>(c.verdicts[v].read()));
     worker.reset();
+    flows.reset();
     dp::stop_port(b.in.id);
     dp::stop_port(b.out.id);
     rte_eal_cleanup();

@@ -26,8 +26,10 @@ if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" && lab_start_web_server &&
 fi
 record PASS "e2e:lab_starts"
 
-in_srv /usr/bin/python3 "$HERE/tools.py" echo-server "$SERVER_IP4" 7000 & LAB_PIDS+=("$!")
-in_srv /usr/bin/python3 "$HERE/tools.py" udp-echo-server "$SERVER_IP4" 7001 & LAB_PIDS+=("$!")
+ip netns exec "$NS_SRV" /usr/bin/python3 "$HERE/tools.py" echo-server "$SERVER_IP4" 7000 >/dev/null 2>&1 &
+LAB_PIDS+=("$!")
+ip netns exec "$NS_SRV" /usr/bin/python3 "$HERE/tools.py" udp-echo-server "$SERVER_IP4" 7001 >/dev/null 2>&1 &
+LAB_PIDS+=("$!")
 head -c 50M /dev/urandom > "$LAB_DIR/www/big.bin"
 wait_for 15 in_srv bash -c "exec 3<>/dev/tcp/$SERVER_IP4/7000"
 
@@ -44,6 +46,28 @@ check tcp_download_50mb_sha256 download_50mb
 check udp_both_ways in_cli /usr/bin/python3 "$HERE/tools.py" udp-client "$SERVER_VIA_PREFIX" 7001 300
 check tcp_200_concurrent in_cli /usr/bin/python3 "$HERE/tools.py" tcp-clients "$SERVER_VIA_PREFIX" 7000 200 65536
 
+traceroute_hops() {
+  # hop 1: nat64d itself (hop limit 1, RFC 7915 s5.1); hop 2: the IPv4 router's
+  # Time Exceeded, translated (RFC 7915 s4.2); then the server.
+  local out
+  out=$(in_cli traceroute -6 -n -q 1 -w 2 -m 6 "$SERVER_VIA_PREFIX" 2>&1); echo "$out"
+  echo "$out" | grep -qE "^ *1 +$BOX_IP6 " &&
+  echo "$out" | grep -qE "^ *2 +$ROUTER_VIA_PREFIX " &&
+  echo "$out" | grep -qE "^ *3 +$SERVER_VIA_PREFIX "
+}
+check traceroute_hop_limit_expiry traceroute_hops
+
+path_mtu_discovery() {
+  # The router's link to the server is 1400 bytes: a 1450-byte datagram from the
+  # client becomes a 1478-byte IPv4 packet with DF (RFC 7915 s5.1), the router
+  # answers Fragmentation Needed, nat64d turns it into Packet Too Big (MTU 1420),
+  # the client fragments, and the echo comes back whole.
+  ip -n "$NS_RTR" link set eth1 mtu 1400; ip -n "$NS_SRV" link set eth0 mtu 1400
+  in_cli /usr/bin/python3 "$HERE/tools.py" udp-big "$SERVER_VIA_PREFIX" 7001 1450 6 || return 1
+  in_cli ip -6 route get "$SERVER_VIA_PREFIX" | tee /dev/stderr | grep -q "mtu 1420"
+}
+check path_mtu_discovery_through_smaller_ipv4_link path_mtu_discovery
+
 kill -INT "$NAT64D_PID"
-stop_clean() { wait "$NAT64D_PID"; grep -q '^stats: ' "$LAB_DIR/nat64d.log"; }
+stop_clean() { wait "$NAT64D_PID" && grep -q '^stats: ' "$LAB_DIR/nat64d.log"; }
 check sigint_exits_cleanly stop_clean

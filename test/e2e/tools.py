@@ -63,6 +63,24 @@ def udp_client(host, port, count):
     return ok == count
 
 
+def udp_big(host, port, size, tries):
+    """One large datagram, resent until its echo comes back whole: the first
+    copies are lost to the smaller IPv4 link until path MTU discovery adapts."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(1.5)
+    data = os.urandom(size)
+    for attempt in range(tries):
+        try:
+            s.sendto(data, (host, port))
+            got, _ = s.recvfrom(65535)
+        except OSError as e:  # EMSGSIZE once the kernel learned the smaller path MTU: send again
+            print(f"attempt {attempt}: {e}")
+            continue
+        print(f"attempt {attempt}: {len(got)} bytes back, intact={got == data}")
+        return got == data
+    return False
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "echo-server":
@@ -71,5 +89,7 @@ if __name__ == "__main__":
         sys.exit(0 if asyncio.run(tcp_clients(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))) else 1)
     elif cmd == "udp-echo-server":
         udp_echo_server(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "udp-big":
+        sys.exit(0 if udp_big(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])) else 1)
     elif cmd == "udp-client":
         sys.exit(0 if udp_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])) else 1)

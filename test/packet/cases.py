@@ -186,3 +186,165 @@ def many_flows_keep_their_mappings(nat64d):
     ports = [next(iter(v)) for v in seen.values()]
     expect(len(set(ports)) == len(ports), "no two sources share a public port")
     expect(r.stats["flows"]["mappings"] == 200 and r.stats["flows"]["sessions"] == 400, f"flows {r.stats['flows']}")
+
+
+def _public_port(nat64d, pkt):
+    """The public port nat64d picks for pkt's source (deterministic with the seed)."""
+    r = Run(nat64d, one_arm=True, merged=[pkt])
+    expect(len(r.out4) == 1, "first packet translated")
+    p = r.out4[0]
+    return p[UDP].sport if UDP in p else p[TCP].sport if TCP in p else p[ICMP].id
+
+
+NEIGHBOURS_EXTRA = f'\n[addresses]\nneighbours = ["2001:db8:1::5 {CLIENT_MAC}", "2001:db8:1::a {CLIENT_MAC}", "2001:db8:1::b {CLIENT_MAC}"]\n'
+STATIC_EXTRA = '[static]\nbib = ["tcp 2001:db8:1::5#80 198.51.100.1#8080", "udp 2001:db8:1::5#53 198.51.100.1#5353"]'
+
+
+@case
+def static_bib_port_forward(nat64d):
+    # RFC 6146 s3.5.1.1: an outside host opens a connection to a static mapping.
+    syn = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4, ttl=40) / \
+        TCP(sport=51000, dport=8080, flags="S", seq=77)
+    r = Run(nat64d, one_arm=True, merged=[syn], extra=STATIC_EXTRA + NEIGHBOURS_EXTRA)
+    expect(len(r.out6) == 1, f"SYN forwarded to the IPv6 server, got {len(r.out6)}")
+    p = r.out6[0]
+    expect(p[IPv6].dst == "2001:db8:1::5" and p[IPv6].src == server6(), f"addresses {p[IPv6].src}->{p[IPv6].dst}")
+    expect(p[TCP].dport == 80 and p[TCP].sport == 51000 and p[TCP].seq == 77, "ports and sequence")
+    expect(p[IPv6].hlim == 39 and checksums_ok(p), "hop limit and checksums")
+    # and the server's answer leaves from the static public port
+    synack = Ether(src=CLIENT_MAC, dst=BOX_MAC_IN) / IPv6(src="2001:db8:1::5", dst=server6()) / \
+        TCP(sport=80, dport=51000, flags="SA", seq=900, ack=78)
+    r = Run(nat64d, one_arm=True, merged=[syn, synack], extra=STATIC_EXTRA + NEIGHBOURS_EXTRA)
+    expect(len(r.out4) == 1 and r.out4[0][TCP].sport == 8080 and r.out4[0][IP].src == POOL4, "reply from 198.51.100.1:8080")
+    expect(checksums_ok(r.out4[0]), "checksums")
+
+
+@case
+def static_ports_never_handed_out_and_exhaustion_counted(nat64d):
+    # 20 dynamic UDP ports, one of them (5353) reserved by a static entry: 19
+    # flows get ports, never 5353; the rest are refused and counted.
+    pkts = [from_client(UDP(sport=30000 + i, dport=53) / Raw(b"s"), src="2001:db8:1::7") for i in range(25)]
+    extra = '[static]\nbib = ["udp 2001:db8:1::5#53 198.51.100.1#5353"]\n[pool]\nudp_ports = "5340-5359"'
+    r = Run(nat64d, inside=pkts, extra=extra)
+    ports = [p[UDP].sport for p in r.out4]
+    expect(len(ports) == 19 and len(set(ports)) == 19, f"19 distinct ports, got {len(ports)}")
+    expect(5353 not in ports and all(5340 <= p <= 5359 for p in ports), f"in range, 5353 excluded: {sorted(ports)}")
+    expect(r.drops("drop_ports_exhausted") == 6, f"6 refused: {r.drops('drop_ports_exhausted')}")
+
+
+@case
+def endpoint_independent_filtering_accepts_new_remote(nat64d):
+    out = from_client(UDP(sport=41000, dport=3478) / Raw(b"stun"))
+    pub = _public_port(nat64d, out)
+    other = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / UDP(sport=9999, dport=pub) / Raw(b"hi")
+    r = Run(nat64d, one_arm=True, merged=[out, other])
+    expect(len(r.out6) == 1 and r.out6[0][IPv6].src == server6("203.0.113.99"), "a new remote reaches the mapping")
+    expect(r.out6[0][UDP].dport == 41000 and checksums_ok(r.out6[0]), "to the mapped IPv6 port")
+
+
+@case
+def address_dependent_filtering_refuses_new_remote(nat64d):
+    out = from_client(UDP(sport=41001, dport=3478) / Raw(b"stun"))
+    pub = _public_port(nat64d, out)
+    same = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4) / UDP(sport=3478, dport=pub) / Raw(b"ok")
+    other = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / UDP(sport=9999, dport=pub) / Raw(b"no")
+    r = Run(nat64d, one_arm=True, merged=[out, other, same], extra='[nat64]\nfiltering = "address-dependent"')
+    expect(len(r.out6) == 1 and bytes(r.out6[0][UDP].payload) == b"ok", f"only the known remote passes, got {len(r.out6)}")
+    expect(r.drops("drop_filtered") == 1, "counted as drop_filtered")
+
+
+@case
+def hairpinning_between_two_clients(nat64d):
+    # Client B has a mapping; client A reaches B's public address through the prefix (RFC 6146 s3.8).
+    b_out = from_client(UDP(sport=42000, dport=3478) / Raw(b"b"), src="2001:db8:1::b")
+    pub_b = _public_port(nat64d, b_out)
+    a_to_b = from_client(UDP(sport=43000, dport=pub_b) / Raw(b"hello b"), src="2001:db8:1::a", dst=server6(POOL4))
+    r = Run(nat64d, one_arm=True, merged=[b_out, a_to_b], extra=NEIGHBOURS_EXTRA)
+    hair = [p for p in r.out6 if p[IPv6].dst == "2001:db8:1::b"]
+    expect(len(hair) == 1, f"A's packet arrives at B, got {[p.summary() for p in r.out6]}")
+    p = hair[0]
+    expect(p[UDP].dport == 42000 and bytes(p[UDP].payload) == b"hello b", "to B's own port, data intact")
+    expect(p[IPv6].src == server6(POOL4), "from A's public transport address, as B would see any peer")
+    expect(checksums_ok(p), "checksums")
+
+
+def _fragments6(payload_len, ident, sport=44000):
+    from scapy.layers.inet6 import fragment6
+    whole = IPv6(src=CLIENT6, dst=server6()) / IPv6ExtHdrFragment(id=ident) / UDP(sport=sport, dport=9) / \
+        Raw(payload(payload_len, 3))
+    return [Ether(src=CLIENT_MAC, dst=BOX_MAC_IN) / f for f in fragment6(whole, 600)]
+
+
+@case
+def ipv6_fragments_out_of_order_follow_first(nat64d):
+    frags = _fragments6(1400, 0xABCD)
+    expect(len(frags) == 3, f"three fragments, got {len(frags)}")
+    order = [frags[2], frags[0], frags[1]]          # the last one first
+    r = Run(nat64d, inside=order)
+    expect(len(r.out4) == 3, f"all three translated, got {len(r.out4)}")
+    ids = {p[IP].id for p in r.out4}
+    expect(len(ids) == 1 and ids == {0xABCD}, f"one IPv4 identification from the IPv6 one: {ids}")
+    from scapy.all import defragment
+    whole = defragment([p[IP] for p in r.out4])
+    expect(len(whole) == 1 and UDP in whole[0], "reassembles to one datagram")
+    d = whole[0]
+    expect(bytes(d[UDP].payload) == payload(1400, 3), "payload intact after reassembly")
+    expect(d[IP].src == POOL4 and d[UDP].dport == 9, "translated addresses and ports")
+    expect(checksums_ok(Ether() / d), "UDP checksum right over the whole datagram")
+
+
+@case
+def ipv4_without_df_larger_than_1280_is_fragmented(nat64d):
+    out = from_client(UDP(sport=45000, dport=9) / Raw(b"q"))
+    pub = _public_port(nat64d, out)
+    data = payload(1400, 9)
+    big = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4, flags=0, id=0x1357) / UDP(sport=9, dport=pub) / Raw(data)
+    r = Run(nat64d, one_arm=True, merged=[out, big])
+    expect(len(r.out6) >= 2 and all(IPv6ExtHdrFragment in p for p in r.out6), f"fragments, got {len(r.out6)}")
+    expect(all(len(raw(p[IPv6])) <= 1280 for p in r.out6), "each at most 1280 bytes (RFC 7915 s4.1)")
+    frags = sorted(r.out6, key=lambda p: p[IPv6ExtHdrFragment].offset)
+    expect(len({p[IPv6ExtHdrFragment].id for p in frags}) == 1, "one identification")
+    expect(frags[0][IPv6ExtHdrFragment].id & 0xFFFF == 0x1357, "from the IPv4 identification (RFC 7915 s4.1)")
+    expect([p[IPv6ExtHdrFragment].m for p in frags] == [1] * (len(frags) - 1) + [0], "more-fragments flags")
+    body, expected_off = b"", 0
+    for p in frags:
+        expect(p[IPv6ExtHdrFragment].offset * 8 == expected_off, "contiguous offsets")
+        chunk = raw(p[IPv6ExtHdrFragment].payload)
+        body += chunk
+        expected_off += len(chunk)
+    u = UDP(body)
+    expect(u.dport == 45000 and bytes(u.payload) == data, "reassembles to the datagram")
+    whole = IPv6(src=frags[0][IPv6].src, dst=frags[0][IPv6].dst, nh=17) / u
+    expect(checksums_ok(Ether() / whole), "UDP checksum right over the reassembled datagram")
+
+
+@case
+def ipv4_df_too_big_gets_fragmentation_needed(nat64d):
+    out = from_client(TCP(sport=46000, dport=80, flags="S"))
+    pub = _public_port(nat64d, out)
+    big = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4, flags="DF") / \
+        TCP(sport=80, dport=pub, flags="A") / Raw(payload(1460))
+    r = Run(nat64d, one_arm=True, merged=[out, big])
+    # 1500-byte IPv4 + 20 > the 1500-byte inside MTU: RFC 7915 s4 / RFC 1191 say Fragmentation Needed, MTU 1480.
+    errs = [p for p in r.out4 if ICMP in p and p[ICMP].type == 3]
+    expect(len(errs) == 1 and errs[0][ICMP].code == 4, f"fragmentation needed, got {[p.summary() for p in r.out4]}")
+    expect(errs[0][ICMP].nexthopmtu == 1480 and errs[0][IP].dst == SERVER4, "MTU 1480 to the sender")
+    expect(checksums_ok(errs[0]), "checksums")
+    expect(r.drops("drop_packet_too_big") == 1, "counted")
+
+
+@case
+def icmpv4_error_reaches_the_right_host(nat64d):
+    out = from_client(UDP(sport=47000, dport=33434) / Raw(b"probe"))
+    pub = _public_port(nat64d, out)
+    quoted = IP(src=POOL4, dst=SERVER4, ttl=1) / UDP(sport=pub, dport=33434) / Raw(b"probe")
+    err = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.1", dst=POOL4) / ICMP(type=11, code=0) / raw(quoted)
+    r = Run(nat64d, one_arm=True, merged=[out, err])
+    expect(len(r.out6) == 1, f"error translated, got {len(r.out6)}")
+    p = r.out6[0]
+    expect(ICMPv6TimeExceeded in p and p[IPv6].dst == CLIENT6 and p[IPv6].src == server6("203.0.113.1"), "time exceeded to the client")
+    from scapy.layers.inet6 import IPerror6
+    from scapy.all import UDPerror
+    expect(p[IPerror6].src == CLIENT6 and p[IPerror6].dst == server6(), "quoted packet is the client's own")
+    expect(p[UDPerror].sport == 47000 and p[UDPerror].dport == 33434, "quoted ports restored")
+    expect(checksums_ok(p), "checksums")

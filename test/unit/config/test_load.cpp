@@ -81,6 +81,9 @@ socket = "/tmp/nat64d-test.sock"
 pidfile = ""
 exit_when_idle_ms = 500
 log_file = "/tmp/nat64d-events.log"
+log_syslog = true
+socket_owner = "root"
+socket_group = "adm"
 )";
 
 } // namespace
@@ -158,6 +161,9 @@ TEST_CASE("load: a file with every key sets every field", "[config][load]")
     CHECK(c.pidfile.empty());
     CHECK(c.exit_when_idle_ms == 500);
     CHECK(c.log_file == "/tmp/nat64d-events.log");
+    CHECK(c.log_syslog);
+    CHECK(c.socket_owner == "root");
+    CHECK(c.socket_group == "adm");
 }
 
 TEST_CASE("load: the full file round-trips through config_to_text and config_to_json", "[config][load]")

@@ -1,0 +1,109 @@
+// NAT event lines (docs/EVENT_LOG.md) and their file / syslog writer.
+#include "control/event_log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <syslog.h>
+
+#include <fmt/format.h>
+
+#include "control/config/load.hpp"
+#include "control/protocol.hpp"
+
+namespace nat64d::ctl {
+
+std::string format_utc_ms(int64_t unix_ms)
+{
+    const time_t secs = static_cast<time_t>(unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000);
+    const auto ms = static_cast<int>(unix_ms - int64_t{secs} * 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+std::string format_event(const dp::FlowEvent& e, int64_t unix_ms)
+{
+    const char* what = "?";
+    bool session = false;
+    switch (e.kind) {
+    case dp::FlowEventKind::mapping_create:
+        what = "mapping-create";
+        break;
+    case dp::FlowEventKind::mapping_delete:
+        what = "mapping-delete";
+        break;
+    case dp::FlowEventKind::session_create:
+        what = "session-create";
+        session = true;
+        break;
+    case dp::FlowEventKind::session_delete:
+        what = "session-delete";
+        session = true;
+        break;
+    }
+    std::string line = fmt::format("{} {} {} src=[{}]:{} pub={}:{}", format_utc_ms(unix_ms), what,
+                                   proto_name(e.proto6), format_ip6(e.src6), e.sport6, format_ip4(e.pub4),
+                                   e.pub_port);
+    if (session)
+        line += fmt::format(" dst={}:{}", format_ip4(e.dst4), e.dport);
+    else if (e.is_static)
+        line += " static";
+    return line;
+}
+
+std::string format_events_lost(uint64_t lost, int64_t unix_ms)
+{
+    return fmt::format("{} events-lost {}", format_utc_ms(unix_ms), lost);
+}
+
+EventLog::EventLog(std::string path, bool use_syslog) : path_(std::move(path)), syslog_(use_syslog)
+{
+    if (!path_.empty()) {
+        file_ = std::fopen(path_.c_str(), "a");
+        if (file_ == nullptr)
+            throw std::runtime_error(fmt::format("control.log_file = {}: {}", path_, std::strerror(errno)));
+    }
+    if (syslog_)
+        openlog("nat64d", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+EventLog::~EventLog()
+{
+    if (file_ != nullptr)
+        std::fclose(file_);
+    if (syslog_)
+        closelog();
+}
+
+void EventLog::write(const std::string& line)
+{
+    if (file_ != nullptr) {
+        std::fwrite(line.data(), 1, line.size(), file_);
+        std::fputc('\n', file_);
+    }
+    if (syslog_)
+        syslog(LOG_INFO, "%s", line.c_str());
+}
+
+void EventLog::flush()
+{
+    if (file_ != nullptr)
+        std::fflush(file_);
+}
+
+void EventLog::reopen()
+{
+    if (path_.empty())
+        return;
+    std::FILE* f = std::fopen(path_.c_str(), "a");
+    if (f == nullptr)
+        return;
+    if (file_ != nullptr)
+        std::fclose(file_);
+    file_ = f;
+}
+
+} // namespace nat64d::ctl

@@ -1,0 +1,367 @@
+// nat64ctl: the operator's client of nat64d's management socket. Tables for
+// people, --json for programs, stats --prometheus for node_exporter's textfile
+// collector. Exit codes: 0 done (health: healthy), 1 refused by the daemon or
+// unhealthy, 2 usage, 3 the daemon cannot be reached.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <poll.h>
+#include <string>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "control/config/load.hpp"
+#include "control/prometheus.hpp"
+#include "control/protocol.hpp"
+
+using nlohmann::json;
+using namespace nat64d;
+using namespace nat64d::ctl;
+
+namespace {
+
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreachable = 3;
+
+struct Failure {
+    int code;
+    std::string message;
+};
+
+/// Sends one request line, returns the reply object. Throws Failure.
+json call(const std::string& path, const json& request, int timeout_ms)
+{
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        throw Failure{kExitUnreachable, fmt::format("socket: {}", std::strerror(errno))};
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path))
+        throw Failure{kExitUsage, fmt::format("{}: socket path too long", path)};
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+        const int e = errno;
+        close(fd);
+        throw Failure{kExitUnreachable,
+                      fmt::format("cannot reach nat64d at {}: {}{}", path, std::strerror(e),
+                                  e == ENOENT || e == ECONNREFUSED ? " (is nat64d running? --socket PATH)" : "")};
+    }
+    const std::string line = request.dump() + "\n";
+    size_t sent = 0;
+    while (sent < line.size()) {
+        const ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+        if (n < 0) {
+            close(fd);
+            throw Failure{kExitUnreachable, fmt::format("send to {}: {}", path, std::strerror(errno))};
+        }
+        sent += static_cast<size_t>(n);
+    }
+    std::string reply;
+    char buf[65536];
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        const int r = poll(&p, 1, timeout_ms);
+        if (r == 0) {
+            close(fd);
+            throw Failure{kExitUnreachable, fmt::format("no reply from nat64d at {} within {} ms", path, timeout_ms)};
+        }
+        const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        reply.append(buf, static_cast<size_t>(n));
+        if (reply.find('\n') != std::string::npos)
+            break;
+    }
+    close(fd);
+    const size_t nl = reply.find('\n');
+    if (nl == std::string::npos)
+        throw Failure{kExitUnreachable, fmt::format("nat64d at {} closed the connection without a reply", path)};
+    json j;
+    try {
+        j = json::parse(reply.substr(0, nl));
+    } catch (const json::exception& e) {
+        throw Failure{kExitUnreachable, fmt::format("unreadable reply from nat64d: {}", e.what())};
+    }
+    if (!j.value("ok", false))
+        throw Failure{kExitRefused, fmt::format("nat64d refused: {}", j.value("error", std::string("no reason given")))};
+    return j["result"];
+}
+
+// --- tables for people
+
+std::string cell(const json& v)
+{
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_null())
+        return "-";
+    if (v.is_boolean())
+        return v.get<bool>() ? "yes" : "no";
+    if (v.is_number_float())
+        return fmt::format("{:.4f}", v.get<double>());
+    return v.dump();
+}
+
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<size_t> width(header.size());
+    for (size_t i = 0; i < header.size(); ++i)
+        width[i] = header[i].size();
+    for (const auto& r : rows)
+        for (size_t i = 0; i < r.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], r[i].size());
+    const auto line = [&](const std::vector<std::string>& r) {
+        std::string out;
+        for (size_t i = 0; i < r.size(); ++i)
+            out += fmt::format("{:<{}}{}", r[i], width[i], i + 1 < r.size() ? "  " : "");
+        while (!out.empty() && out.back() == ' ')
+            out.pop_back();
+        std::puts(out.c_str());
+    };
+    line(header);
+    for (const auto& r : rows)
+        line(r);
+}
+
+const json& at(const json& j, const char* k)
+{
+    static const json null_value;
+    const auto it = j.find(k);
+    return it == j.end() ? null_value : *it;
+}
+
+void print_stats(const json& s)
+{
+    const json& f = at(s, "flows");
+    std::printf("uptime %s s, sessions %s of %s (fill %.2f%%), mappings %s, neighbours %s, fragments held %s\n",
+                cell(at(s, "uptime_s")).c_str(), cell(at(f, "sessions")).c_str(), cell(at(f, "capacity")).c_str(),
+                at(f, "fill").is_number() ? at(f, "fill").get<double>() * 100 : 0.0, cell(at(f, "mappings")).c_str(),
+                cell(at(s, "neighbours")).c_str(), cell(at(s, "fragments_held")).c_str());
+    std::puts("");
+    std::vector<std::vector<std::string>> rows;
+    for (const json& p : at(s, "ports"))
+        rows.push_back({cell(at(p, "port")), cell(at(p, "name")), cell(at(p, "role")), cell(at(p, "ipackets")),
+                        cell(at(p, "opackets")), cell(at(p, "ibytes")), cell(at(p, "obytes")), cell(at(p, "imissed")),
+                        cell(at(p, "ierrors")), cell(at(p, "oerrors"))});
+    print_table({"PORT", "NAME", "ROLE", "RX_PKTS", "TX_PKTS", "RX_BYTES", "TX_BYTES", "MISSED", "RX_ERR", "TX_ERR"}, rows);
+    std::puts("");
+    rows.clear();
+    for (const json& w : at(s, "workers")) {
+        const auto pk = [&](const char* d) { return cell(at(at(w, d), "packets")); };
+        rows.push_back({cell(at(w, "id")), pk("rx_inside"), pk("rx_outside"), pk("translated_6to4"),
+                        pk("translated_4to6"), pk("tx_inside"), pk("tx_outside"), cell(at(w, "flows_created")),
+                        cell(at(w, "loops"))});
+    }
+    print_table({"WORKER", "RX_IN", "RX_OUT", "XLATE_6TO4", "XLATE_4TO6", "TX_IN", "TX_OUT", "FLOWS", "LOOPS"}, rows);
+    std::puts("");
+    rows.clear();
+    for (const char* proto : {"tcp", "udp", "icmp"})
+        rows.push_back({proto, cell(at(at(f, "sessions_by_proto"), proto)), cell(at(at(f, "sessions_created"), proto)),
+                        cell(at(at(f, "sessions_expired"), proto)), cell(at(at(f, "mappings_by_proto"), proto)),
+                        cell(at(at(f, "mappings_created"), proto)), cell(at(at(f, "mappings_expired"), proto))});
+    print_table({"PROTO", "SESSIONS", "CREATED", "EXPIRED", "MAPPINGS", "CREATED", "EXPIRED"}, rows);
+    std::puts("");
+    rows.clear();
+    for (const json& a : at(s, "pool"))
+        for (const char* proto : {"tcp", "udp", "icmp"})
+            rows.push_back({cell(at(a, "address")), proto, cell(at(at(a, proto), "in_use")),
+                            cell(at(at(a, proto), "reserved")), cell(at(at(a, proto), "size"))});
+    print_table({"PUBLIC", "PROTO", "IN_USE", "RESERVED", "PORTS"}, rows);
+    std::puts("");
+    rows.clear();
+    for (const auto& [reason, v] : at(s, "drops").items())
+        if (v.is_number() && v.get<uint64_t>() != 0)
+            rows.push_back({reason, cell(v)});
+    if (rows.empty())
+        std::puts("no drops");
+    else
+        print_table({"DROP_REASON", "PACKETS"}, rows);
+    const json& ev = at(s, "events");
+    std::printf("\nevent log: %s written, %s lost\n", cell(at(ev, "written")).c_str(), cell(at(ev, "lost")).c_str());
+}
+
+void print_flows(const json& r)
+{
+    std::vector<std::vector<std::string>> rows;
+    for (const json& f : at(r, "flows"))
+        rows.push_back({cell(at(f, "proto")), fmt::format("[{}]:{}", cell(at(f, "ipv6")), cell(at(f, "port6"))),
+                        fmt::format("{}:{}", cell(at(f, "public")), cell(at(f, "public_port"))),
+                        fmt::format("{}:{}", cell(at(f, "dst")), cell(at(f, "dport"))), cell(at(f, "idle_s")),
+                        cell(at(f, "state"))});
+    print_table({"PROTO", "IPV6_SOURCE", "PUBLIC", "DESTINATION", "IDLE_S", "TCP_STATE"}, rows);
+    std::printf("%zu flow(s)%s\n", rows.size(), at(r, "truncated").is_boolean() && at(r, "truncated").get<bool>()
+                                                   ? " (limit reached; --limit N for more)" : "");
+}
+
+void print_bib(const json& r)
+{
+    std::vector<std::vector<std::string>> rows;
+    for (const json& m : at(r, "mappings"))
+        rows.push_back({cell(at(m, "proto")), fmt::format("[{}]:{}", cell(at(m, "ipv6")), cell(at(m, "port6"))),
+                        fmt::format("{}:{}", cell(at(m, "public")), cell(at(m, "public_port"))),
+                        at(m, "static").is_boolean() && at(m, "static").get<bool>() ? "static" : "dynamic",
+                        cell(at(m, "sessions"))});
+    print_table({"PROTO", "IPV6", "PUBLIC", "KIND", "SESSIONS"}, rows);
+    std::printf("%zu mapping(s)%s\n", rows.size(), at(r, "truncated").is_boolean() && at(r, "truncated").get<bool>()
+                                                      ? " (limit reached; --limit N for more)" : "");
+}
+
+void print_health(const json& h)
+{
+    std::printf("%s\n", at(h, "healthy").is_boolean() && at(h, "healthy").get<bool>() ? "healthy" : "UNHEALTHY");
+    std::vector<std::vector<std::string>> rows;
+    for (const json& w : at(h, "workers"))
+        rows.push_back({cell(at(w, "id")), cell(at(w, "polling")), cell(at(w, "loops")), cell(at(w, "last_progress_ms"))});
+    print_table({"WORKER", "POLLING", "LOOPS", "LAST_PROGRESS_MS"}, rows);
+}
+
+void print_config(const json& c)
+{
+    for (const auto& [section, keys] : c.items()) {
+        std::printf("[%s]\n", section.c_str());
+        for (const auto& [k, v] : keys.items())
+            std::printf("%s = %s\n", k.c_str(), v.dump().c_str());
+        std::puts("");
+    }
+}
+
+struct FilterArgs {
+    std::string proto, ipv6, pub;
+    int pub_port = -1;
+    uint32_t limit = kDefaultListLimit;
+
+    void add_to(CLI::App* app)
+    {
+        app->add_option("--proto", proto, "tcp, udp or icmp")->check(CLI::IsMember({"tcp", "udp", "icmp"}));
+        app->add_option("--ipv6", ipv6, "IPv6 source address or prefix (2001:db8::/64)");
+        app->add_option("--public", pub, "public IPv4 address");
+        app->add_option("--public-port", pub_port, "public port or ICMP identifier")->check(CLI::Range(0, 65535));
+        app->add_option("--limit", limit, "at most this many rows")->check(CLI::Range(1u, kMaxListLimit));
+    }
+    void put(json& j) const
+    {
+        if (!proto.empty())
+            j["proto"] = proto;
+        if (!ipv6.empty())
+            j["ipv6"] = ipv6;
+        if (!pub.empty())
+            j["public"] = pub;
+        if (pub_port >= 0)
+            j["public_port"] = pub_port;
+        j["limit"] = limit;
+    }
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"nat64ctl: inspect and change a running nat64d through its management socket"};
+    app.require_subcommand(1);
+    app.fallthrough();   // `nat64ctl stats --json` as well as `nat64ctl --json stats`
+    const char* env = std::getenv("NAT64D_SOCKET");
+    std::string path = env != nullptr ? env : "/run/nat64d.sock";
+    bool as_json = false;
+    int timeout_ms = 10000;
+    app.add_option("-s,--socket", path, "nat64d's socket ([control] socket; env NAT64D_SOCKET)")->capture_default_str();
+    app.add_flag("--json", as_json, "print the daemon's JSON reply");
+    app.add_option("--timeout-ms", timeout_ms, "how long to wait for a reply")->capture_default_str();
+
+    bool prometheus = false;
+    CLI::App* stats = app.add_subcommand("stats", "counters: ports, workers, drops by reason, flows, pool use");
+    stats->add_flag("--prometheus", prometheus, "Prometheus text format (node_exporter textfile collector)");
+    FilterArgs flow_filter;
+    CLI::App* flows = app.add_subcommand("flows", "sessions, filtered");
+    flow_filter.add_to(flows);
+    CLI::App* bib = app.add_subcommand("bib", "mappings (BIB): list, add or delete static entries");
+    bib->require_subcommand(1);
+    bib->fallthrough();
+    FilterArgs bib_filter;
+    CLI::App* bib_list = bib->add_subcommand("list", "mappings, filtered");
+    bib_filter.add_to(bib_list);
+    std::string b_proto, b_ip6, b_ip4;
+    uint16_t b_port6 = 0, b_port4 = 0;
+    CLI::App* bib_add = bib->add_subcommand("add", "add a static mapping (port forward): PROTO IPV6 PORT6 IPV4 PORT4");
+    bib_add->add_option("proto", b_proto, "tcp, udp or icmp")->required()->check(CLI::IsMember({"tcp", "udp", "icmp"}));
+    bib_add->add_option("ipv6", b_ip6, "IPv6 address of the host")->required();
+    bib_add->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();
+    bib_add->add_option("ipv4", b_ip4, "public IPv4 address (from the pool)")->required();
+    bib_add->add_option("port4", b_port4, "public port")->required();
+    CLI::App* bib_del = bib->add_subcommand("del", "delete a static mapping and its sessions: PROTO IPV6 PORT6");
+    bib_del->add_option("proto", b_proto, "tcp, udp or icmp")->required()->check(CLI::IsMember({"tcp", "udp", "icmp"}));
+    bib_del->add_option("ipv6", b_ip6, "IPv6 address of the host")->required();
+    bib_del->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();
+    CLI::App* config = app.add_subcommand("config", "the running configuration");
+    CLI::App* health = app.add_subcommand("health", "exit 0 only when every worker is polling");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : kExitUsage;
+    }
+
+    json req;
+    if (stats->parsed()) {
+        req["cmd"] = "stats";
+    } else if (flows->parsed()) {
+        req["cmd"] = "flows";
+        flow_filter.put(req);
+    } else if (bib_list->parsed()) {
+        req = {{"cmd", "bib"}, {"op", "list"}};
+        bib_filter.put(req);
+    } else if (bib_add->parsed()) {
+        req = {{"cmd", "bib"}, {"op", "add"}, {"proto", b_proto}, {"ipv6", b_ip6}, {"port6", b_port6},
+               {"ipv4", b_ip4}, {"port4", b_port4}};
+    } else if (bib_del->parsed()) {
+        req = {{"cmd", "bib"}, {"op", "del"}, {"proto", b_proto}, {"ipv6", b_ip6}, {"port6", b_port6}};
+    } else if (config->parsed()) {
+        req["cmd"] = "config";
+    } else if (health->parsed()) {
+        req["cmd"] = "health";
+    }
+    // Check locally what the daemon would refuse, for a clearer message.
+    try {
+        (void)parse_request(req.dump());
+    } catch (const RequestError& e) {
+        std::fprintf(stderr, "nat64ctl: %s\n", e.what());
+        return kExitUsage;
+    }
+
+    json result;
+    try {
+        result = call(path, req, timeout_ms);
+    } catch (const Failure& f) {
+        std::fprintf(stderr, "nat64ctl: %s\n", f.message.c_str());
+        return f.code;
+    }
+
+    if (prometheus) {
+        std::fputs(stats_to_prometheus(result).c_str(), stdout);
+    } else if (as_json) {
+        std::puts(result.dump(2).c_str());
+    } else if (stats->parsed()) {
+        print_stats(result);
+    } else if (flows->parsed()) {
+        print_flows(result);
+    } else if (bib_list->parsed()) {
+        print_bib(result);
+    } else if (config->parsed()) {
+        print_config(result);
+    } else if (health->parsed()) {
+        print_health(result);
+    } else {
+        std::printf("ok: %s\n", cell(result.begin() != result.end() ? *result.begin() : json()).c_str());
+    }
+    if (health->parsed())
+        return at(result, "healthy").is_boolean() && at(result, "healthy").get<bool>() ? 0 : 1;
+    return 0;
+}

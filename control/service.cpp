@@ -1,0 +1,233 @@
+// Management requests, health and the event log writer; see service.hpp.
+#include "control/service.hpp"
+
+#include <rte_cycles.h>
+
+#include <fmt/format.h>
+
+#include "control/config/load.hpp"
+
+namespace nat64d::ctl {
+namespace {
+
+using nlohmann::json;
+
+constexpr uint32_t kEventBatch = 1024;
+constexpr uint32_t kEventsPerPass = 256 * 1024;   // bounds one control-loop pass
+
+std::string bib_text(uint8_t proto6, const In6& a6, uint16_t p6)
+{
+    return fmt::format("{} [{}]:{}", proto_name(proto6), format_ip6(a6), p6);
+}
+
+} // namespace
+
+Service::Service(ServiceContext ctx, EventLog* log)
+    : ctx_(std::move(ctx)), log_(log), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size()))
+{
+    event_batch_.resize(kEventBatch);
+    const uint64_t now = rte_rdtsc();
+    for (size_t i = 0; i < ctx_.workers.size(); ++i) {
+        health_[i].loops.store(ctx_.workers[i]->loops(), std::memory_order_relaxed);
+        health_[i].progress_tsc.store(now, std::memory_order_relaxed);
+    }
+    last_tick_tsc_.store(now, std::memory_order_relaxed);
+}
+
+void Service::tick(uint64_t now_tsc)
+{
+    for (size_t i = 0; i < ctx_.workers.size(); ++i) {
+        const uint64_t loops = ctx_.workers[i]->loops();
+        if (loops != health_[i].loops.load(std::memory_order_relaxed)) {
+            health_[i].loops.store(loops, std::memory_order_relaxed);
+            health_[i].progress_tsc.store(now_tsc, std::memory_order_relaxed);
+        }
+    }
+    last_tick_tsc_.store(now_tsc, std::memory_order_relaxed);
+}
+
+bool Service::healthy() const noexcept
+{
+    const uint64_t now = last_tick_tsc_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < ctx_.workers.size(); ++i) {
+        const uint64_t since = now - std::min(now, health_[i].progress_tsc.load(std::memory_order_relaxed));
+        if (ctx_.workers[i]->loops() == 0 || since * 1000 / ctx_.tsc_hz > kHealthWindowMs)
+            return false;
+    }
+    return !ctx_.workers.empty();
+}
+
+json Service::health() const
+{
+    const uint64_t now = last_tick_tsc_.load(std::memory_order_relaxed);
+    json workers = json::array();
+    for (size_t i = 0; i < ctx_.workers.size(); ++i) {
+        const uint64_t since = now - std::min(now, health_[i].progress_tsc.load(std::memory_order_relaxed));
+        const uint64_t ms = since * 1000 / ctx_.tsc_hz;
+        workers.push_back({{"id", i},
+                           {"loops", ctx_.workers[i]->loops()},
+                           {"last_progress_ms", ms},
+                           {"polling", ctx_.workers[i]->loops() != 0 && ms <= kHealthWindowMs}});
+    }
+    return {{"healthy", healthy()}, {"workers", workers},
+            {"uptime_s", (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz}};
+}
+
+json Service::stats() const
+{
+    StatsSources src;
+    src.workers = ctx_.workers;
+    src.flows = ctx_.flows;
+    src.ports = ctx_.ports;
+    src.neighbours = ctx_.neighbours;
+    src.uptime_s = (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz;
+    src.events_written = events_written_.load(std::memory_order_relaxed);
+    return collect_stats(src);
+}
+
+json Service::flows_result(const FlowFilter& f) const
+{
+    json rows = json::array();
+    bool truncated = false;
+    const uint32_t now = now_s(rte_rdtsc());
+    ctx_.flows->visit_sessions(now, [&](const dp::SessionInfo& s) {
+        if (!filter_matches(f, s.key.proto, s.key.src, s.pub4, s.pub_port))
+            return true;
+        if (rows.size() >= f.limit) {
+            truncated = true;
+            return false;
+        }
+        json r{{"proto", proto_name(s.key.proto)},
+               {"ipv6", format_ip6(s.key.src)},
+               {"port6", s.key.sport},
+               {"public", format_ip4(s.pub4)},
+               {"public_port", s.pub_port},
+               {"dst", format_ip4(s.key.dst4)},
+               {"dport", s.key.dport},
+               {"idle_s", s.idle_s}};
+        if (s.key.proto == kProtoTcp)
+            r["state"] = std::string(nat::tcp_state_name(s.tcp_state));
+        rows.push_back(std::move(r));
+        return true;
+    });
+    return {{"flows", rows}, {"truncated", truncated}};
+}
+
+json Service::bib_result(const FlowFilter& f) const
+{
+    json rows = json::array();
+    bool truncated = false;
+    ctx_.flows->visit_mappings([&](const dp::MappingInfo& m) {
+        if (!filter_matches(f, m.key.proto, m.key.src, m.pub4, m.pub_port))
+            return true;
+        if (rows.size() >= f.limit) {
+            truncated = true;
+            return false;
+        }
+        rows.push_back({{"proto", proto_name(m.key.proto)},
+                        {"ipv6", format_ip6(m.key.src)},
+                        {"port6", m.key.sport},
+                        {"public", format_ip4(m.pub4)},
+                        {"public_port", m.pub_port},
+                        {"static", m.is_static},
+                        {"sessions", m.sessions}});
+        return true;
+    });
+    return {{"mappings", rows}, {"truncated", truncated}};
+}
+
+json Service::serve(const Request& r)
+{
+    switch (r.cmd) {
+    case Command::stats:
+        return stats();
+    case Command::health:
+        return health();
+    case Command::config:
+        return config_to_json(*ctx_.cfg);
+    case Command::flows:
+        return flows_result(r.filter);
+    case Command::bib_list:
+        return bib_result(r.filter);
+    case Command::bib_add: {
+        const BibEntry& b = r.bib;
+        uint32_t addr_index = 0;
+        nat::PortProto proto;
+        if (!ctx_.flows->ports().find_address(b.addr4, addr_index))
+            throw RequestError(fmt::format("{} -> {}:{}: {} is not a pool address", bib_text(b.proto6, b.addr6, b.port6),
+                                           format_ip4(b.addr4), b.port4, format_ip4(b.addr4)));
+        if (!nat::port_proto_of(b.proto6, proto) || !ctx_.flows->ports().in_range(proto, b.port4))
+            throw RequestError(fmt::format("{} -> {}:{}: public port outside the {} range of the pool",
+                                           bib_text(b.proto6, b.addr6, b.port6), format_ip4(b.addr4), b.port4,
+                                           proto_name(b.proto6)));
+        const dp::StaticMapping sm{b.proto6, b.addr6, b.port6, b.addr4, b.port4};
+        if (!ctx_.flows->add_static(sm))
+            throw RequestError(fmt::format("{} -> {}:{}: collides with an existing mapping (the IPv6 side is "
+                                           "mapped or the public port is in use)",
+                                           bib_text(b.proto6, b.addr6, b.port6), format_ip4(b.addr4), b.port4));
+        return {{"added", bib_text(b.proto6, b.addr6, b.port6)}};
+    }
+    case Command::bib_del: {
+        const BibEntry& b = r.bib;
+        if (!ctx_.flows->del_static(b.proto6, b.addr6, b.port6, now_s(rte_rdtsc())))
+            throw RequestError(fmt::format("{}: no static mapping", bib_text(b.proto6, b.addr6, b.port6)));
+        return {{"deleted", bib_text(b.proto6, b.addr6, b.port6)}};
+    }
+    }
+    throw RequestError("unknown command");
+}
+
+Reply Service::handle(const std::string& line)
+{
+    Request req;
+    try {
+        req = parse_request(line);
+    } catch (const RequestError& e) {
+        return {error_reply(e.what()), true};   // malformed: answer, then close
+    } catch (const std::exception& e) {
+        return {error_reply(std::string("malformed request: ") + e.what()), true};
+    }
+    try {
+        return {ok_reply(serve(req)), false};
+    } catch (const RequestError& e) {
+        return {error_reply(e.what()), false};   // well-formed but refused: the connection stays
+    } catch (const std::exception& e) {
+        return {error_reply(std::string("internal error: ") + e.what()), false};
+    }
+}
+
+int64_t Service::unix_ms_of(uint64_t tsc) const noexcept
+{
+    // Signed: a worker's event may carry a TSC read just before start_tsc.
+    const auto delta = static_cast<int64_t>(tsc - ctx_.start_tsc);
+    const auto hz = static_cast<int64_t>(ctx_.tsc_hz);
+    return ctx_.start_unix_ms + delta / hz * 1000 + delta % hz * 1000 / hz;
+}
+
+uint32_t Service::drain_events()
+{
+    if (log_ == nullptr || !log_->enabled())
+        return 0;
+    uint32_t total = 0;
+    while (total < kEventsPerPass) {
+        const uint32_t n = ctx_.flows->drain_events(event_batch_.data(), kEventBatch);
+        for (uint32_t i = 0; i < n; ++i) {
+            const dp::FlowEvent& e = event_batch_[i];
+            log_->write(format_event(e, unix_ms_of(e.tsc)));
+        }
+        total += n;
+        if (n < kEventBatch)
+            break;
+    }
+    const uint64_t lost = ctx_.flows->stats().events_lost;
+    if (lost != events_lost_reported_) {
+        log_->write(format_events_lost(lost - events_lost_reported_, unix_ms_of(rte_rdtsc())));
+        events_lost_reported_ = lost;
+    }
+    if (total != 0)
+        log_->flush();
+    events_written_.store(events_written_.load(std::memory_order_relaxed) + total, std::memory_order_relaxed);
+    return total;
+}
+
+} // namespace nat64d::ctl

@@ -1,0 +1,76 @@
+// What the control thread serves: management requests (control/protocol.hpp),
+// worker health, and the NAT event log drained from the flow table's rings.
+// Everything here runs on the control thread unless it says "any thread".
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control/config/config.hpp"
+#include "control/event_log.hpp"
+#include "control/protocol.hpp"
+#include "control/socket_server.hpp"
+#include "control/stats.hpp"
+
+namespace nat64d::ctl {
+
+/// A worker counts as polling while its loop counter moved within this window.
+inline constexpr uint64_t kHealthWindowMs = 1000;
+
+struct ServiceContext {
+    const Config* cfg = nullptr;
+    dp::FlowTable* flows = nullptr;
+    std::vector<const dp::Worker*> workers;
+    std::vector<PortRef> ports;
+    const nat::NeighbourCache* neighbours = nullptr;
+    uint64_t start_tsc = 0;      // the control clock's zero
+    uint64_t tsc_hz = 1;
+    int64_t start_unix_ms = 0;   // wall time at start_tsc, for event times
+};
+
+class Service {
+public:
+    Service(ServiceContext ctx, EventLog* log);
+
+    /// One request line -> one reply line. Never throws.
+    Reply handle(const std::string& line);
+
+    /// Any thread.
+    nlohmann::json stats() const;
+    nlohmann::json health() const;
+    bool healthy() const noexcept;
+
+    /// Once per control-loop pass: health bookkeeping.
+    void tick(uint64_t now_tsc);
+    /// Writes pending NAT events to the log; returns how many.
+    uint32_t drain_events();
+
+    uint32_t now_s(uint64_t tsc) const noexcept
+    {
+        return static_cast<uint32_t>((tsc - ctx_.start_tsc) / ctx_.tsc_hz);
+    }
+
+private:
+    int64_t unix_ms_of(uint64_t tsc) const noexcept;
+    nlohmann::json flows_result(const FlowFilter& f) const;
+    nlohmann::json bib_result(const FlowFilter& f) const;
+    nlohmann::json serve(const Request& r);
+
+    struct WorkerHealth {
+        std::atomic<uint64_t> loops{0};
+        std::atomic<uint64_t> progress_tsc{0};   // when loops last moved
+    };
+    ServiceContext ctx_;
+    EventLog* log_;
+    std::unique_ptr<WorkerHealth[]> health_;
+    std::atomic<uint64_t> last_tick_tsc_{0};
+    std::atomic<uint64_t> events_written_{0};
+    uint64_t events_lost_reported_ = 0;
+    std::vector<dp::FlowEvent> event_batch_;
+};
+
+} // namespace nat64d::ctl

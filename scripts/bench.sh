@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# One command for every benchmark figure (issue 5). As root:
+#
+#   scripts/bench.sh                 # a few minutes: 1K and 64K flows, short intervals
+#   scripts/bench.sh --full          # longer intervals, plus the 1M-flow scenarios
+#   scripts/bench.sh --workers 2     # nat64d workers (and testpmd forwarding cores)
+#   scripts/bench.sh --no-tayga      # skip the kernel baseline
+#
+# What it runs, on this machine, in one go (method: docs/BENCHMARKS.md):
+#   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
+#      flow setup and tear-down, memory per flow), no I/O;
+#   2. over net_memif from the generator (test/bench/gen/nat64gen, its own
+#      process and core): dpdk-testpmd io forwarding (the I/O ceiling), then
+#      nat64d, same ports, sizes, flow counts and offered loads;
+#   3. Tayga + nftables masquerade in two network namespaces, fed by the same
+#      generator on net_af_packet over veth pairs.
+# Writes docs/bench/results.csv, docs/bench/*.png and docs/bench/latest.md and
+# prints the markdown table. Benchmarks are not tests: nothing here asserts a rate.
+# Traffic goes only to memif sockets and namespaces this script creates; a trap
+# removes them and stops every process it started, also on Ctrl-C or failure.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PY=/usr/bin/python3
+
+FULL=0; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --full) FULL=1 ;;
+    --workers) WORKERS=$2; shift ;;
+    --no-tayga) TAYGA=0 ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root (DPDK, namespaces)" >&2; exit 1; }
+
+if [ "$FULL" = 1 ]; then
+  WARMUP=1; DURATION=5; FLOW_COUNTS="1024 65536 1000000"; MAX_FLOWS=2097152; DUT_MEM=2048
+else
+  WARMUP=0.5; DURATION=2; FLOW_COUNTS="1024 65536"; MAX_FLOWS=131072; DUT_MEM=1024
+fi
+SIZES="78 84 128 512 1518"
+MAIN_SIZE=84            # 84-byte IPv6 frames, 64-byte IPv4 frames
+SIZE_FLOWS=65536        # flow count of the packet-size sweep
+LOCK=/tmp/nat64d-build.lock
+
+RUN_ID=$$
+WORK=$(mktemp -d /tmp/nat64d-bench.XXXXXX)
+PIDS=()
+NS_GEN="n64b-gen-$RUN_ID"; NS_TAY="n64b-tay-$RUN_ID"
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  ip netns del "$NS_GEN" 2>/dev/null || true
+  ip netns del "$NS_TAY" 2>/dev/null || true
+  flock -u 9 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+"$ROOT/scripts/setup.sh" >/dev/null
+
+echo "== build ($BUILD, release)"
+if [ ! -f "$BUILD/build.ninja" ]; then
+  flock "$LOCK" meson setup "$BUILD" --buildtype=release >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
+fi
+flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xlate_bench test/bench/gen/nat64gen \
+  >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+NAT64D=$BUILD/control/nat64d; GEN=$BUILD/test/bench/gen/nat64gen
+
+# The shared lock: held while anything is measured (no build runs meanwhile),
+# released between phases so a phase never blocks others for long.
+exec 9>"$LOCK"
+lock() { flock 9; }
+unlock() { flock -u 9; }
+
+CORES=$(nproc)
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+DPDK_VER=$(pkg-config --modversion libdpdk 2>/dev/null || echo '?')
+TAYGA_VER=$(dpkg-query -W -f='${Version}' tayga 2>/dev/null || echo '?')
+KERNEL=$(uname -r)
+CSV="$WORK/results.csv"
+echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt" > "$CSV"
+csv() { echo "$DATE,\"$CPU\",$CORES,$*" >> "$CSV"; }
+echo "# machine: $CPU, $CORES cores, kernel $KERNEL, DPDK $DPDK_VER, $DATE"
+
+# Lcore placement (docs/BENCHMARKS.md): generator alone on CPU 0; the DUT's
+# forwarding lcore(s) from CPU 1 on; the DUT's main/control lcore shares CPU 0
+# (nat64d's control thread sleeps 10 ms between ageing rounds).
+dut_lcores() {  # "0@0,1@1[,2@...]"
+  local l="0@0" w
+  for w in $(seq 1 "$WORKERS"); do l="$l,$w@$(( w % CORES == 0 ? 1 : w % CORES ))"; done
+  echo "$l"
+}
+MEMIF_IN="net_memif0,role=server,id=0,socket=$WORK/in.sock,socket-abstract=no,mac=02:00:00:00:01:01"
+MEMIF_OUT="net_memif1,role=server,id=0,socket=$WORK/out.sock,socket-abstract=no,mac=02:00:00:00:01:02"
+GEN_EAL=(--lcores=0@0 --no-huge -m 1024 --no-pci --file-prefix "n64b-gen-$RUN_ID" --log-level lib.eal:error
+         --log-level pmd.net.memif:error --no-telemetry)
+GEN_MEMIF=(--vdev "net_memif0,role=client,id=0,socket=$WORK/in.sock,socket-abstract=no"
+           --vdev "net_memif1,role=client,id=0,socket=$WORK/out.sock,socket-abstract=no")
+PREFIX6=2001:db8:64::   # the same network-specific /96 for nat64d and Tayga
+
+# gen LABEL DUT SCENARIO [generator options...]: one measured run -> CSV row.
+gen() {
+  local label=$1 dut=$2 scenario=$3; shift 3
+  local out
+  out=$("$@" 9>&- 2>&1 | tee -a "$WORK/gen.log" | grep '^RESULT,' | tail -1) || true
+  if [ -z "$out" ]; then echo "  $label: no result (see log)"; tail -5 "$WORK/gen.log"; return 0; fi
+  IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned <<<"$out"
+  printf '  %-34s %-7s %-6s %5s flows %5s B: %7.3f Mpps rx (loss %s%%, p50 %s us, p99.9 %s us)\n' \
+    "$label" "$dir" "$proto" "$flows" "$size" "$(awk "BEGIN{print $rx/1e6}")" "$loss" \
+    "$(awk "BEGIN{printf \"%.1f\", $p50/1e3}")" "$(awk "BEGIN{printf \"%.1f\", $p999/1e3}")"
+  csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,"
+  LAST_RX=$rx
+}
+run_memif() {  # run_memif LABEL DUT SCENARIO MODE [options]
+  local label=$1 dut=$2 scenario=$3 mode=$4; shift 4
+  gen "$label" "$dut" "$scenario" "$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --mode "$mode" --prefix "$PREFIX6" \
+    --warmup "$WARMUP" --duration "$DURATION" --label "$label" "$@"
+}
+
+wait_log() {  # wait_log SECONDS FILE PATTERN
+  local deadline=$(( $(date +%s) + $1 ))
+  until grep -q "$3" "$2" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+stop_pid() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- 1. in process
+echo "== in process (no I/O): xlate_bench, dp_bench"
+lock
+"$BUILD/test/bench/xlate_bench" 9>&- | tee "$WORK/xlate.txt" | grep -v '^#' || true
+dp_args=(--quick); [ "$FULL" = 1 ] && dp_args=()
+"$BUILD/test/bench/dp_bench" "${dp_args[@]}" 9>&- 2>/dev/null | tee "$WORK/dp.txt" | grep -v '^CSV' | grep -v '^TELEMETRY' || true
+unlock
+while IFS=, read -r _ name flows cyc mpps base; do
+  case $name in
+    memory) csv "nat64d-inproc,memory_bytes_per_flow,,,$flows,,,,,,,,,,$base" ;;  # base column = bytes per flow
+    *) csv "nat64d-inproc,${name// /_},,udp,$flows,84,,,$(awk "BEGIN{printf \"%.0f\", $mpps*1e6}"),,,,,,$cyc" ;;
+  esac
+done < <(grep '^CSV,' "$WORK/dp.txt" | sed 's/^CSV,//; s/^/x,/')
+while read -r line; do
+  name=$(echo "$line" | cut -d'|' -f2 | sed 's/^ *//; s/ *$//'); ns=$(echo "$line" | cut -d'|' -f3 | tr -d ' ')
+  csv "xlate-inproc,xlate_ns:${name//,/;},,,,,,,,,,,,,$ns"
+done < <(grep -E '^\| (baseline|6to4|4to6)' "$WORK/xlate.txt")
+
+# ------------------------------------------------------------- 2. over memif
+memif_suite() {  # memif_suite DUT MODE: the same scenarios for testpmd and nat64d
+  local dut=$1 mode=$2 f s
+  for f in $FLOW_COUNTS; do
+    run_memif "$dut flows=$f" "$dut" rate_vs_flows "$mode" --flows "$f" --size "$MAIN_SIZE" --dir 6to4
+  done
+  for s in $SIZES; do
+    run_memif "$dut size=$s" "$dut" rate_vs_size "$mode" --flows "$SIZE_FLOWS" --size "$s" --dir 6to4
+  done
+  for d in 4to6 mixed; do
+    run_memif "$dut dir=$d" "$dut" direction "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir "$d"
+  done
+  for p in udp tcp icmp; do
+    run_memif "$dut proto=$p" "$dut" protocol "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir 6to4 --proto "$p"
+  done
+}
+
+echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
+lock
+rm -f "$WORK/in.sock" "$WORK/out.sock"
+dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd-$RUN_ID" \
+  --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
+  --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
+  >"$WORK/testpmd.log" 2>&1 9>&- </dev/null &
+TPMD=$!; PIDS+=("$TPMD")
+wait_log 30 "$WORK/testpmd.log" "forwards packets on" || { cat "$WORK/testpmd.log"; exit 1; }
+sleep 1
+memif_suite testpmd fwd
+TESTPMD_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="testpmd" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
+stop_pid "$TPMD"
+unlock
+
+echo "== nat64d ($WORKERS worker(s)) between the same memif ports"
+cat > "$WORK/nat64d.conf" <<CONF
+# Generated by scripts/bench.sh: nat64d between two memif ports (server role);
+# the generator holds the client ends. Static neighbours: no ARP/NDP in a benchmark.
+[eal]
+args = ["--lcores=$(dut_lcores)", "--no-huge", "-m", "$DUT_MEM", "--no-pci", "--file-prefix", "n64b-dut-$RUN_ID",
+        "--vdev", "$MEMIF_IN", "--vdev", "$MEMIF_OUT", "--log-level", "lib.eal:error", "--no-telemetry"]
+[ports]
+inside = "net_memif0"
+outside = "net_memif1"
+mbufs = 32767
+workers = $WORKERS
+[addresses]
+inside_ipv6 = "2001:db8:ffff::1/64"
+gateway6 = "fe80::6"
+outside_ipv4 = "198.51.100.1/24"
+gateway4 = "198.51.100.254"
+neighbours = ["fe80::6 02:00:00:00:00:06", "198.51.100.254 02:00:00:00:00:04"]
+[nat64]
+prefix = "$PREFIX6/96"
+[pool]
+addresses = ["203.0.113.0/26"]
+seed = 1
+[limits]
+max_flows = $MAX_FLOWS
+[control]
+socket = "$WORK/nat64d.sock"
+pidfile = "$WORK/nat64d.pid"
+CONF
+lock
+rm -f "$WORK/in.sock" "$WORK/out.sock"
+"$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
+DUT=$!; PIDS+=("$DUT")
+wait_log 60 "$WORK/nat64d.log" "nat64d: running" || { cat "$WORK/nat64d.log"; exit 1; }
+grep 'flow table' "$WORK/nat64d.log" | sed 's/^/  /'
+memif_suite nat64d nat64
+NAT64D_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="nat64d" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
+
+# Latency at half of nat64d's maximum rate, the same offered load through testpmd next.
+HALF=$(awk "BEGIN{printf \"%.0f\", ${NAT64D_MAX:-2000000}/2}")
+run_memif "nat64d latency @${HALF}pps" nat64d latency nat64 --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
+  --rate "$HALF" --cdf "$WORK/cdf-nat64d.txt"
+stop_pid "$DUT"
+grep '^stats:' "$WORK/nat64d.log" | "$PY" -c '
+import json, sys
+s = json.loads(sys.stdin.read()[len("stats: "):])
+d = {k: v for k, v in s["drops"].items() if v}
+print("  nat64d drops over the whole run:", d or "none", "| flows", s["flows"])' || true
+unlock
+
+lock
+rm -f "$WORK/in.sock" "$WORK/out.sock"
+dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd-$RUN_ID" \
+  --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
+  --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
+  >"$WORK/testpmd2.log" 2>&1 9>&- </dev/null &
+TPMD=$!; PIDS+=("$TPMD")
+sleep 2
+run_memif "testpmd latency @${HALF}pps" testpmd latency fwd --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
+  --rate "$HALF" --cdf "$WORK/cdf-testpmd.txt"
+stop_pid "$TPMD"
+unlock
+
+# --------------------------------------------------- 3. Tayga + nftables (kernel)
+if [ "$TAYGA" = 1 ]; then
+  echo "== Tayga $TAYGA_VER + nftables masquerade in namespaces, generator on net_af_packet"
+  ip netns add "$NS_GEN"; ip netns add "$NS_TAY"
+  ip -n "$NS_GEN" link set lo up; ip -n "$NS_TAY" link set lo up
+  ip link add g6 netns "$NS_GEN" type veth peer name t6 netns "$NS_TAY"
+  ip link add g4 netns "$NS_GEN" type veth peer name t4 netns "$NS_TAY"
+  # The generator's side is raw: no addresses, no IPv6 chatter.
+  ip netns exec "$NS_GEN" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$NS_GEN" link set g6 up; ip -n "$NS_GEN" link set g4 up
+  ip netns exec "$NS_TAY" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  ip -n "$NS_TAY" link set t6 address 02:00:00:00:01:01 up
+  ip -n "$NS_TAY" link set t4 address 02:00:00:00:01:02 up
+  ip -n "$NS_TAY" addr add 2001:db8:ffff::1/64 dev t6 nodad
+  ip -n "$NS_TAY" addr add 198.51.100.1/24 dev t4
+  ip -n "$NS_TAY" -6 neigh add 2001:db8:ffff::6 lladdr 02:00:00:00:00:06 dev t6 nud permanent
+  ip -n "$NS_TAY" neigh add 198.51.100.254 lladdr 02:00:00:00:00:04 dev t4 nud permanent
+  ip -n "$NS_TAY" -6 route add 2001:db8:1000::/36 via 2001:db8:ffff::6 dev t6
+  ip -n "$NS_TAY" route add 198.18.0.0/15 via 198.51.100.254 dev t4
+  mkdir -p "$WORK/tayga"
+  cat > "$WORK/tayga.conf" <<CONF
+tun-device nat64
+ipv4-addr 192.168.255.1
+prefix $PREFIX6/96
+dynamic-pool 192.168.0.0/17
+data-dir $WORK/tayga
+CONF
+  ip netns exec "$NS_TAY" tayga -c "$WORK/tayga.conf" --mktun >/dev/null
+  ip -n "$NS_TAY" link set nat64 up
+  ip -n "$NS_TAY" route add 192.168.0.0/17 dev nat64
+  ip -n "$NS_TAY" -6 route add "$PREFIX6/96" dev nat64
+  ip netns exec "$NS_TAY" nft -f - <<'NFT'
+table ip nat64bench {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "t4" ip saddr 192.168.0.0/17 masquerade
+  }
+}
+NFT
+  lock
+  ip netns exec "$NS_TAY" taskset -c $(( CORES > 1 ? 1 : 0 )) tayga -c "$WORK/tayga.conf" --nodetach \
+    >"$WORK/tayga.log" 2>&1 9>&- </dev/null &
+  TAY=$!; PIDS+=("$TAY")
+  sleep 1
+  AFP_EAL=(--lcores=0@0 --no-huge -m 1024 --no-pci --file-prefix "n64b-afp-$RUN_ID" --log-level lib.eal:error
+           --log-level pmd.net.af_packet:error --no-telemetry
+           --vdev net_af_packet0,iface=g6,framecnt=4096,qdisc_bypass=1
+           --vdev net_af_packet1,iface=g4,framecnt=4096,qdisc_bypass=1)
+  run_tayga() {
+    local label=$1 scenario=$2; shift 2
+    gen "$label" tayga "$scenario" ip netns exec "$NS_GEN" "$GEN" "${AFP_EAL[@]}" -- --mode nat64 \
+      --prefix "$PREFIX6" --warmup "$WARMUP" --duration "$DURATION" --label "$label" "$@"
+  }
+  for f in $FLOW_COUNTS; do
+    [ "$f" -gt 65536 ] && continue   # conntrack and tayga's pool: 64K is enough to make the point
+    run_tayga "tayga flows=$f" rate_vs_flows --flows "$f" --size "$MAIN_SIZE" --dir 6to4
+  done
+  for s in $SIZES; do
+    run_tayga "tayga size=$s" rate_vs_size --flows "$SIZE_FLOWS" --size "$s" --dir 6to4
+  done
+  TAYGA_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="tayga" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
+  run_tayga "tayga dir=mixed" direction --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed
+  THALF=$(awk "BEGIN{printf \"%.0f\", ${TAYGA_MAX:-100000}/2}")
+  run_tayga "tayga latency @${THALF}pps" latency --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
+    --rate "$THALF" --cdf "$WORK/cdf-tayga.txt"
+  stop_pid "$TAY"
+  unlock
+  ip netns del "$NS_GEN"; ip netns del "$NS_TAY"
+fi
+
+# ------------------------------------------------------------- results
+mkdir -p "$OUT"
+cp "$CSV" "$OUT/results.csv"
+for f in "$WORK"/cdf-*.txt; do [ -f "$f" ] && cp "$f" "$OUT/"; done
+cp "$WORK/dp.txt" "$OUT/dp_bench.txt"; cp "$WORK/xlate.txt" "$OUT/xlate_bench.txt"
+"$PY" "$ROOT/test/bench/report.py" --csv "$OUT/results.csv" --out "$OUT" --main-size "$MAIN_SIZE" \
+  --size-flows "$SIZE_FLOWS" --workers "$WORKERS" --dpdk "$DPDK_VER" --tayga "$TAYGA_VER" --kernel "$KERNEL" \
+  | tee "$OUT/latest.md"
+echo
+echo "bench.sh: wrote $OUT/results.csv, $OUT/latest.md and the plots in $OUT/"

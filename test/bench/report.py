@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Turns scripts/bench.sh's results.csv into PNG plots and a markdown report.
+
+Prints the markdown (bench.sh saves it as docs/bench/latest.md). Plots:
+rate_vs_flows.png, rate_vs_size.png, latency_cdf.png in --out. Figures only;
+nothing here passes or fails.
+"""
+import argparse
+import csv
+import glob
+import os
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--csv", required=True)
+ap.add_argument("--out", required=True)
+ap.add_argument("--main-size", type=int, default=84)
+ap.add_argument("--size-flows", type=int, default=65536)
+ap.add_argument("--workers", default="1")
+ap.add_argument("--dpdk", default="?")
+ap.add_argument("--tayga", default="?")
+ap.add_argument("--kernel", default="?")
+args = ap.parse_args()
+
+rows = list(csv.DictReader(open(args.csv)))
+if not rows:
+    raise SystemExit("no rows")
+machine, cores, date = rows[0]["machine"], rows[0]["cores"], rows[0]["date"]
+DUTS = ["nat64d", "testpmd", "tayga"]
+LABEL = {"nat64d": "nat64d (memif)", "testpmd": "dpdk-testpmd io (memif, I/O ceiling)",
+         "tayga": "Tayga + nftables (af_packet into veth)"}
+
+
+def f(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def pick(dut, scenario, **kw):
+    out = []
+    for r in rows:
+        if r["dut"] != dut or r["scenario"] != scenario:
+            continue
+        if all(str(r[k]) == str(v) for k, v in kw.items()):
+            out.append(r)
+    return out
+
+
+def rx(dut, scenario, **kw):
+    r = pick(dut, scenario, **kw)
+    return f(r[-1]["rx_pps"]) if r else None
+
+
+def mpps(v):
+    return "-" if v is None else f"{v / 1e6:.3f}"
+
+
+def ratio(a, b, fmt="{:.0%}"):
+    if a is None or b is None or b == 0:
+        return "-"
+    return fmt.format(a / b)
+
+
+# ---------------------------------------------------------------- plots
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    have_plt = True
+except Exception:  # plots are optional; the table is not
+    have_plt = False
+
+if have_plt:
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for dut in DUTS:
+        pts = sorted((int(r["flows"]), f(r["rx_pps"]) / 1e6) for r in pick(dut, "rate_vs_flows") if f(r["rx_pps"]))
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=LABEL[dut])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("flows")
+    ax.set_ylabel("received Mpps (6to4, %d-byte IPv6 frames)" % args.main_size)
+    ax.set_title(f"Rate vs flow count — {cores} cores, {args.workers} worker(s), {date}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "rate_vs_flows.png"), dpi=110)
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for dut in DUTS:
+        pts = sorted((int(r["size"]), f(r["rx_pps"]) / 1e6) for r in pick(dut, "rate_vs_size") if f(r["rx_pps"]))
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=LABEL[dut])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks([78, 128, 512, 1518])
+    ax.set_xticklabels(["78", "128", "512", "1518"])
+    ax.set_xlabel("IPv6 frame bytes (IPv4 frame: 20 fewer)")
+    ax.set_ylabel(f"received Mpps (6to4, {args.size_flows} flows)")
+    ax.set_title(f"Rate vs packet size — {cores} cores, {args.workers} worker(s), {date}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "rate_vs_size.png"), dpi=110)
+
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for dut in DUTS:
+        path = os.path.join(args.out, f"cdf-{dut}.txt")
+        if not os.path.exists(path):
+            continue
+        xs, ys = [], []
+        for line in open(path):
+            if line.startswith("#"):
+                continue
+            ns, q = line.split()
+            xs.append(float(ns) / 1e3)
+            ys.append(float(q))
+        lat = pick(dut, "latency")
+        rate = f" @ {f(lat[-1]['offered_pps']) / 1e6:.2f} Mpps offered" if lat and f(lat[-1]["offered_pps"]) else ""
+        ax.plot(xs, ys, label=LABEL[dut] + rate)
+    ax.set_xscale("log")
+    ax.set_xlabel("one-way latency through the device, microseconds (generator TSC)")
+    ax.set_ylabel("fraction of packets")
+    ax.set_title(f"Latency CDF at half the DUT's max rate, mixed directions — {date}", fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(args.out, "latency_cdf.png"), dpi=110)
+
+# ---------------------------------------------------------------- markdown
+P = print
+P(f"Machine: {machine}, {cores} cores; {date}; DPDK {args.dpdk}; kernel {args.kernel}; Tayga {args.tayga}; "
+  f"nat64d workers: {args.workers}.")
+P()
+P("Over net_memif from the generator process (nat64d and testpmd), af_packet into veth (Tayga); "
+  "received packets per second, all measured in this run:")
+P()
+P("| scenario | nat64d Mpps | testpmd io Mpps (I/O ceiling) | nat64d / testpmd | Tayga + nftables Mpps | nat64d / Tayga |")
+P("|---|---|---|---|---|---|")
+
+
+def line(name, scenario, tayga=True, **kw):
+    n, t = rx("nat64d", scenario, **kw), rx("testpmd", scenario, **kw)
+    g = rx("tayga", scenario, **kw) if tayga else None
+    if n is None and t is None:
+        return
+    P(f"| {name} | {mpps(n)} | {mpps(t)} | {ratio(n, t)} | {mpps(g)} | {ratio(n, g, '{:.0f}x')} |")
+
+
+flows_seen = sorted({int(r["flows"]) for r in rows if r["scenario"] == "rate_vs_flows"})
+for fl in flows_seen:
+    line(f"6to4, {args.main_size} B, {fl} flows", "rate_vs_flows", flows=fl)
+for s in sorted({int(r["size"]) for r in rows if r["scenario"] == "rate_vs_size"}):
+    line(f"6to4, {s} B, {args.size_flows} flows", "rate_vs_size", size=s)
+for d in ("4to6", "mixed"):
+    line(f"{d}, {args.main_size} B, {args.size_flows} flows", "direction", dir=d)
+for p in ("udp", "tcp", "icmp"):
+    line(f"6to4 {p} only, {args.main_size} B", "protocol", tayga=False, proto=p)
+P()
+P("Latency at half of each device's own maximum rate (mixed directions, %d B, %d flows; one-way, TSC stamps in the packets):"
+  % (args.main_size, args.size_flows))
+P()
+P("| device | offered Mpps | received Mpps | loss | p50 us | p99 us | p99.9 us |")
+P("|---|---|---|---|---|---|---|")
+for dut in DUTS:
+    for r in pick(dut, "latency"):
+        P(f"| {dut} | {mpps(f(r['offered_pps']))} | {mpps(f(r['rx_pps']))} | {float(r['loss_pct']):.2f}% | "
+          f"{f(r['p50_ns']) / 1e3:.1f} | {f(r['p99_ns']) / 1e3:.1f} | {f(r['p999_ns']) / 1e3:.1f} |")
+P()
+P("In process (test/bench/dp_bench: real Worker + FlowTable on net_null ports, one core, no I/O; "
+  "84-byte IPv6 / 64-byte IPv4 UDP frames):")
+P()
+P("| scenario | flows | cycles/pkt | Mpps (or M flows/s) per core |")
+P("|---|---|---|---|")
+for r in rows:
+    if r["dut"] == "nat64d-inproc" and r["scenario"] != "memory_bytes_per_flow":
+        P(f"| {r['scenario'].replace('_', ' ')} | {r['flows']} | {f(r['cycles_pkt']):.0f} | {f(r['rx_pps']) / 1e6:.2f} |")
+mem = [r for r in rows if r["scenario"] == "memory_bytes_per_flow"]
+if mem:
+    P(f"| table memory per flow (rte_hash + arrays, {mem[-1]['flows']} flows) | | | {f(mem[-1]['cycles_pkt']):.0f} bytes |")
+for r in rows:
+    if r["dut"] == "xlate-inproc":
+        P(f"| xlate_bench {r['scenario'][len('xlate_ns:'):]} | | | {f(r['cycles_pkt']):.1f} ns/pkt |")
+
+# Targets (issue 5 / issue 3), read from this run.
+P()
+P("Targets (benchmarks, not tests):")
+P()
+P("| target | this run | met |")
+P("|---|---|---|")
+
+
+def target(name, value, ok):
+    P(f"| {name} | {value} | {'yes' if ok else 'no'} |")
+
+
+inproc = [r for r in rows if r["dut"] == "nat64d-inproc"]
+est = [r for r in inproc if r["scenario"] == "established_6to4"]
+if est:
+    big = max(est, key=lambda r: int(r["flows"]))
+    v = f(big["rx_pps"])
+    target(f"code cost >= 10 Mpps/core, established, {big['flows']} flows", f"{v / 1e6:.2f} Mpps ({f(big['cycles_pkt']):.0f} cycles/pkt)", v >= 10e6)
+setup = [r for r in inproc if r["scenario"] == "setup"]
+if setup:
+    big = max(setup, key=lambda r: int(r["flows"]))
+    v = f(big["rx_pps"])
+    target(f"new flows >= 1M/s per worker (to {big['flows']})", f"{v / 1e6:.2f} M/s", v >= 1e6)
+td = [r for r in inproc if r["scenario"] == "teardown"]
+if td and setup:
+    target("tear-down (ageing) as fast as setup", f"{f(td[-1]['rx_pps']) / 1e6:.2f} M/s", f(td[-1]["rx_pps"]) >= f(setup[-1]["rx_pps"]))
+if mem:
+    v = f(mem[-1]["cycles_pkt"])
+    target("<= 128 bytes of table memory per flow", f"{v:.0f} bytes", v <= 128)
+xl = [r for r in rows if r["dut"] == "xlate-inproc" and ("6to4" in r["scenario"] or "UDP" in r["scenario"])]
+for r in xl:
+    target(f"xlate < 25 ns: {r['scenario'][len('xlate_ns:'):]}", f"{f(r['cycles_pkt']):.1f} ns", f(r["cycles_pkt"]) < 25)
+n = rx("nat64d", "rate_vs_size", size=args.main_size)
+t = rx("testpmd", "rate_vs_size", size=args.main_size)
+if n and t:
+    target(f"memif: nat64d >= 70% of testpmd ({args.main_size} B, {args.size_flows} flows)", f"{n / t:.0%}", n / t >= 0.7)
+g = rx("tayga", "rate_vs_size", size=args.main_size)
+if n and g:
+    target(f">= 30x Tayga + nftables ({args.main_size} B, {args.size_flows} flows)", f"{n / g:.0f}x", n / g >= 30)
+lat = pick("nat64d", "latency")
+if lat:
+    v = f(lat[-1]["p999_ns"]) / 1e3
+    target("p99.9 latency < 20 us at half the max rate", f"{v:.1f} us", v < 20)

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Control plane with the running daemon: nat64d on net_tap in the namespace lab
+# with short timers and the event log on, driven through nat64ctl and raw
+# socket requests. Waits by polling with deadlines; asserts no duration. The
+# trap removes the lab (namespaces, links, our PIDs) whatever happens.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build/test}
+. "$ROOT/scripts/lib/results.sh"
+[ -n "${RESULTS_FILE:-}" ] || results_init
+. "$ROOT/scripts/lib/netns.sh"
+trap lab_cleanup EXIT
+
+CTL="$BUILD/control/nat64ctl"
+SOCK="$LAB_DIR/nat64d.sock"
+EVENTS="$LAB_DIR/events.log"
+TOOLS="$HERE/ctl_tools.py"
+UDP_TIMEOUT_S=3
+
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  if "$@" >"$LAB_DIR/check.log" 2>&1; then record PASS "control:$name"; else
+    record FAIL "control:$name"; sed 's/^/      /' "$LAB_DIR/check.log" | tail -15; fi
+}
+in_cli() { ip netns exec "$NS_CLI" "$@"; }
+in_srv() { ip netns exec "$NS_SRV" "$@"; }
+ctl() { "$CTL" -s "$SOCK" "$@"; }
+
+if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "" "[timeouts]" \
+         "allow_short = true" "udp = $UDP_TIMEOUT_S" "icmp = $UDP_TIMEOUT_S" "tcp_transitory = 4" \
+         "tcp_established = 6" "port_quarantine = 2" &&
+       lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
+  record FAIL "control:lab_starts"; exit 1
+fi
+record PASS "control:lab_starts"
+# Started with ip netns exec directly (it execs), so $! is the server itself.
+ip netns exec "$NS_SRV" /usr/bin/python3 "$TOOLS" udp-echo-server "$SERVER_IP4" 7001 & LAB_PIDS+=("$!")
+
+# --- health, config, errors of the client
+check health_exit_0 wait_for 10 ctl health
+socket_mode() { [ "$(stat -c %a "$SOCK")" = 660 ]; }
+check socket_mode_0660 socket_mode
+config_roundtrip() { ctl config --json | /usr/bin/python3 -c '
+import json, sys; c = json.load(sys.stdin); print(c["timeouts"]); sys.exit(0 if c["timeouts"]["udp"] == '"$UDP_TIMEOUT_S"' else 1)'; }
+check config_shows_running_timeouts config_roundtrip
+not_running() {
+  local out rc
+  out=$("$CTL" -s "$LAB_DIR/no-such.sock" stats 2>&1); rc=$?
+  echo "exit $rc: $out"; [ "$rc" = 3 ] && echo "$out" | grep -q "cannot reach nat64d"
+}
+check ctl_clear_error_when_daemon_absent not_running
+refused() { local rc; ctl bib del tcp 2001:db8:1::99 1234; rc=$?; echo "exit $rc"; [ "$rc" = 1 ]; }
+check ctl_nonzero_when_refused refused
+
+# --- traffic: counters match what was sent, flows appear and age out
+N=40
+stat_field() { ctl stats --json | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin); print(sum(w['$1']['packets'] for w in s['workers']))"; }
+before6=$(stat_field translated_6to4); before4=$(stat_field translated_4to6)
+check udp_traffic in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 40001 "$N"
+counters_match() {
+  local d6 d4
+  d6=$(( $(stat_field translated_6to4) - before6 )); d4=$(( $(stat_field translated_4to6) - before4 ))
+  echo "translated 6to4 +$d6, 4to6 +$d4 (sent $N each way)"; [ "$d6" = "$N" ] && [ "$d4" = "$N" ]
+}
+check stats_counters_match_packets_sent wait_for 5 counters_match
+flow_listed() { ctl flows --proto udp --ipv6 "$CLIENT_IP6" --json | /usr/bin/python3 -c '
+import json, sys; r = json.load(sys.stdin)
+f = [x for x in r["flows"] if x["port6"] == 40001 and x["dst"] == "'"$SERVER_IP4"'" and x["dport"] == 7001]
+print(r); sys.exit(0 if len(f) == 1 and f[0]["public"] == "'"$POOL_IP4"'" else 1)'; }
+check flow_appears_in_flows flow_listed
+filter_excludes() { [ "$(ctl flows --proto tcp --public-port 1 --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["flows"]))')" = 0 ]; }
+check flows_filters_exclude filter_excludes
+check flows_table_for_people bash -c "'$CTL' -s '$SOCK' flows | grep -q '\[$CLIENT_IP6\]:40001'"
+check bib_list_shows_mapping bash -c "'$CTL' -s '$SOCK' bib list --proto udp | grep -q 'dynamic'"
+flow_gone() { [ "$(ctl flows --proto udp --json | /usr/bin/python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)["flows"] if f["port6"] == 40001]))')" = 0 ]; }
+check flow_disappears_on_time wait_for $(( UDP_TIMEOUT_S + 10 )) flow_gone
+mapping_gone() { ! ctl bib list --proto udp | grep -q "\[$CLIENT_IP6\]:40001"; }
+check mapping_disappears_with_last_session wait_for 5 mapping_gone
+expired_counted() { ctl stats --json | /usr/bin/python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["flows"]); sys.exit(0 if s["flows"]["sessions_expired"]["udp"] >= 1 and s["flows"]["sessions_by_proto"]["udp"] == 0 else 1)'; }
+check stats_count_expired expired_counted
+events_ok() { /usr/bin/python3 "$TOOLS" events-per-flow "$EVENTS" "$CLIENT_IP6" 40001; }
+check event_log_one_create_one_delete_per_flow wait_for 5 events_ok
+
+# --- static BIB at run time: a port forward works at once, and stops at once
+ip netns exec "$NS_CLI" /usr/bin/python3 "$TOOLS" tcp-listen "$CLIENT_IP6" 8080 & LAB_PIDS+=("$!")
+wait_for 10 in_cli bash -c "exec 3<>/dev/tcp/$CLIENT_IP6/8080"
+check bib_add ctl bib add tcp "$CLIENT_IP6" 8080 "$POOL_IP4" 8080
+check bib_add_forward_works in_srv /usr/bin/python3 "$TOOLS" tcp-connect "$POOL_IP4" 8080 5
+check bib_add_duplicate_refused bash -c "! '$CTL' -s '$SOCK' bib add tcp '$CLIENT_IP6' 8080 '$POOL_IP4' 8080"
+check bib_list_static bash -c "'$CTL' -s '$SOCK' bib list --proto tcp | grep -q static"
+check bib_del ctl bib del tcp "$CLIENT_IP6" 8080
+check bib_del_forward_stops bash -c "! ip netns exec '$NS_SRV' /usr/bin/python3 '$TOOLS' tcp-connect '$POOL_IP4' 8080 2"
+
+# --- Prometheus
+prom() { ctl stats --prometheus > "$LAB_DIR/metrics.prom" && /usr/bin/python3 "$TOOLS" prom-parse "$LAB_DIR/metrics.prom"; }
+check prometheus_parses prom
+
+# --- the socket survives its clients
+check malformed_request_error_and_close /usr/bin/python3 "$TOOLS" malformed "$SOCK"
+check oversized_request_error_and_close /usr/bin/python3 "$TOOLS" oversized "$SOCK"
+check unknown_command_error /usr/bin/python3 "$TOOLS" unknown-command "$SOCK"
+check many_clients /usr/bin/python3 "$TOOLS" many-clients "$SOCK" 100
+check slow_client_does_not_stall /usr/bin/python3 "$TOOLS" slow-client "$SOCK"
+check still_healthy_after_abuse ctl health
+
+# --- DPDK telemetry
+telemetry() {
+  local out
+  out=$(echo /nat64d/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "nat64d-$LAB_ID" 2>&1); echo "$out"
+  echo "$out" | grep -q '"flows/sessions_created/udp": [1-9]'
+}
+check telemetry_reads_stats telemetry
+
+# --- health turns false when the daemon stops
+kill -TERM "$NAT64D_PID" 2>/dev/null
+wait_for 15 bash -c "! kill -0 $NAT64D_PID"
+check health_nonzero_when_stopped bash -c "! '$CTL' -s '$SOCK' health"
