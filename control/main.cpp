@@ -210,7 +210,10 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     wc.pool_size = static_cast<uint32_t>(cfg.pool.size());
     wc.prefix = cfg.prefix;
     wc.allow_non_global = cfg.allow_non_global;
-    wc.address_dependent_filtering = cfg.filtering == Filtering::address_dependent;
+    std::unique_ptr<dp::AddressPermissions> permissions;
+    if (cfg.filtering == Filtering::address_dependent)
+        permissions = std::make_unique<dp::AddressPermissions>("nat64d_adf", cfg.max_flows, socket);
+    wc.permissions = permissions.get();
     wc.hairpinning = cfg.hairpinning;
     wc.xlate.mtu4 = cfg.outside.mtu_bytes;
     wc.xlate.mtu6 = cfg.inside.mtu_bytes;
@@ -266,6 +269,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
         server.poll_once(behind ? 0 : kControlPollMs, (rte_rdtsc() - start) * 1000 / hz);
         const uint64_t now = rte_rdtsc();
         const uint32_t removed = flows.expire(service.now_s(now), timeouts, kAgerBudget);
+        if (permissions)   // a grant lives as long as the longest session could
+            permissions->expire(service.now_s(now), timeouts.tcp_established_s, kAgerBudget);
         behind = removed > kAgerBudget / 2;
         if (g_reopen.exchange(false, std::memory_order_relaxed))
             events.reopen();

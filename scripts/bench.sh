@@ -81,7 +81,7 @@ NAT64D=$BUILD/control/nat64d; GEN=$BUILD/test/bench/gen/nat64gen
 # The shared lock: held while anything is measured (no build runs meanwhile),
 # released between phases so a phase never blocks others for long.
 exec 9>"$LOCK"
-lock() { flock 9; }
+lock() { flock -w 900 9 || echo "  warning: $LOCK still busy after 15 min; measuring anyway (figures may be disturbed)"; }
 unlock() { flock -u 9; }
 
 CORES=$(nproc)
@@ -111,23 +111,48 @@ GEN_MEMIF=(--vdev "net_memif0,role=client,id=0,socket=$WORK/in.sock,socket-abstr
            --vdev "net_memif1,role=client,id=0,socket=$WORK/out.sock,socket-abstract=no")
 PREFIX6=2001:db8:64::   # the same network-specific /96 for nat64d and Tayga
 
-# gen LABEL DUT SCENARIO [generator options...]: one measured run -> CSV row.
-gen() {
-  local label=$1 dut=$2 scenario=$3; shift 3
-  local out
-  out=$("$@" 9>&- 2>&1 | tee -a "$WORK/gen.log" | grep '^RESULT,' | tail -1) || true
-  if [ -z "$out" ]; then echo "  $label: no result (see log)"; tail -5 "$WORK/gen.log"; return 0; fi
+# The generator runs once per device under test and reads one run per line from
+# a FIFO, so its ports stay connected from the first run to the last: a memif
+# peer that disconnects while the device polls can crash it (DPDK 22.11's
+# net_memif unmaps the rings under a polling lcore), so the device is always
+# stopped before the generator goes away.
+# gen_start LOG COMMAND...: starts the generator session.
+gen_start() {
+  local log=$1; shift
+  rm -f "$WORK/gen.fifo"; mkfifo "$WORK/gen.fifo"
+  : > "$log"
+  GEN_LOG=$log; GEN_DONE=0
+  "$@" --script "$WORK/gen.fifo" >"$log" 2>&1 9>&- </dev/null &
+  GEN_PID=$!; PIDS+=("$GEN_PID")
+  exec 8<>"$WORK/gen.fifo"
+}
+gen_stop() {
+  exec 8>&-
+  for _ in $(seq 100); do kill -0 "$GEN_PID" 2>/dev/null || break; sleep 0.1; done
+  kill "$GEN_PID" 2>/dev/null || true
+  cat "$GEN_LOG" >> "$WORK/gen.log"
+}
+# run DUT SCENARIO LABEL [generator options...]: one measured run -> CSV row.
+run() {
+  local dut=$1 scenario=$2 label=$3; shift 3
+  local line="--label \"$label\" --warmup $WARMUP --duration $DURATION $*" out deadline
+  echo "$line" >&8
+  GEN_DONE=$((GEN_DONE + 1))
+  deadline=$(( $(date +%s) + 180 ))
+  while [ "$(grep -c '^RESULT,' "$GEN_LOG")" -lt "$GEN_DONE" ]; do
+    if ! kill -0 "$GEN_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      echo "  $label: no result; generator log:"; tail -5 "$GEN_LOG" | sed 's/^/    /'; LAST_RX=; return 0
+    fi
+    sleep 0.2
+  done
+  out=$(grep '^RESULT,' "$GEN_LOG" | sed -n "${GEN_DONE}p")
+  if [ "$out" = "RESULT,ERROR" ]; then echo "  $label: bad generator options: $line"; LAST_RX=; return 0; fi
   IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned <<<"$out"
-  printf '  %-34s %-7s %-6s %5s flows %5s B: %7.3f Mpps rx (loss %s%%, p50 %s us, p99.9 %s us)\n' \
+  printf '  %-30s %-6s %-5s %7s flows %4s B: %7.3f Mpps rx (loss %s%%, p50 %s us, p99.9 %s us, learned %s)\n' \
     "$label" "$dir" "$proto" "$flows" "$size" "$(awk "BEGIN{print $rx/1e6}")" "$loss" \
-    "$(awk "BEGIN{printf \"%.1f\", $p50/1e3}")" "$(awk "BEGIN{printf \"%.1f\", $p999/1e3}")"
+    "$(awk "BEGIN{printf \"%.1f\", $p50/1e3}")" "$(awk "BEGIN{printf \"%.1f\", $p999/1e3}")" "$learned"
   csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,"
   LAST_RX=$rx
-}
-run_memif() {  # run_memif LABEL DUT SCENARIO MODE [options]
-  local label=$1 dut=$2 scenario=$3 mode=$4; shift 4
-  gen "$label" "$dut" "$scenario" "$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --mode "$mode" --prefix "$PREFIX6" \
-    --warmup "$WARMUP" --duration "$DURATION" --label "$label" "$@"
 }
 
 wait_log() {  # wait_log SECONDS FILE PATTERN
@@ -163,36 +188,49 @@ while read -r line; do
 done < <(grep -E '^\| (baseline|6to4|4to6)' "$WORK/xlate.txt")
 
 # ------------------------------------------------------------- 2. over memif
-memif_suite() {  # memif_suite DUT MODE: the same scenarios for testpmd and nat64d
-  local dut=$1 mode=$2 f s
+suite() {  # suite DUT MODE: the same scenarios for every device
+  local dut=$1 mode=$2 f sz d p
   for f in $FLOW_COUNTS; do
-    run_memif "$dut flows=$f" "$dut" rate_vs_flows "$mode" --flows "$f" --size "$MAIN_SIZE" --dir 6to4
+    [ "$dut" = tayga ] && [ "$f" -gt 65536 ] && continue   # conntrack + Tayga: 64K makes the point
+    run "$dut" rate_vs_flows "$dut flows=$f" --mode "$mode" --flows "$f" --size "$MAIN_SIZE" --dir 6to4
   done
-  for s in $SIZES; do
-    run_memif "$dut size=$s" "$dut" rate_vs_size "$mode" --flows "$SIZE_FLOWS" --size "$s" --dir 6to4
+  for sz in $SIZES; do
+    run "$dut" rate_vs_size "$dut size=$sz" --mode "$mode" --flows "$SIZE_FLOWS" --size "$sz" --dir 6to4
   done
+  MAX_RX=$(awk -F, -v d="$dut" -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4==d && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
   for d in 4to6 mixed; do
-    run_memif "$dut dir=$d" "$dut" direction "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir "$d"
+    run "$dut" direction "$dut dir=$d" --mode "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir "$d"
   done
-  for p in udp tcp icmp; do
-    run_memif "$dut proto=$p" "$dut" protocol "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir 6to4 --proto "$p"
-  done
+  if [ "$dut" != tayga ]; then
+    for p in udp tcp icmp; do
+      run "$dut" protocol "$dut proto=$p" --mode "$mode" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir 6to4 --proto "$p"
+    done
+  fi
 }
+# latency DUT MODE RATE: latency at a fixed offered load (mixed directions).
+latency() {
+  run "$1" latency "$1 latency @$3pps" --mode "$2" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
+    --rate "$3" --cdf "$WORK/cdf-$1.txt"
+}
+GEN_MEMIF_CMD=("$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --prefix "$PREFIX6")
 
 echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
+start_testpmd() {
+  rm -f "$WORK/in.sock" "$WORK/out.sock"
+  dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd-$RUN_ID" \
+    --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
+    --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
+    >"$WORK/testpmd.log" 2>&1 9>&- </dev/null &
+  TPMD=$!; PIDS+=("$TPMD")
+  wait_log 30 "$WORK/testpmd.log" "forwards packets on" || { cat "$WORK/testpmd.log"; exit 1; }
+}
 lock
-rm -f "$WORK/in.sock" "$WORK/out.sock"
-dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd-$RUN_ID" \
-  --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
-  --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
-  >"$WORK/testpmd.log" 2>&1 9>&- </dev/null &
-TPMD=$!; PIDS+=("$TPMD")
-wait_log 30 "$WORK/testpmd.log" "forwards packets on" || { cat "$WORK/testpmd.log"; exit 1; }
-sleep 1
-memif_suite testpmd fwd
-TESTPMD_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="testpmd" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
-stop_pid "$TPMD"
+start_testpmd
+gen_start "$WORK/gen-testpmd.log" "${GEN_MEMIF_CMD[@]}"
+suite testpmd fwd
+TESTPMD_MAX=$MAX_RX
 unlock
+# (the session stays up, idle, for the latency run at nat64d's half rate below)
 
 echo "== nat64d ($WORKERS worker(s)) between the same memif ports"
 cat > "$WORK/nat64d.conf" <<CONF
@@ -223,38 +261,31 @@ max_flows = $MAX_FLOWS
 socket = "$WORK/nat64d.sock"
 pidfile = "$WORK/nat64d.pid"
 CONF
+# testpmd's session ends here: testpmd first, then its generator.
+stop_pid "$TPMD"; gen_stop
 lock
 rm -f "$WORK/in.sock" "$WORK/out.sock"
 "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
 DUT=$!; PIDS+=("$DUT")
 wait_log 60 "$WORK/nat64d.log" "nat64d: running" || { cat "$WORK/nat64d.log"; exit 1; }
 grep 'flow table' "$WORK/nat64d.log" | sed 's/^/  /'
-memif_suite nat64d nat64
-NAT64D_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="nat64d" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
-
-# Latency at half of nat64d's maximum rate, the same offered load through testpmd next.
+gen_start "$WORK/gen-nat64d.log" "${GEN_MEMIF_CMD[@]}"
+suite nat64d nat64
+NAT64D_MAX=$MAX_RX
+# Latency at half of nat64d's maximum rate; testpmd gets the same offered load.
 HALF=$(awk "BEGIN{printf \"%.0f\", ${NAT64D_MAX:-2000000}/2}")
-run_memif "nat64d latency @${HALF}pps" nat64d latency nat64 --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
-  --rate "$HALF" --cdf "$WORK/cdf-nat64d.txt"
-stop_pid "$DUT"
+latency nat64d nat64 "$HALF"
+stop_pid "$DUT"; gen_stop
 grep '^stats:' "$WORK/nat64d.log" | "$PY" -c '
 import json, sys
 s = json.loads(sys.stdin.read()[len("stats: "):])
 d = {k: v for k, v in s["drops"].items() if v}
-print("  nat64d drops over the whole run:", d or "none", "| flows", s["flows"])' || true
-unlock
-
-lock
-rm -f "$WORK/in.sock" "$WORK/out.sock"
-dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd-$RUN_ID" \
-  --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
-  --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
-  >"$WORK/testpmd2.log" 2>&1 9>&- </dev/null &
-TPMD=$!; PIDS+=("$TPMD")
-sleep 2
-run_memif "testpmd latency @${HALF}pps" testpmd latency fwd --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
-  --rate "$HALF" --cdf "$WORK/cdf-testpmd.txt"
-stop_pid "$TPMD"
+print("  nat64d drops over the whole run:", d or "none", "| flows", s["flows"])' 2>/dev/null \
+  || echo "  nat64d printed no final stats (see $WORK/nat64d.log)"
+start_testpmd
+gen_start "$WORK/gen-testpmd2.log" "${GEN_MEMIF_CMD[@]}"
+latency testpmd fwd "$HALF"
+stop_pid "$TPMD"; gen_stop
 unlock
 
 # --------------------------------------------------- 3. Tayga + nftables (kernel)
@@ -306,23 +337,11 @@ NFT
            --log-level pmd.net.af_packet:error --no-telemetry
            --vdev net_af_packet0,iface=g6,framecnt=4096,qdisc_bypass=1
            --vdev net_af_packet1,iface=g4,framecnt=4096,qdisc_bypass=1)
-  run_tayga() {
-    local label=$1 scenario=$2; shift 2
-    gen "$label" tayga "$scenario" ip netns exec "$NS_GEN" "$GEN" "${AFP_EAL[@]}" -- --mode nat64 \
-      --prefix "$PREFIX6" --warmup "$WARMUP" --duration "$DURATION" --label "$label" "$@"
-  }
-  for f in $FLOW_COUNTS; do
-    [ "$f" -gt 65536 ] && continue   # conntrack and tayga's pool: 64K is enough to make the point
-    run_tayga "tayga flows=$f" rate_vs_flows --flows "$f" --size "$MAIN_SIZE" --dir 6to4
-  done
-  for s in $SIZES; do
-    run_tayga "tayga size=$s" rate_vs_size --flows "$SIZE_FLOWS" --size "$s" --dir 6to4
-  done
-  TAYGA_MAX=$(awk -F, -v s="$MAIN_SIZE" -v f="$SIZE_FLOWS" '$4=="tayga" && $5=="rate_vs_size" && $9==s && $8==f {print $12}' "$CSV" | tail -1)
-  run_tayga "tayga dir=mixed" direction --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed
-  THALF=$(awk "BEGIN{printf \"%.0f\", ${TAYGA_MAX:-100000}/2}")
-  run_tayga "tayga latency @${THALF}pps" latency --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
-    --rate "$THALF" --cdf "$WORK/cdf-tayga.txt"
+  gen_start "$WORK/gen-tayga.log" ip netns exec "$NS_GEN" "$GEN" "${AFP_EAL[@]}" -- --prefix "$PREFIX6"
+  suite tayga nat64
+  TAYGA_MAX=$MAX_RX
+  latency tayga nat64 "$(awk "BEGIN{printf \"%.0f\", ${TAYGA_MAX:-100000}/2}")"
+  gen_stop
   stop_pid "$TAY"
   unlock
   ip netns del "$NS_GEN"; ip netns del "$NS_TAY"

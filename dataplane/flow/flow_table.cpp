@@ -115,6 +115,8 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
     }
     sessions_ = std::make_unique<Session[]>(key_slots(max_flows_));
     mappings_ = std::make_unique<MappingSlot[]>(key_slots(max_mappings_));
+    pending_cap_ = key_slots(max_mappings_);   // one per mapping slot at most
+    pending_ = std::make_unique<PendingPort[]>(pending_cap_);
 }
 
 FlowTable::~FlowTable() { release(); }
@@ -165,6 +167,24 @@ uint32_t FlowTable::drain_port_returns(uint32_t w, uint32_t now_s) noexcept
             break;
     }
     return done;
+}
+
+uint32_t FlowTable::release_ports() noexcept
+{
+    uint32_t n = 0;
+    while (pending_count_ != 0) {
+        const PendingPort& p = pending_[pending_head_];
+        if (rte_rcu_qsbr_check(qsbr_, p.token, false) != 1)
+            break;   // FIFO: later tokens are not done either
+        const uint32_t owner = ports_.worker_of(static_cast<uint16_t>(p.packed));
+        uint64_t v = p.packed;
+        if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
+            break;   // the worker is behind: try again next pass
+        pending_head_ = pending_head_ + 1 == pending_cap_ ? 0 : pending_head_ + 1;
+        --pending_count_;
+        ++n;
+    }
+    return n;
 }
 
 void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowKey6& key, Ip4 pub4,
@@ -292,12 +312,22 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
     // checks that the mapping there still has this port, so a reused position
     // never answers for it.
     const uint32_t owner = ports_.worker_of(slot.pub_port);
-    if (writer == owner) {
-        ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
-    } else {
-        uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
-        if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
+    uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
+    if (writer == control_writer()) {
+        // The ager: the port waits for a grace period, so no reader that still
+        // holds this mapping's session ever sees the port owned by another.
+        if (pending_count_ < pending_cap_) [[likely]] {
+            pending_[(pending_head_ + pending_count_) % pending_cap_] = {rte_rcu_qsbr_start(qsbr_), v};
+            ++pending_count_;
+        } else {
             counters_[writer].port_returns_lost.add();
+        }
+    } else if (writer == owner) {
+        // A worker undoing its own failed create: the mapping was visible for
+        // a moment only; the quarantine covers late readers.
+        ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
+    } else if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]] {
+        counters_[writer].port_returns_lost.add();
     }
     // QSBR defer queue: the key slot (and so MappingSlot m) is reused only
     // after every worker has passed a quiescent state.
@@ -504,6 +534,7 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
         remove_session(pos, key, now_s);
         ++removed;
     }
+    release_ports();
     return removed;
 }
 

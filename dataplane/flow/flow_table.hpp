@@ -155,6 +155,9 @@ public:
     /// Worker w frees the ports the ager returned to it (RFC 6888 quarantine
     /// starts at now_s). Returns how many. Call every few loops.
     uint32_t drain_port_returns(uint32_t w, uint32_t now_s) noexcept;
+    /// Control thread: hands the ports of dropped mappings whose grace period
+    /// is over to their workers' rings. expire() calls it; returns how many.
+    uint32_t release_ports() noexcept;
     /// Control thread: moves up to `max` pending events (all writers) to `out`.
     uint32_t drain_events(FlowEvent* out, uint32_t max) noexcept;
     bool events_enabled() const noexcept { return events_; }
@@ -219,6 +222,14 @@ private:
     rte_rcu_qsbr* qsbr_ = nullptr;        // rte_zmalloc'd
     std::vector<rte_ring*> port_rings_;   // [worker]: -> worker; single consumer
     std::vector<rte_ring*> event_rings_;  // [writer]: writer -> control, SPSC
+    // Ports of mappings the control thread dropped, waiting for a grace period
+    // before they go to their worker: FIFO, control thread only.
+    struct PendingPort {
+        uint64_t token;                   // rte_rcu_qsbr_start() at the drop
+        uint64_t packed;                  // pack_port_return()
+    };
+    std::unique_ptr<PendingPort[]> pending_;
+    uint32_t pending_cap_ = 0, pending_head_ = 0, pending_count_ = 0;
     std::unique_ptr<WriterCounters[]> counters_;   // [writer]
 };
 

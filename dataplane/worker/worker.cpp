@@ -31,6 +31,8 @@ constexpr uint8_t kIcmp4EchoReply = 0;
 constexpr uint8_t kIcmp4TimeExceeded = 11;
 constexpr uint8_t kIcmp4DestUnreachable = 3;
 constexpr uint8_t kIcmp4FragNeeded = 4;
+constexpr uint8_t kIcmp4PortUnreachable = 3;
+constexpr uint8_t kIcmp4AdminProhibited = 13;
 constexpr uint8_t kNdOptSourceLinkAddr = 1;
 constexpr uint8_t kNdOptTargetLinkAddr = 2;
 constexpr uint32_t kArpLen = 28;
@@ -264,7 +266,7 @@ uint8_t proto6_of(uint8_t proto4) noexcept { return proto4 == kProtoIcmp4 ? kPro
 
 } // namespace
 
-void Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
+bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
 {
     bool refresh = true;
     if (proto == kProtoTcp) {
@@ -277,8 +279,10 @@ void Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_
         refresh = step.refresh;
     }
     // Store only on change: a busy flow must not bounce its line between workers.
-    if (refresh && s.last_seen_s.load(std::memory_order_relaxed) != now_s_)
-        s.last_seen_s.store(now_s_, std::memory_order_relaxed);
+    if (!refresh || s.last_seen_s.load(std::memory_order_relaxed) == now_s_)
+        return false;
+    s.last_seen_s.store(now_s_, std::memory_order_relaxed);
+    return true;
 }
 
 bool Worker::finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
@@ -460,10 +464,17 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
                 continue;
             }
             counters_.flows_created.add();
+            if (cfg_.permissions != nullptr)
+                cfg_.permissions->grant(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
+                                        now_s_);
         }
         Session& s = flows_.session(p);
-        if (!is_error)
-            touch_session(s, it.key.proto, nat::Direction::from_6, it.p.tcp_flags);
+        // Address-dependent filtering: the remote address may answer from any
+        // port while this host keeps sending to it (refreshed once a second).
+        if (!is_error && touch_session(s, it.key.proto, nat::Direction::from_6, it.p.tcp_flags) &&
+            cfg_.permissions != nullptr)
+            cfg_.permissions->grant(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
+                                    now_s_);
         const xlate::Rewrite4 outer{s.pub4(), it.key.dst4, s.pub_port(), it.key.dport};
         const xlate::Rewrite4 inner{it.key.dst4, s.pub4(), it.key.dport, s.pub_port()};
         const bool first_fragment = it.p.frag.is_fragment;
@@ -530,6 +541,10 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
                 handle_local_4(m);   // a ping to the box's own (pool) address
                 continue;
             }
+            // UDP to a public port nobody holds: answer as a host with no
+            // listener would (RFC 1122 s4.1.3.1), rate-limited.
+            if (!is_error && t.proto == kProtoUdp)
+                reply_icmp4_error(m, kIcmp4DestUnreachable, kIcmp4PortUnreachable, 0);
             drop(m, Verdict::drop_no_mapping);
             continue;
         }
@@ -555,8 +570,14 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
                 continue;
             }
             // RFC 6146 s3.5.1/s3.5.2: with endpoint-independent filtering any
-            // remote may open a session to an existing mapping.
-            if (cfg_.address_dependent_filtering) {
+            // remote may open a session to an existing mapping; with
+            // address-dependent filtering only one the host has sent to.
+            if (cfg_.permissions != nullptr &&
+                !cfg_.permissions->allowed(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
+                                           now_s_, nat::expiry_s(it.key.proto, nat::TcpState::established,
+                                                                 cfg_.timeouts))) {
+                // Tell the sender it was filtered (ICMP 3/13, RFC 1812 s5.2.7.1).
+                reply_icmp4_error(m, kIcmp4DestUnreachable, kIcmp4AdminProhibited, 0);
                 drop(m, Verdict::drop_filtered);
                 continue;
             }

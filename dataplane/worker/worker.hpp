@@ -13,6 +13,7 @@
 
 #include "dataplane/counters.hpp"
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/flow/permissions.hpp"
 #include "dataplane/io/tx_buffer.hpp"
 #include "dataplane/nat/frag_cache.hpp"
 #include "dataplane/nat/neighbour_cache.hpp"
@@ -45,7 +46,7 @@ struct WorkerConfig {
 
     xlate::Prefix6 prefix;
     bool allow_non_global = false;
-    bool address_dependent_filtering = false;
+    AddressPermissions* permissions = nullptr;  // set: address-dependent filtering
     bool hairpinning = true;
     xlate::XlateConfig xlate;
     nat::Timeouts timeouts;
@@ -77,7 +78,7 @@ private:
     void handle_local_6(rte_mbuf* m) noexcept;
     void handle_local_4(rte_mbuf* m) noexcept;
     void stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept;
-    void touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
+    bool touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
     bool finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
                      const xlate::Rewrite4& inner) noexcept;
     bool finish_4to6(rte_mbuf* m, const xlate::Parsed4& p, const xlate::Rewrite6& outer,

@@ -104,6 +104,18 @@ def unsolicited_ipv4_dropped_no_mapping(nat64d):
     r = Run(nat64d, outside=[from_server(UDP(sport=53, dport=4444) / Raw(b"q"), dst=POOL4)])
     expect(len(r.out6) == 0, "nothing translated")
     expect(r.drops("drop_no_mapping") == 1, "counted as drop_no_mapping")
+    errs = [p for p in r.out4 if ICMP in p]
+    expect(len(errs) == 1 and errs[0][ICMP].type == 3 and errs[0][ICMP].code == 3, "port unreachable back")
+    expect(errs[0][IP].src == BOX4 and errs[0][IP].dst == SERVER4 and checksums_ok(errs[0]), "from the box, checksums")
+
+
+@case
+def icmp_errors_are_rate_limited(nat64d):
+    # RFC 4443 s2.4(f): the box's own errors are rate-limited; the rest are counted.
+    pkts = [from_client(UDP(sport=5100 + i, dport=33434) / Raw(b"t"), hlim=1) for i in range(5)]
+    r = Run(nat64d, inside=pkts, extra="[limits]\nicmp_errors_per_s = 2")
+    expect(len(r.out6) == 2, f"two Time Exceeded sent, got {len(r.out6)}")
+    expect(r.drops("drop_icmp_rate_limited") == 3 and r.drops("drop_ttl_expired") == 5, "the rest counted")
 
 
 @case
@@ -244,13 +256,20 @@ def endpoint_independent_filtering_accepts_new_remote(nat64d):
 
 @case
 def address_dependent_filtering_refuses_new_remote(nat64d):
+    # RFC 4787 address-dependent filtering: the server the host sent to may
+    # answer from another port; a host it never sent to is refused with ICMP 3/13.
     out = from_client(UDP(sport=41001, dport=3478) / Raw(b"stun"))
     pub = _public_port(nat64d, out)
-    same = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4) / UDP(sport=3478, dport=pub) / Raw(b"ok")
-    other = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / UDP(sport=9999, dport=pub) / Raw(b"no")
-    r = Run(nat64d, one_arm=True, merged=[out, other, same], extra='[nat64]\nfiltering = "address-dependent"')
-    expect(len(r.out6) == 1 and bytes(r.out6[0][UDP].payload) == b"ok", f"only the known remote passes, got {len(r.out6)}")
+    other_port = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src=SERVER4, dst=POOL4) / UDP(sport=3479, dport=pub) / Raw(b"ok")
+    stranger = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / UDP(sport=9999, dport=pub) / Raw(b"no")
+    r = Run(nat64d, one_arm=True, merged=[out, stranger, other_port], extra='[nat64]\nfiltering = "address-dependent"')
+    expect(len(r.out6) == 1 and bytes(r.out6[0][UDP].payload) == b"ok", f"only the known address passes, got {len(r.out6)}")
+    expect(r.out6[0][UDP].sport == 3479 and r.out6[0][UDP].dport == 41001, "from its other port, to the host")
     expect(r.drops("drop_filtered") == 1, "counted as drop_filtered")
+    errs = [p for p in r.out4 if ICMP in p and p[ICMP].type == 3]
+    expect(len(errs) == 1 and errs[0][ICMP].code == 13 and errs[0][IP].dst == "203.0.113.99",
+           f"administratively prohibited to the stranger: {[p.summary() for p in r.out4]}")
+    expect(checksums_ok(errs[0]), "checksums")
 
 
 @case
