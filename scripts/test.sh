@@ -14,6 +14,7 @@ BUILD=${BUILD:-$ROOT/build/test}
 results_init
 
 echo "== build ($BUILD, coverage on)"
+mkdir -p "$(dirname "$BUILD")"
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" -Db_coverage=true >"$BUILD.setup.log" 2>&1 || { cat "$BUILD.setup.log"; }
 fi

@@ -610,23 +610,35 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
 
 void Worker::send_4(rte_mbuf* m, Ip4 dst) noexcept
 {
-    const Ip4 next_hop = on_link_4(dst) ? dst : cfg_.gateway4;
+    send_via(m, nat::neighbour_key4(on_link_4(dst) ? dst : cfg_.gateway4));
+}
+
+void Worker::send_6(rte_mbuf* m, const In6& dst) noexcept
+{
+    send_via(m, nat::neighbour_key6(on_link_6(dst) ? dst : cfg_.gateway6));
+}
+
+// IPv4 leaves on the outside, IPv6 on the inside; the next hop's family says which.
+void Worker::send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept
+{
+    const bool ip4 = next_hop.is_ip4();
     auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kEtherHeaderLen));
     if (eth == nullptr) [[unlikely]] {
-        drop(m, Verdict::drop_malformed);
+        drop(m, Verdict::drop_no_headroom);
         return;
     }
     nat::MacAddr mac;
-    switch (neighbours_.resolve_4(next_hop, reinterpret_cast<uintptr_t>(m), now_ms_, mac)) {
+    switch (neighbours_.resolve(next_hop, reinterpret_cast<uintptr_t>(m), now_ms_, mac)) {
     case nat::Resolution::send_solicit:
-        solicit_4(next_hop);   // stale: confirm it while it is in use (RFC 4861 s7.3.3)
+        solicit(next_hop);   // stale: confirm it while it is in use (RFC 4861 s7.3.3)
         [[fallthrough]];
     case nat::Resolution::send:
-        write_ether(eth, to_ether(mac), cfg_.outside_mac, kEtherTypeIp4);
-        tx_for(Side::outside).push(m);
+        write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
+                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
+        tx_for(ip4 ? Side::outside : Side::inside).push(m);
         return;
     case nat::Resolution::held_solicit:
-        solicit_4(next_hop);
+        solicit(next_hop);
         [[fallthrough]];
     case nat::Resolution::held:
         counters_.neighbour_held.add();
@@ -637,33 +649,12 @@ void Worker::send_4(rte_mbuf* m, Ip4 dst) noexcept
     drop(m, Verdict::drop_no_neighbour);
 }
 
-void Worker::send_6(rte_mbuf* m, const In6& dst) noexcept
+void Worker::solicit(const nat::NeighbourKey& target) noexcept
 {
-    const In6& next_hop = on_link_6(dst) ? dst : cfg_.gateway6;
-    auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kEtherHeaderLen));
-    if (eth == nullptr) [[unlikely]] {
-        drop(m, Verdict::drop_malformed);
-        return;
-    }
-    nat::MacAddr mac;
-    switch (neighbours_.resolve_6(next_hop, reinterpret_cast<uintptr_t>(m), now_ms_, mac)) {
-    case nat::Resolution::send_solicit:
-        solicit_6(next_hop);   // stale: confirm it while it is in use (RFC 4861 s7.3.3)
-        [[fallthrough]];
-    case nat::Resolution::send:
-        write_ether(eth, to_ether(mac), cfg_.inside_mac, kEtherTypeIp6);
-        tx_for(Side::inside).push(m);
-        return;
-    case nat::Resolution::held_solicit:
-        solicit_6(next_hop);
-        [[fallthrough]];
-    case nat::Resolution::held:
-        counters_.neighbour_held.add();
-        return;
-    case nat::Resolution::drop:
-        break;
-    }
-    drop(m, Verdict::drop_no_neighbour);
+    if (target.is_ip4())
+        solicit_4(target.ip4());
+    else
+        solicit_6(target.ip);
 }
 
 // Held packets already carry room for their Ethernet header; fill it and send.
@@ -717,15 +708,11 @@ void Worker::send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noex
 // Re-solicit entries that are due and drop what waited too long (RFC 4861 s7.3.3).
 void Worker::tick_neighbours() noexcept
 {
-    std::array<nat::NeighbourKey, 16> solicit;
+    std::array<nat::NeighbourKey, 16> solicit_keys;
     std::array<uint64_t, 64> dropped;
-    const nat::NeighbourTick t = neighbours_.tick(now_ms_, solicit, dropped);
-    for (uint32_t i = 0; i < t.solicits; ++i) {
-        if (solicit[i].is_ip4())
-            solicit_4(solicit[i].ip4());
-        else
-            solicit_6(solicit[i].ip);
-    }
+    const nat::NeighbourTick t = neighbours_.tick(now_ms_, solicit_keys, dropped);
+    for (uint32_t i = 0; i < t.solicits; ++i)
+        solicit(solicit_keys[i]);
     drop_held({dropped.data(), t.dropped});
     std::array<uint64_t, 64> expired;
     const size_t n = frags_.expire(now_ms_, expired);
@@ -737,31 +724,17 @@ void Worker::tick_neighbours() noexcept
 
 void Worker::reply_icmp6_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept
 {
-    if (!icmp_bucket_.take(now_ms_)) {
-        counters_.count(Verdict::drop_icmp_rate_limited);
-        return;
-    }
-    rte_mbuf* r = rte_pktmbuf_alloc(cfg_.pool_for_generated);
-    if (r == nullptr) {
-        counters_.count(Verdict::drop_no_mbuf);
-        return;
-    }
-    constexpr uint16_t kCap = kIp6MinMtu;
-    auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, kCap));
-    const auto* o = rte_pktmbuf_mtod(orig, const uint8_t*);
-    const uint32_t n = out ? xlate::build_icmp6_error(out, kCap, o, rte_pktmbuf_data_len(orig),
-                                                      cfg_.inside_ip6, type, code, param)
-                           : 0;
-    if (n == 0) {
-        rte_pktmbuf_free(r);
-        return;
-    }
-    rte_pktmbuf_trim(r, static_cast<uint16_t>(kCap - n));
-    counters_.icmp_errors_sent.add();
-    send_6(r, load_in6(out + 24));
+    reply_icmp_error(orig, true, type, code, param);
 }
 
 void Worker::reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept
+{
+    reply_icmp_error(orig, false, type, code, param);
+}
+
+// An error about `orig`, from the box's own address on that side, back to the
+// sender; rate-limited (RFC 4443 s2.4(f), RFC 1812 s4.3.2.8).
+void Worker::reply_icmp_error(const rte_mbuf* orig, bool ip6, uint8_t type, uint8_t code, uint32_t param) noexcept
 {
     if (!icmp_bucket_.take(now_ms_)) {
         counters_.count(Verdict::drop_icmp_rate_limited);
@@ -772,19 +745,25 @@ void Worker::reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code,
         counters_.count(Verdict::drop_no_mbuf);
         return;
     }
-    constexpr uint16_t kCap = kIp4MinErrorLen;
-    auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, kCap));
+    // RFC 4443 s2.4(c) / RFC 1812 s4.3.2.3: an error fits the minimum MTU.
+    const uint16_t cap = static_cast<uint16_t>(ip6 ? kIp6MinMtu : kIp4MinErrorLen);
+    auto* out = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(r, cap));
     const auto* o = rte_pktmbuf_mtod(orig, const uint8_t*);
-    const uint32_t n = out ? xlate::build_icmp4_error(out, kCap, o, rte_pktmbuf_data_len(orig),
-                                                      cfg_.outside_ip4, type, code, param)
-                           : 0;
+    const uint32_t len = rte_pktmbuf_data_len(orig);
+    uint32_t n = 0;
+    if (out != nullptr)
+        n = ip6 ? xlate::build_icmp6_error(out, cap, o, len, cfg_.inside_ip6, type, code, param)
+                : xlate::build_icmp4_error(out, cap, o, len, cfg_.outside_ip4, type, code, param);
     if (n == 0) {
         rte_pktmbuf_free(r);
         return;
     }
-    rte_pktmbuf_trim(r, static_cast<uint16_t>(kCap - n));
+    rte_pktmbuf_trim(r, static_cast<uint16_t>(cap - n));
     counters_.icmp_errors_sent.add();
-    send_4(r, load_be32(out + 16));
+    if (ip6)
+        send_6(r, load_in6(out + 24));
+    else
+        send_4(r, load_be32(out + 16));
 }
 
 // RFC 826: who-has for a next hop, broadcast.

@@ -90,8 +90,11 @@ private:
     void stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept;
     void send_6(rte_mbuf* m, const In6& dst) noexcept;
     void send_4(rte_mbuf* m, Ip4 dst) noexcept;
+    void send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept;
+    void solicit(const nat::NeighbourKey& target) noexcept;
     void reply_icmp6_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
+    void reply_icmp_error(const rte_mbuf* orig, bool ip6, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void solicit_6(const In6& target) noexcept;
     void send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noexcept;
     void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;

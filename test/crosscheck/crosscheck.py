@@ -218,6 +218,10 @@ def gen_ptb():
 
 def main():
     driver = sys.argv[1]
+    if not os.access(driver, os.X_OK):
+        open(os.environ.get("RESULTS_FILE", "/dev/null"), "a").write("FAIL crosscheck:driver-missing\n")
+        print(f"  FAIL crosscheck: no driver at {driver}")
+        return 1
     gens = [gen_6to4_transport] * 4 + [gen_4to6_transport] * 4 + [gen_echo] * 2 + \
            [gen_error_4to6] * 2 + [gen_error_6to4] * 2 + [gen_ptb]
     cases = [rng.choice(gens)() for _ in range(int(os.environ.get("COUNT", "400")))]

@@ -29,29 +29,29 @@ dp::FlowEvent event(dp::FlowEventKind kind, uint8_t proto)
     return e;
 }
 
-constexpr int64_t kT = 1'795'000'000'123;   // 2026-11-18T09:46:40.123Z
+constexpr int64_t kT = 1'795'000'000'123;   // 2026-11-18T11:06:40.123Z
 
 } // namespace
 
 TEST_CASE("event log: UTC with milliseconds", "[control][event_log]")
 {
     CHECK(format_utc_ms(0) == "1970-01-01T00:00:00.000Z");
-    CHECK(format_utc_ms(kT) == "2026-11-18T09:46:40.123Z");
+    CHECK(format_utc_ms(kT) == "2026-11-18T11:06:40.123Z");
     CHECK(format_utc_ms(951'782'400'999) == "2000-02-29T00:00:00.999Z");
 }
 
 TEST_CASE("event log: one line per event, in the documented format", "[control][event_log]")
 {
     CHECK(format_event(event(dp::FlowEventKind::session_create, kProtoTcp), kT) ==
-          "2026-11-18T09:46:40.123Z session-create tcp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 dst=198.51.100.7:443");
+          "2026-11-18T11:06:40.123Z session-create tcp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 dst=198.51.100.7:443");
     CHECK(format_event(event(dp::FlowEventKind::session_delete, kProtoUdp), kT) ==
-          "2026-11-18T09:46:40.123Z session-delete udp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 dst=198.51.100.7:443");
+          "2026-11-18T11:06:40.123Z session-delete udp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 dst=198.51.100.7:443");
     CHECK(format_event(event(dp::FlowEventKind::mapping_create, kProtoIcmp6), kT) ==
-          "2026-11-18T09:46:40.123Z mapping-create icmp src=[2001:db8::5]:40000 pub=192.0.2.1:40123");
+          "2026-11-18T11:06:40.123Z mapping-create icmp src=[2001:db8::5]:40000 pub=192.0.2.1:40123");
     dp::FlowEvent s = event(dp::FlowEventKind::mapping_delete, kProtoTcp);
     s.is_static = 1;
-    CHECK(format_event(s, kT) == "2026-11-18T09:46:40.123Z mapping-delete tcp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 static");
-    CHECK(format_events_lost(12, kT) == "2026-11-18T09:46:40.123Z events-lost 12");
+    CHECK(format_event(s, kT) == "2026-11-18T11:06:40.123Z mapping-delete tcp src=[2001:db8::5]:40000 pub=192.0.2.1:40123 static");
+    CHECK(format_events_lost(12, kT) == "2026-11-18T11:06:40.123Z events-lost 12");
 }
 
 TEST_CASE("event log: off without a file, appends to a file, reopens", "[control][event_log]")
