@@ -197,6 +197,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     wc.inside_port = in.id;
     wc.outside_port = out.id;
     wc.inside_mac = in.mac;
+    wc.inside_vlan = cfg.inside.vlan;
+    wc.outside_vlan = one_arm ? cfg.inside.vlan : cfg.outside.vlan;
     wc.outside_mac = out.mac;
     wc.inside_ip6 = cfg.inside_ip6;
     wc.inside_prefix_len = cfg.inside_ip6_prefix_len;

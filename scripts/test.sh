@@ -29,9 +29,11 @@ echo "== unit"
 run_catch unit_xlate "$BUILD/test/unit/xlate/unit_xlate"
 run_catch unit_nat "$BUILD/test/unit/nat/unit_nat"
 run_catch unit_config "$BUILD/test/unit/config/unit_config"
+run_catch unit_control "$BUILD/test/unit/control/unit_control"
+run_catch unit_reclaim "$BUILD/test/unit/control/unit_reclaim"
 
 echo "== coverage of the translation core (target 90% of lines)"
-if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --txt-metric line --print-summary "$BUILD" 2>/dev/null | grep -E '^lines:'); then
+if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --print-summary "$BUILD" 2>/dev/null | grep -E '^lines:'); then
   echo "  $cov"
   pct=$(echo "$cov" | sed -E 's/lines: ([0-9.]+)%.*/\1/')
   if awk "BEGIN{exit !($pct >= 90)}"; then record PASS coverage_xlate_90pct; else record FAIL coverage_xlate_90pct "$pct%"; fi
@@ -39,7 +41,7 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
-for layer in crosscheck packet e2e; do
+for layer in crosscheck packet e2e control; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     BUILD="$BUILD" "test/$layer/run.sh" || true

@@ -517,19 +517,28 @@ void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t 
 
 uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept
 {
+    // Walk the Session array by position (bounded work per pass whatever the
+    // fill; rte_hash_iterate would scan every empty bucket of a sparse table
+    // in one call). A session idle for less than the shortest timeout is
+    // skipped on its Session alone; only candidates pay for the key, which
+    // rte_hash_get_key_with_position validates with a lookup.
+    const uint32_t shortest = std::min({timeouts.udp_s, timeouts.icmp_s, timeouts.tcp_established_s,
+                                        timeouts.tcp_transitory_s, timeouts.tcp_incoming_syn_s});
     uint32_t removed = 0;
     const uint32_t slots = key_slots(max_flows_);
     nat::FlowKey6 key;
     for (uint32_t scanned = 0; scanned < budget && scanned < slots; ++scanned) {
         const uint32_t pos = ager_cursor_;
         ager_cursor_ = ager_cursor_ + 1 == slots ? 0 : ager_cursor_ + 1;
-        if (!live_key(pos, key))
-            continue;
         const Session& s = sessions_[pos];
-        const auto state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
+        if (!s.ready())
+            continue;
         // Workers keep their own clock: a last_seen a little ahead of ours is idle 0.
         const auto idle = static_cast<int32_t>(now_s - s.last_seen_s.load(std::memory_order_relaxed));
-        if (idle < 0 || static_cast<uint32_t>(idle) < nat::expiry_s(key.proto, state, timeouts))
+        if (idle < 0 || static_cast<uint32_t>(idle) < shortest || !live_key(pos, key))
+            continue;
+        const auto state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
+        if (static_cast<uint32_t>(idle) < nat::expiry_s(key.proto, state, timeouts))
             continue;
         remove_session(pos, key, now_s);
         ++removed;

@@ -16,13 +16,23 @@ inline constexpr uint16_t kBurst = 32;
 class TxBuffer {
 public:
     TxBuffer() = default;
-    TxBuffer(uint16_t port, uint16_t queue, DirectionCounters* sent, WorkerCounters* counters) noexcept
-        : port_(port), queue_(queue), sent_(sent), counters_(counters)
+    TxBuffer(uint16_t port, uint16_t queue, DirectionCounters* sent, WorkerCounters* counters,
+             uint16_t vlan = 0) noexcept
+        : port_(port), queue_(queue), vlan_(vlan), sent_(sent), counters_(counters)
     {
     }
 
     void push(rte_mbuf* m) noexcept
     {
+        // Every frame this port sends carries the port's 802.1Q tag, if it has one.
+        if (vlan_ != 0) {
+            m->vlan_tci = vlan_;
+            if (rte_vlan_insert(&m) != 0) [[unlikely]] {
+                counters_->count(Verdict::drop_no_headroom);
+                rte_pktmbuf_free(m);
+                return;
+            }
+        }
         pkts_[n_++] = m;
         if (n_ == kBurst)
             flush();
@@ -53,6 +63,7 @@ private:
     uint16_t n_ = 0;
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
+    uint16_t vlan_ = 0;
     DirectionCounters* sent_ = nullptr;
     WorkerCounters* counters_ = nullptr;
 };

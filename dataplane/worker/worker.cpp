@@ -76,8 +76,8 @@ bool is_ip6_multicast(const uint8_t* a) noexcept { return a[0] == 0xFF; }
 Worker::Worker(const WorkerConfig& cfg, FlowTable& flows, nat::NeighbourCache& neighbours)
     : cfg_(cfg), flows_(flows), neighbours_(neighbours),
       icmp_bucket_(cfg.icmp_errors_per_s, cfg.icmp_errors_per_s), frags_(cfg.fragments),
-      tx_inside_(cfg.inside_port, cfg.queue, &counters_.tx_inside, &counters_),
-      tx_outside_(cfg.outside_port, cfg.queue, &counters_.tx_outside, &counters_)
+      tx_inside_(cfg.inside_port, cfg.queue, &counters_.tx_inside, &counters_, cfg.inside_vlan),
+      tx_outside_(cfg.outside_port, cfg.queue, &counters_.tx_outside, &counters_, cfg.outside_vlan)
 {
     tsc_hz_ = rte_get_tsc_hz();
     start_tsc_ = rte_rdtsc();
@@ -192,6 +192,14 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
         }
         if (rte_pktmbuf_data_len(m) < kEtherHeaderLen) [[unlikely]] {
             drop(m, Verdict::drop_malformed);
+            continue;
+        }
+        // A port with a VLAN takes only frames tagged with it, and strips the tag.
+        const uint16_t vlan = side == Side::inside || cfg_.one_arm ? cfg_.inside_vlan : cfg_.outside_vlan;
+        const bool tagged = load_be16(l3_of(m) + 12) == kEtherTypeVlan;
+        if (tagged != (vlan != 0) || (tagged && rte_pktmbuf_data_len(m) < kEtherHeaderLen + 4) ||
+            (tagged && ((load_be16(l3_of(m) + 14) & 0x0FFF) != vlan || rte_vlan_strip(m) != 0))) {
+            drop(m, Verdict::drop_not_for_us);
             continue;
         }
         const uint8_t* eth = l3_of(m);
@@ -593,7 +601,8 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         if (!is_error)
             touch_session(s, it.key.proto, nat::Direction::from_4, it.p.tcp_flags);
         const In6 remote6 = xlate::embed_ip4(cfg_.prefix, it.key.dst4);
-        const xlate::Rewrite6 outer{xlate::embed_ip4(cfg_.prefix, it.p.tuple.src), it.key.src,
+        // The outer source is the remote itself unless this is an ICMP error from a router.
+        const xlate::Rewrite6 outer{is_error ? xlate::embed_ip4(cfg_.prefix, it.p.tuple.src) : remote6, it.key.src,
                                     it.p.tuple.sport, it.key.sport};
         const xlate::Rewrite6 inner{it.key.src, remote6, it.key.sport, it.key.dport};
         const bool first_fragment = it.p.frag.is_fragment;

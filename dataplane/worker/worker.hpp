@@ -32,6 +32,7 @@ struct WorkerConfig {
     bool one_arm = false;
     uint16_t inside_port = 0, outside_port = 0;
     rte_ether_addr inside_mac{}, outside_mac{};
+    uint16_t inside_vlan = 0, outside_vlan = 0;   // 802.1Q VID; 0: untagged
 
     In6 inside_ip6{};
     uint8_t inside_prefix_len = 64;

@@ -19,6 +19,7 @@ ap.add_argument("--workers", default="1")
 ap.add_argument("--dpdk", default="?")
 ap.add_argument("--tayga", default="?")
 ap.add_argument("--kernel", default="?")
+ap.add_argument("--note", default="")
 args = ap.parse_args()
 
 rows = list(csv.DictReader(open(args.csv)))
@@ -131,7 +132,7 @@ if have_plt:
 # ---------------------------------------------------------------- markdown
 P = print
 P(f"Machine: {machine}, {cores} cores; {date}; DPDK {args.dpdk}; kernel {args.kernel}; Tayga {args.tayga}; "
-  f"nat64d workers: {args.workers}.")
+  f"nat64d workers: {args.workers}." + (f" Machine state: {args.note}." if args.note else ""))
 P()
 P("Over net_memif from the generator process (nat64d and testpmd), af_packet into veth (Tayga); "
   "received packets per second, all measured in this run:")
@@ -158,7 +159,7 @@ for d in ("4to6", "mixed"):
 for p in ("udp", "tcp", "icmp"):
     line(f"6to4 {p} only, {args.main_size} B", "protocol", tayga=False, proto=p)
 P()
-P("Latency at half of each device's own maximum rate (mixed directions, %d B, %d flows; one-way, TSC stamps in the packets):"
+P("Latency at a fixed offered load: half of each device's own mixed-direction maximum; testpmd at nat64d's load (mixed directions, %d B, %d flows; one-way, TSC stamps in the packets):"
   % (args.main_size, args.size_flows))
 P()
 P("| device | offered Mpps | received Mpps | loss | p50 us | p99 us | p99.9 us |")

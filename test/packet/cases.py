@@ -367,3 +367,20 @@ def icmpv4_error_reaches_the_right_host(nat64d):
     expect(p[IPerror6].src == CLIENT6 and p[IPerror6].dst == server6(), "quoted packet is the client's own")
     expect(p[UDPerror].sport == 47000 and p[UDPerror].dport == 33434, "quoted ports restored")
     expect(checksums_ok(p), "checksums")
+
+
+@case
+def vlan_tags_per_port(nat64d):
+    # 802.1Q: the inside takes only VID 100 and strips it; the outside sends VID 200.
+    from scapy.all import Dot1Q
+    tagged = Ether(src=CLIENT_MAC, dst=BOX_MAC_IN) / Dot1Q(vlan=100) / IPv6(src=CLIENT6, dst=server6()) / \
+        UDP(sport=48000, dport=53) / Raw(b"tagged")
+    untagged = from_client(UDP(sport=48001, dport=53) / Raw(b"untagged"))
+    wrong = Ether(src=CLIENT_MAC, dst=BOX_MAC_IN) / Dot1Q(vlan=101) / IPv6(src=CLIENT6, dst=server6()) / \
+        UDP(sport=48002, dport=53) / Raw(b"wrong vlan")
+    r = Run(nat64d, inside=[untagged, tagged, wrong], extra="[ports]\ninside_vlan = 100\noutside_vlan = 200")
+    expect(len(r.out4) == 1, f"only the VID 100 frame is translated, got {len(r.out4)}")
+    p = r.out4[0]
+    expect(Dot1Q in p and p[Dot1Q].vlan == 200 and p[Dot1Q].type == 0x0800, "leaves tagged VID 200")
+    expect(bytes(p[UDP].payload) == b"tagged" and checksums_ok(p), "payload and checksums")
+    expect(r.drops("drop_not_for_us") == 2, "untagged and wrong-VID frames counted")

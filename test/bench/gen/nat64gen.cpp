@@ -19,8 +19,10 @@
 //            [--duration S] [--mode nat64|fwd] [--prefix ADDR6] [--mac0 MAC]
 //            [--mac1 MAC] [--label TEXT] [--cdf FILE]
 //
-// --size is the IPv6 frame length without FCS (78, 84, 128, 512, 1518); the
-// IPv4 frames are 20 bytes shorter, so a reply translates to a `size` frame.
+// --size is the IPv6 frame size with FCS, as RFC 2544 and RFC 8219 count it
+// (78, 84, 128, 512, 1518: 84 B IPv6 <-> 64 B IPv4); in memory a frame is 4
+// bytes shorter. IPv4 frames are 20 bytes shorter, so a reply translates to a
+// `size` frame.
 // Prints a human summary and one machine line:
 //   RESULT,label,mode,dir,proto,flows,sources,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,learned
 #include <arpa/inet.h>
@@ -146,6 +148,10 @@ uint8_t proto_of(const std::string& mix, uint32_t flow)
     return r < 12 ? kProtoTcp : r < 19 ? kProtoUdp : kProtoIcmp6;
 }
 
+// --size is the Ethernet frame size as RFC 2544 / RFC 8219 count it, with the
+// 4-byte FCS; in memory (memif, af_packet) a frame has no FCS.
+constexpr uint32_t wire_len(uint32_t size) { return size - 4; }
+
 const std::array<uint8_t, 6> kGenMac6{2, 0, 0, 0, 0, 6};   // the generator's "router" on the IPv6 side
 const std::array<uint8_t, 6> kGenMac4{2, 0, 0, 0, 0, 4};   // and on the IPv4 side
 
@@ -158,7 +164,7 @@ void build6(Flow& f, const Options& o, uint32_t flow, uint32_t sources, bool syn
     std::memcpy(e + 6, kGenMac6.data(), 6);
     store_be16(e + 12, kEtherTypeIp6);
     uint8_t* ip6 = e + 14;
-    const uint32_t l4_len = o.size - 14 - 40;
+    const uint32_t l4_len = wire_len(o.size) - 14 - 40;
     store_be32(ip6, 0x60000000);
     store_be16(ip6 + 4, static_cast<uint16_t>(l4_len));
     ip6[6] = f.proto6;
@@ -211,7 +217,7 @@ void build4(Flow& f, const Options& o, uint32_t flow, Ip4 pub4, uint16_t pub_por
     std::memcpy(e + 6, kGenMac4.data(), 6);
     store_be16(e + 12, kEtherTypeIp4);
     uint8_t* ip4 = e + 14;
-    const uint32_t total = o.size - 14 - 20;
+    const uint32_t total = wire_len(o.size) - 20 - 14;   // IPv4 frame minus Ethernet
     const uint32_t l4_len = total - 20;
     const uint8_t proto4 = f.proto6 == kProtoIcmp6 ? kProtoIcmp4 : f.proto6;
     ip4[0] = 0x45;
@@ -385,7 +391,7 @@ public:
         rte_mbuf* m = rte_pktmbuf_alloc(tx_pool_[port]);
         if (m == nullptr)
             return nullptr;
-        const uint32_t len = port == 0 ? o_.size : o_.size - 20;
+        const uint32_t len = port == 0 ? wire_len(o_.size) : wire_len(o_.size) - 20;
         auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(len)));
         fill(d, flows_[flow], port, stamp);
         return m;
@@ -432,7 +438,7 @@ public:
                     for (; n < kBurst && i < end; ++i)
                         if (rte_mbuf* m = make(todo[i], 0, kLearnTag | todo[i]))
                             pk[n++] = m;
-                    send_all(0, pk.data(), n);
+                    send_all(0, pk.data(), n, true);
                     poll_learn();
                 }
                 const uint64_t deadline = rte_rdtsc() + hz_ / 20;
@@ -515,7 +521,7 @@ public:
                 }
                 if (want > 0) {
                     if (rte_pktmbuf_alloc_bulk(tx_pool_[port], pk.data(), want) == 0) {
-                        const uint32_t len = port == 0 ? o_.size : o_.size - 20;
+                        const uint32_t len = port == 0 ? wire_len(o_.size) : wire_len(o_.size) - 20;
                         for (uint32_t i = 0; i < want; ++i) {
                             auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(pk[i], static_cast<uint16_t>(len)));
                             fill(d, flows_[live[next]], port, now);
@@ -558,12 +564,19 @@ public:
     }
 
 private:
-    void send_all(uint16_t port, rte_mbuf** pk, uint16_t n)
+    // Sends all n (waiting up to 100 ms for ring space). While learning, what
+    // arrives meanwhile is learned from, not thrown away.
+    void send_all(uint16_t port, rte_mbuf** pk, uint16_t n, bool learning = false)
     {
         uint16_t done = 0;
-        for (int tries = 0; done < n && tries < 1000; ++tries) {
+        const uint64_t deadline = rte_rdtsc() + hz_ / 10;
+        while (done < n) {
             done += rte_eth_tx_burst(port, 0, pk + done, n - done);
-            if (done < n)
+            if (done == n || rte_rdtsc() > deadline)
+                break;
+            if (learning)
+                poll_learn();
+            else
                 drain_rx();
         }
         if (done < n)
