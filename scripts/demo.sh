@@ -41,15 +41,16 @@ echo
 echo "== nat64d counters"
 kill -INT "$NAT64D_PID"
 wait "$NAT64D_PID" || true
-grep '^stats: ' "$LAB_DIR/nat64d.log" | sed 's/^stats: //' | /usr/bin/python3 -c '
+grep '^stats: ' "$LAB_DIR/nat64d.log" | sed 's/^stats: //' | /usr/bin/python3 <(cat <<'PY'
 import json, sys
 s = json.load(sys.stdin)
 w = s["workers"][0]
 for k in ("rx_inside", "rx_outside", "translated_6to4", "translated_4to6", "tx_inside", "tx_outside"):
-    print(f"  {k:18} {w[k][\"packets\"]:8} packets {w[k][\"bytes\"]:10} bytes")
+    print(f"  {k:18} {w[k]['packets']:8} packets {w[k]['bytes']:10} bytes")
 for k in ("flows_created", "arp_replies", "ndp_adverts", "echo_replies"):
     print(f"  {k:18} {w[k]:8}")
 drops = {k: v for k, v in s["drops"].items() if v}
 print("  drops:", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")
-print(f"  flows: {s[\"flows\"][\"sessions\"]} sessions, {s[\"flows\"][\"mappings\"]} mappings")
-'
+print(f"  flows: {s['flows']['sessions']} sessions, {s['flows']['mappings']} mappings")
+PY
+)
