@@ -41,7 +41,7 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
-for layer in crosscheck packet e2e control; do
+for layer in crosscheck cli packet e2e control; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     BUILD="$BUILD" "test/$layer/run.sh" || true

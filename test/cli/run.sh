@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The command line an operator meets: --check-config on every example and on
+# broken files (one line naming key, value and reason; non-zero exit; nothing
+# starts), one instance per pidfile, and a clean SIGTERM stop that flushes
+# net_pcap output.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build/test}
+NAT64D="$BUILD/control/nat64d"
+. "$ROOT/scripts/lib/results.sh"
+[ -n "${RESULTS_FILE:-}" ] || results_init
+TMP=$(mktemp -d /tmp/nat64d-cli.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  if "$@" >"$TMP/check.log" 2>&1; then record PASS "cli:$name"; else
+    record FAIL "cli:$name"; sed 's/^/      /' "$TMP/check.log" | tail -10; fi
+}
+
+for conf in "$ROOT"/config/*.conf; do
+  case "$(basename "$conf")" in bird*|unbound*) continue ;; esac
+  check "check_config_$(basename "$conf" .conf)" "$NAT64D" --check-config "$conf"
+done
+
+# A broken file: nothing starts, exit non-zero, one line naming key, value, why.
+bad_config() {  # bad_config KEY_LINE EXPECTED_PREFIX
+  printf '[ports]\ninside = "net_null0"\noutside = "net_null1"\n[addresses]\ninside_ipv6 = "2001:db8:1::1/64"\noutside_ipv4 = "192.0.2.1/24"\n[pool]\naddresses = ["192.0.2.1"]\n%s\n' "$1" > "$TMP/bad.conf"
+  local out rc
+  out=$("$NAT64D" --check-config "$TMP/bad.conf" 2>&1); rc=$?
+  echo "exit $rc: $out"
+  [ "$rc" -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -qF "$2"
+}
+check bad_prefix_length bad_config $'[nat64]\nprefix = "64:ff9b::/33"' "config: nat64.prefix = 64:ff9b::/33:"
+check unknown_key bad_config $'[nat64]\nprefixx = "64:ff9b::/96"' "config: nat64.prefixx"
+check bad_port_range bad_config $'[pool]\ntcp_ports = "2000-1000"' "config: pool.tcp_ports = 2000-1000:"
+
+# One instance per pidfile; SIGTERM exits 0 and flushes the capture.
+cat > "$TMP/run.conf" <<CONF
+[eal]
+args = ["--no-huge", "-m", "128", "--no-pci", "-l", "0-1", "--file-prefix", "nat64d-cli-$$", "--vdev", "net_null0", "--vdev", "net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap", "--log-level", "lib.eal:error"]
+[ports]
+inside = "net_null0"
+outside = "net_pcap0"
+[addresses]
+inside_ipv6 = "2001:db8:1::1/64"
+outside_ipv4 = "192.0.2.1/24"
+[pool]
+addresses = ["192.0.2.1"]
+[limits]
+max_flows = 4096
+[control]
+pidfile = "$TMP/nat64d.pid"
+socket = "$TMP/nat64d.sock"
+CONF
+/usr/bin/python3 -c "from scapy.all import wrpcap; wrpcap('$TMP/empty.pcap', [], linktype=1)"
+"$NAT64D" --config "$TMP/run.conf" >"$TMP/first.log" 2>&1 &
+FIRST=$!; PIDS+=("$FIRST")
+started() { grep -q "nat64d: running" "$TMP/first.log"; }
+deadline=$(( $(date +%s) + 30 ))
+until started || [ "$(date +%s)" -ge "$deadline" ]; do sleep 0.1; done
+second_refused() {
+  local out rc
+  out=$("$NAT64D" --config "$TMP/run.conf" 2>&1); rc=$?
+  echo "exit $rc: $out"
+  [ "$rc" -ne 0 ] && echo "$out" | grep -q "another nat64d (pid $FIRST)"
+}
+check second_instance_refused second_refused
+sigterm_clean() {
+  kill -TERM "$FIRST"; wait "$FIRST"; local rc=$?
+  echo "exit $rc"; tail -3 "$TMP/first.log"
+  [ "$rc" -eq 0 ] && grep -q '^stats: ' "$TMP/first.log" && [ ! -e "$TMP/nat64d.pid" ] &&
+    /usr/bin/python3 -c "from scapy.all import rdpcap; rdpcap('$TMP/out.pcap')"
+}
+check sigterm_exits_0_and_removes_pidfile sigterm_clean
