@@ -384,3 +384,24 @@ def vlan_tags_per_port(nat64d):
     expect(Dot1Q in p and p[Dot1Q].vlan == 200 and p[Dot1Q].type == 0x0800, "leaves tagged VID 200")
     expect(bytes(p[UDP].payload) == b"tagged" and checksums_ok(p), "payload and checksums")
     expect(r.drops("drop_not_for_us") == 2, "untagged and wrong-VID frames counted")
+
+
+@case
+def ipv4_fragments_out_of_order_follow_first(nat64d):
+    out = from_client(UDP(sport=49000, dport=9) / Raw(b"q"))
+    pub = _public_port(nat64d, out)
+    from scapy.all import fragment
+    data = payload(1000, 5)
+    whole = IP(src=SERVER4, dst=POOL4, id=0x2468, flags=0) / UDP(sport=9, dport=pub) / Raw(data)
+    frags = [Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / f for f in fragment(whole, fragsize=400)]
+    expect(len(frags) == 3, f"three fragments, got {len(frags)}")
+    r = Run(nat64d, one_arm=True, merged=[out, frags[1], frags[2], frags[0]])
+    got = [p for p in r.out6 if IPv6ExtHdrFragment in p]
+    expect(len(got) == 3, f"all three translated with fragment headers, got {len(r.out6)}")
+    expect({p[IPv6ExtHdrFragment].id for p in got} == {0x2468}, "identification carried over (RFC 7915 s4.1)")
+    body = b"".join(raw(p[IPv6ExtHdrFragment].payload) for p in sorted(got, key=lambda p: p[IPv6ExtHdrFragment].offset))
+    u = UDP(body)
+    expect(u.dport == 49000 and bytes(u.payload) == data, "reassembles to the datagram for the client")
+    expect(all(p[IPv6].dst == CLIENT6 for p in got), "every fragment to the client")
+    whole6 = IPv6(src=got[0][IPv6].src, dst=CLIENT6, nh=17) / u
+    expect(checksums_ok(Ether() / whole6), "UDP checksum right over the reassembled datagram")
