@@ -4,6 +4,7 @@
 // throw; main() turns that into one line and exit 1.
 #include <bsd/libutil.h>
 #include <chrono>
+#include <algorithm>
 #include <csignal>
 #include <grp.h>
 #include <pwd.h>
@@ -208,8 +209,10 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     wc.outside_prefix_len = cfg.outside_ip4_prefix_len;
     wc.has_gateway4 = cfg.has_gateway4;
     wc.gateway4 = cfg.gateway4;
-    wc.pool = cfg.pool.data();
-    wc.pool_size = static_cast<uint32_t>(cfg.pool.size());
+    std::vector<Ip4> pool_sorted = cfg.pool;   // the worker binary-searches it
+    std::sort(pool_sorted.begin(), pool_sorted.end());
+    wc.pool = pool_sorted.data();
+    wc.pool_size = static_cast<uint32_t>(pool_sorted.size());
     wc.prefix = cfg.prefix;
     wc.allow_non_global = cfg.allow_non_global;
     std::unique_ptr<dp::AddressPermissions> permissions;

@@ -141,10 +141,7 @@ void Worker::drop(rte_mbuf* m, Verdict v) noexcept
 
 bool Worker::is_pool_address(Ip4 a) const noexcept
 {
-    for (uint32_t i = 0; i < cfg_.pool_size; ++i)
-        if (cfg_.pool[i] == a)
-            return true;
-    return false;
+    return std::binary_search(cfg_.pool, cfg_.pool + cfg_.pool_size, a);
 }
 
 bool Worker::on_link_4(Ip4 a) const noexcept
@@ -235,8 +232,13 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
                 continue;
             }
             const Ip4 dst = load_be32(ip4 + 16);
-            if (dst == cfg_.outside_ip4 && !is_pool_address(dst)) {
+            const bool pool = is_pool_address(dst);
+            if (dst == cfg_.outside_ip4 && !pool) {
                 handle_local_4(m);
+                continue;
+            }
+            if (!pool) {   // not ours: a promiscuous port sees its neighbours' traffic too
+                drop(m, Verdict::drop_not_for_us);
                 continue;
             }
             v4[n4++] = m;
