@@ -194,7 +194,9 @@ void print_flows(const json& r)
     for (const json& f : at(r, "flows"))
         rows.push_back({cell(at(f, "proto")), fmt::format("[{}]:{}", cell(at(f, "ipv6")), cell(at(f, "port6"))),
                         fmt::format("{}:{}", cell(at(f, "public")), cell(at(f, "public_port"))),
-                        fmt::format("{}:{}", cell(at(f, "dst")), cell(at(f, "dport"))), cell(at(f, "idle_s")),
+                        cell(at(f, "proto")) == "icmp" ? cell(at(f, "dst"))
+                                                      : fmt::format("{}:{}", cell(at(f, "dst")), cell(at(f, "dport"))),
+                        cell(at(f, "idle_s")),
                         cell(at(f, "state"))});
     print_table({"PROTO", "IPV6_SOURCE", "PUBLIC", "DESTINATION", "IDLE_S", "TCP_STATE"}, rows);
     std::printf("%zu flow(s)%s\n", rows.size(), at(r, "truncated").is_boolean() && at(r, "truncated").get<bool>()

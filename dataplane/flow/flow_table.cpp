@@ -203,7 +203,8 @@ void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowK
     e.is_static = is_static ? 1 : 0;
     if (kind == FlowEventKind::session_create || kind == FlowEventKind::session_delete) {
         e.dst4 = key.dst4;
-        e.dport = key.dport;
+        // An ICMP query has no destination port (the key repeats the identifier).
+        e.dport = key.proto == kProtoIcmp6 ? 0 : key.dport;
     }
     // Never wait: a full ring loses the event, and says so in the counters.
     if (rte_ring_sp_enqueue_elem(event_rings_[writer], &e, sizeof(e)) != 0) [[unlikely]]

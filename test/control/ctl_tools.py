@@ -14,17 +14,21 @@ def udp_echo_server(host, port):
         s.sendto(data, peer)
 
 
-def udp_send(dst6, port, sport, count):
+def udp_send(dst6, port, sport, count, sent_file):
     """count datagrams from [::]:sport, one at a time, each echoed: exits 0
-    when every echo came back."""
+    when every echo came back. Writes how many it sent (retries included) to
+    sent_file, so the counters can be compared with what really went out."""
     s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     s.bind(("::", sport))
     s.settimeout(2)
-    got = 0
+    got = sent = 0
     for i in range(count):
         msg = f"ctl-{i}".encode()
         for _ in range(3):
             s.sendto(msg, (dst6, port))
+            sent += 1
+            with open(sent_file, "w") as f:
+                f.write(f"{sent}\n")
             try:
                 data, _ = s.recvfrom(65535)
                 if data == msg:
@@ -175,7 +179,7 @@ if __name__ == "__main__":
     if cmd == "udp-echo-server":
         udp_echo_server(args[0], int(args[1]))
     elif cmd == "udp-send":
-        sys.exit(0 if udp_send(args[0], int(args[1]), int(args[2]), int(args[3])) else 1)
+        sys.exit(0 if udp_send(args[0], int(args[1]), int(args[2]), int(args[3]), args[4]) else 1)
     elif cmd == "malformed":
         r = raw_request(args[0], b"this is not json\n", True)
         sys.exit(0 if r is not False and r.get("ok") is False and "malformed" in r.get("error", "") else 1)

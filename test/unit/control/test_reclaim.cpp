@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -141,6 +142,145 @@ TEST_CASE("reclaim: no reader ever sees a recycled session, mapping or port", "[
     // Recycling really happened: far more mappings than ports and sessions than slots.
     CHECK(st.mappings_created[1] > 100u * kPorts);
     CHECK(expired >= kTargetExpired);
+}
+
+namespace {
+
+struct SmallTable {
+    nat::PortAllocator ports;
+    dp::FlowTable flows;
+    static nat::PortAllocConfig port_cfg()
+    {
+        nat::PortAllocConfig pc;
+        pc.pool = {0xC0000201};
+        pc.workers = 1;
+        pc.seed = 5;
+        pc.quarantine_s = 120;
+        return pc;
+    }
+    explicit SmallTable(const char* name, bool events = false)
+        : ports(port_cfg()), flows(
+                                 [&] {
+                                     dp::FlowTableConfig fc;
+                                     fc.name = name;
+                                     fc.max_flows = 1024;
+                                     fc.workers = 1;
+                                     fc.events = events;
+                                     return fc;
+                                 }(),
+                                 ports)
+    {
+    }
+};
+
+} // namespace
+
+TEST_CASE("reclaim: each protocol ages on its own timer (fake clock)", "[reclaim][rfc6146]")
+{
+    SmallTable t("timers");
+    nat::Timeouts to;
+    to.udp_s = 300;
+    to.icmp_s = 60;
+    to.tcp_transitory_s = 240;
+    Verdict why = Verdict::forward;
+    const nat::FlowKey6 udp = key_of(1);
+    nat::FlowKey6 icmp = key_of(2);
+    icmp.proto = kProtoIcmp6;
+    nat::FlowKey6 tcp = key_of(3);
+    tcp.proto = kProtoTcp;   // created without a SYN: CLOSED, lives for TCP_TRANS
+    REQUIRE(t.flows.create(udp, 0, 100, why) >= 0);
+    REQUIRE(t.flows.create(icmp, 0, 100, why) >= 0);
+    REQUIRE(t.flows.create(tcp, 0, 100, why) >= 0);
+    CHECK(t.flows.expire(159, to, 1u << 20) == 0);
+    CHECK(t.flows.expire(160, to, 1u << 20) == 1);   // ICMP at 60 s
+    CHECK(t.flows.lookup(icmp) < 0);
+    CHECK(t.flows.expire(339, to, 1u << 20) == 0);
+    CHECK(t.flows.expire(340, to, 1u << 20) == 1);   // TCP transitory at 240 s
+    CHECK(t.flows.expire(399, to, 1u << 20) == 0);
+    CHECK(t.flows.expire(400, to, 1u << 20) == 1);   // UDP at 300 s
+    CHECK(t.flows.session_count() == 0);
+    CHECK(t.flows.mapping_count() == 0);
+    // A last_seen ahead of the ager's clock (a worker's clock) is idle 0, not ancient.
+    REQUIRE(t.flows.create(udp, 0, 1000, why) >= 0);
+    CHECK(t.flows.expire(999, to, 1u << 20) == 0);
+}
+
+TEST_CASE("reclaim: a freed port waits for every worker's quiescent state, then quarantine", "[reclaim][rfc6888]")
+{
+    SmallTable t("grace");
+    nat::Timeouts to;
+    to.udp_s = 300;
+    t.flows.register_worker(0);   // this thread plays the worker, holding a reference
+    Verdict why = Verdict::forward;
+    const nat::FlowKey6 k = key_of(9);
+    const int32_t pos = t.flows.create(k, 0, 0, why);
+    REQUIRE(pos >= 0);
+    const uint16_t port = t.flows.session(pos).pub_port();
+    uint32_t addr = 0;
+    REQUIRE(t.ports.find_address(0xC0000201, addr));
+    CHECK(t.flows.expire(400, to, 1u << 20) == 1);
+    // No quiescent state yet: the port must not be on its way back.
+    CHECK(t.flows.drain_port_returns(0, 400) == 0);
+    CHECK(t.ports.state(nat::PortProto::udp, addr, port, 400) == nat::PortState::in_use);
+    CHECK(t.flows.session(pos).pub_port() == port);   // the entry is intact meanwhile
+    t.flows.quiescent(0);
+    CHECK(t.flows.release_ports() == 1);
+    CHECK(t.flows.drain_port_returns(0, 400) == 1);
+    CHECK(t.ports.state(nat::PortProto::udp, addr, port, 400) == nat::PortState::quarantined);
+    CHECK(t.ports.state(nat::PortProto::udp, addr, port, 519) == nat::PortState::quarantined);
+    CHECK(t.ports.state(nat::PortProto::udp, addr, port, 520) == nat::PortState::free);
+    t.flows.unregister_worker(0);
+}
+
+TEST_CASE("reclaim: static BIB add and del at run time, with events", "[reclaim][rfc6146]")
+{
+    SmallTable t("static", true);
+    In6 host{0x20, 0x01, 0x0d, 0xb8, 0, 1};
+    host[15] = 5;
+    dp::StaticMapping sm{kProtoTcp, host, 80, 0xC0000201, 8080};
+    REQUIRE(t.flows.add_static(sm));
+    CHECK_FALSE(t.flows.add_static(sm));                     // the same again
+    dp::StaticMapping other = sm;
+    other.port6 = 81;
+    CHECK_FALSE(t.flows.add_static(other));                  // public port taken
+    In6 a6{};
+    uint16_t p6 = 0;
+    REQUIRE(t.flows.find_mapping(kProtoTcp, 0xC0000201, 8080, a6, p6));
+    CHECK((a6 == host && p6 == 80));
+    // A session through it (an inbound connection), then del removes both.
+    Verdict why = Verdict::forward;
+    const nat::FlowKey6 s = nat::make_flow_key6(host, 0xCB007150, 80, 5555, kProtoTcp);
+    REQUIRE(t.flows.create(s, 0, 10, why) >= 0);
+    CHECK(t.flows.session_count() == 1);
+    CHECK_FALSE(t.flows.del_static(kProtoUdp, host, 80, 11));
+    CHECK(t.flows.del_static(kProtoTcp, host, 80, 11));
+    CHECK(t.flows.session_count() == 0);
+    CHECK(t.flows.lookup(s) < 0);
+    CHECK_FALSE(t.flows.find_mapping(kProtoTcp, 0xC0000201, 8080, a6, p6));
+    CHECK_FALSE(t.flows.del_static(kProtoTcp, host, 80, 12));
+    CHECK(t.flows.add_static(sm));                           // the port is free again
+
+    dp::FlowEvent ev[16];
+    const uint32_t n = t.flows.drain_events(ev, 16);
+    REQUIRE(n == 5);
+    // Order within each writer's ring is kept: the worker's create, the control thread's others.
+    std::vector<dp::FlowEventKind> control, worker;
+    for (uint32_t i = 0; i < n; ++i)
+        (ev[i].kind == dp::FlowEventKind::session_create ? worker : control).push_back(ev[i].kind);
+    CHECK(worker.size() == 1);
+    CHECK(control == std::vector<dp::FlowEventKind>{dp::FlowEventKind::mapping_create,
+                                                    dp::FlowEventKind::session_delete,
+                                                    dp::FlowEventKind::mapping_delete,
+                                                    dp::FlowEventKind::mapping_create});
+    for (uint32_t i = 0; i < n; ++i) {
+        CHECK(ev[i].src6 == host);
+        CHECK(ev[i].pub4 == 0xC0000201u);
+        CHECK(ev[i].pub_port == 8080);
+        if (ev[i].kind == dp::FlowEventKind::session_create) {
+            CHECK(ev[i].dst4 == 0xCB007150u);
+            CHECK(ev[i].dport == 5555);
+        }
+    }
 }
 
 int main(int argc, char** argv)
