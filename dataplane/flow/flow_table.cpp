@@ -291,6 +291,9 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     slot.pub4 = a.addr;
     slot.pub_port = a.port;
     slot.addr_index = a.addr_index;
+    slot.addr6 = key.src;
+    slot.port6 = key.sport;
+    slot.proto6 = key.proto;
     slot.is_static = 0;
     slot.sessions.store(0, std::memory_order_relaxed);
     slot.ready.store(1, std::memory_order_release);   // pairs with the acquires above and in find_mapping()
@@ -385,23 +388,17 @@ bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& a
     const uint32_t owner = ports_.owner(proto, addr_index, pub_port);
     if (owner == 0)
         return false;
-    const auto m = static_cast<int32_t>(owner - 1);
-    void* kp = nullptr;
-    if (rte_hash_get_key_with_position(mappings_hash_, m, &kp) < 0 || kp == nullptr)
-        return false;
     // The direct map may still name a position whose mapping was dropped (its
     // port is on the way back to its worker) and reused: only a live mapping
-    // with this very public port answers.
-    const MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    // of this protocol with this very public port answers.
+    const MappingSlot& slot = mappings_[owner - 1];
     if (!slot.ready.load(std::memory_order_acquire) || slot.pub4 != pub4 || slot.pub_port != pub_port)
         return false;
-    nat::BibKey6 bib;
-    std::memcpy(&bib, kp, sizeof(bib));
-    nat::PortProto bib_proto;
-    if (!nat::port_proto_of(bib.proto, bib_proto) || bib_proto != proto)
+    nat::PortProto slot_proto;
+    if (!nat::port_proto_of(slot.proto6, slot_proto) || slot_proto != proto)
         return false;
-    addr6 = bib.src;
-    port6 = bib.sport;
+    addr6 = slot.addr6;
+    port6 = slot.port6;
     return true;
 }
 
@@ -425,6 +422,9 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     slot.pub4 = sm.addr4;
     slot.pub_port = sm.port4;
     slot.addr_index = addr_index;
+    slot.addr6 = sm.addr6;
+    slot.port6 = sm.port6;
+    slot.proto6 = sm.proto6;
     slot.is_static = 1;
     slot.sessions.store(0, std::memory_order_relaxed);
     slot.ready.store(1, std::memory_order_release);

@@ -184,6 +184,11 @@ private:
         uint8_t is_static = 0;
         std::atomic<uint8_t> ready{0};    // release-stored when complete; pairs with the acquire in find_or_create_mapping()
         uint32_t addr_index = 0;          // into the port allocator's pool
+        // The IPv6 side, copied from the mapping's key so inbound packets read it
+        // here: rte_hash_get_key_with_position() looks the key up again to check it.
+        In6 addr6{};
+        uint16_t port6 = 0;
+        uint8_t proto6 = 0;
         // Sessions using it; kDead once the ager decided to drop it, so a
         // worker that found it a moment earlier cannot attach a new session.
         std::atomic<uint32_t> sessions{0};

@@ -18,9 +18,11 @@ struct FlowKey6 {
     uint16_t sport;     // host order
     uint16_t dport;     // host order
     uint8_t proto;      // IPv6-side protocol: kProtoTcp, kProtoUdp, kProtoIcmp6
-    uint8_t pad[3];
+    // 32 bytes, not 28: rte_hash compares 32-byte keys with vector instructions
+    // and others with memcmp; a key slot is 16-byte aligned, so this costs nothing.
+    uint8_t pad[7];
 };
-static_assert(sizeof(FlowKey6) == 28);
+static_assert(sizeof(FlowKey6) == 32);
 static_assert(std::has_unique_object_representations_v<FlowKey6>);
 
 /// A mapping (BIB entry) seen from the IPv6 side: endpoint-independent, so no
@@ -37,7 +39,7 @@ static_assert(std::has_unique_object_representations_v<BibKey6>);
 constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint16_t dport,
                                   uint8_t proto) noexcept
 {
-    return FlowKey6{src, dst4, sport, dport, proto, {0, 0, 0}};
+    return FlowKey6{src, dst4, sport, dport, proto, {0, 0, 0, 0, 0, 0, 0}};
 }
 
 constexpr BibKey6 make_bib_key6(const In6& src, uint16_t sport, uint8_t proto) noexcept

@@ -38,6 +38,9 @@ constexpr uint8_t kNdOptTargetLinkAddr = 2;
 constexpr uint32_t kArpLen = 28;
 constexpr uint32_t kPrefetchAhead = 4;
 constexpr uint64_t kNeighbourTickMs = 100;
+// How long a resolved next hop is reused without asking the neighbour table; a
+// changed MAC (learned from ARP/NDP) takes effect within this time.
+constexpr uint64_t kNextHopCacheMs = 100;
 
 uint8_t* l3_of(rte_mbuf* m) noexcept { return rte_pktmbuf_mtod(m, uint8_t*); }
 
@@ -638,12 +641,25 @@ void Worker::send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept
         drop(m, Verdict::drop_no_headroom);
         return;
     }
+    // Most traffic goes to one next hop (the gateway): remember its answer for a
+    // moment instead of hashing the neighbour table for every packet.
+    NextHopCache& cached = next_hop_cache_[ip4 ? 1 : 0];
+    if (now_ms_ < cached.valid_until_ms && cached.key.ip == next_hop.ip) [[likely]] {
+        write_ether(eth, to_ether(cached.mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
+                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
+        tx_for(ip4 ? Side::outside : Side::inside).push(m);
+        return;
+    }
     nat::MacAddr mac;
     switch (neighbours_.resolve(next_hop, reinterpret_cast<uintptr_t>(m), now_ms_, mac)) {
     case nat::Resolution::send_solicit:
         solicit(next_hop);   // stale: confirm it while it is in use (RFC 4861 s7.3.3)
-        [[fallthrough]];
+        write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
+                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
+        tx_for(ip4 ? Side::outside : Side::inside).push(m);
+        return;
     case nat::Resolution::send:
+        cached = NextHopCache{next_hop, mac, now_ms_ + kNextHopCacheMs};
         write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
                     ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
         tx_for(ip4 ? Side::outside : Side::inside).push(m);
@@ -880,6 +896,7 @@ void Worker::handle_arp(rte_mbuf* m, Side side) noexcept
 
 void Worker::release_or_drop(const nat::Learned& learned, bool ip6) noexcept
 {
+    next_hop_cache_[ip6 ? 0 : 1].valid_until_ms = 0;   // a neighbour may have moved: ask again
     release_held({learned.handles.data(), learned.count}, learned.mac, ip6);
 }
 

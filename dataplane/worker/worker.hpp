@@ -116,6 +116,12 @@ private:
     WorkerConfig cfg_;
     FlowTable& flows_;
     nat::NeighbourCache& neighbours_;
+    struct NextHopCache {
+        nat::NeighbourKey key{};
+        nat::MacAddr mac{};
+        uint64_t valid_until_ms = 0;
+    };
+    std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
     nat::TokenBucket icmp_bucket_;
     nat::FragCache frags_;
     WorkerCounters counters_;

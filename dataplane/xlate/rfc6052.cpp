@@ -3,6 +3,7 @@
 #include "rfc6052.hpp"
 
 #include <array>
+#include <cstring>
 
 namespace nat64d::xlate {
 namespace {
@@ -71,6 +72,14 @@ In6 embed_ip4(const Prefix6& p, Ip4 ip4) noexcept
 
 bool extract_ip4(const Prefix6& p, const In6& addr, Ip4& ip4) noexcept
 {
+    if (p.len == 96) [[likely]] {
+        // The common case (the well-known prefix, most deployments): compare
+        // 12 bytes, read the last 4.
+        if (std::memcmp(addr.data(), p.addr.data(), 12) != 0)
+            return false;
+        ip4 = load_be32(addr.data() + 12);
+        return true;
+    }
     const unsigned start = p.len / 8;
     for (unsigned i = 0; i < start; ++i)
         if (addr[i] != p.addr[i])
