@@ -38,10 +38,12 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root (DPDK, namespaces)" >&2; exit 1; }
 
 if [ "$FULL" = 1 ]; then
-  WARMUP=1; DURATION=5; FLOW_COUNTS="1024 65536 1000000"; MAX_FLOWS=2097152; DUT_MEM=2048
+  WARMUP=1; DURATION=5; REPEAT=3; FLOW_COUNTS="1024 65536 1000000"; MAX_FLOWS=2097152; DUT_MEM=3072
 else
-  WARMUP=0.5; DURATION=2; FLOW_COUNTS="1024 65536"; MAX_FLOWS=524288; DUT_MEM=1024
+  WARMUP=0.5; DURATION=1.5; REPEAT=2; FLOW_COUNTS="1024 65536"; MAX_FLOWS=524288; DUT_MEM=1024
 fi
+# Every point is the best of REPEAT measured intervals after one warm-up: on a
+# shared machine another tenant can take a whole interval away.
 SIZES="78 84 128 512 1518"
 MAIN_SIZE=84            # 84-byte IPv6 frames, 64-byte IPv4 frames
 SIZE_FLOWS=65536        # flow count of the packet-size sweep
@@ -139,10 +141,10 @@ gen_stop() {
 # run DUT SCENARIO LABEL [generator options...]: one measured run -> CSV row.
 run() {
   local dut=$1 scenario=$2 label=$3; shift 3
-  local line="--label \"$label\" --warmup $WARMUP --duration $DURATION $*" out deadline
+  local line="--label \"$label\" --warmup $WARMUP --duration $DURATION --repeat $REPEAT $*" out deadline
   echo "$line" >&8
   GEN_DONE=$((GEN_DONE + 1))
-  deadline=$(( $(date +%s) + 180 ))
+  deadline=$(( $(date +%s) + 300 ))
   while [ "$(grep -c '^RESULT,' "$GEN_LOG")" -lt "$GEN_DONE" ]; do
     if ! kill -0 "$GEN_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
       echo "  $label: no result; generator log:"; tail -5 "$GEN_LOG" | sed 's/^/    /'

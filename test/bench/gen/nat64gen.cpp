@@ -17,7 +17,7 @@
 //   nat64gen [EAL args] -- --flows N [--sources M] [--proto mix|udp|tcp|icmp]
 //            [--size BYTES] [--dir 6to4|4to6|mixed] [--rate PPS] [--warmup S]
 //            [--duration S] [--mode nat64|fwd] [--prefix ADDR6] [--mac0 MAC]
-//            [--mac1 MAC] [--label TEXT] [--cdf FILE]
+//            [--mac1 MAC] [--label TEXT] [--cdf FILE] [--repeat R] [--script FILE|-]
 //
 // --size is the IPv6 frame size with FCS, as RFC 2544 and RFC 8219 count it
 // (78, 84, 128, 512, 1518: 84 B IPv6 <-> 64 B IPv4); in memory a frame is 4
@@ -72,6 +72,7 @@ struct Options {
     std::string label = "run";
     std::string cdf;
     std::string script;          // one run per line (generator options), ports kept connected
+    uint32_t repeat = 1;         // measure this often after one learning phase; report the best
 };
 
 // One flow's frames: the 6to4 frame header and the 4to6 reply header, with
@@ -365,7 +366,8 @@ void usage()
 {
     std::fprintf(stderr, "usage: nat64gen [EAL args] -- --flows N [--sources M] [--proto mix|udp|tcp|icmp] [--size B]\n"
                          "       [--dir 6to4|4to6|mixed] [--rate PPS] [--warmup S] [--duration S] [--mode nat64|fwd]\n"
-                         "       [--prefix ADDR6] [--mac0 MAC] [--mac1 MAC] [--label TEXT] [--cdf FILE] [--script FILE|-]\n");
+                         "       [--prefix ADDR6] [--mac0 MAC] [--mac1 MAC] [--label TEXT] [--cdf FILE] [--script FILE|-]\n"
+                         "       [--repeat R]\n");
 }
 
 class Gen {
@@ -678,6 +680,7 @@ bool parse_options(int argc, char** argv, int from, Options& o)
             else if (a == "--label") o.label = v;
             else if (a == "--cdf") o.cdf = v;
             else if (a == "--script") o.script = v;
+            else if (a == "--repeat") o.repeat = std::max<uint32_t>(1, static_cast<uint32_t>(std::stoul(v)));
             else if (a == "--prefix") { if (!parse_ip6(v, o.prefix)) return false; }
             else if (a == "--mac0") { if (!parse_mac(v, o.mac0)) return false; }
             else if (a == "--mac1") { if (!parse_mac(v, o.mac1)) return false; }
@@ -701,7 +704,15 @@ void run_one(const Options& o, const std::array<rte_mempool*, 2>& tx_pool)
     const double learn_s = double(rte_rdtsc() - l0) / double(rte_get_tsc_hz());
     std::printf("# %s: %s %s %s, %u flows from %u sources, %u bytes, learned %u in %.2f s\n", o.label.c_str(),
                 o.mode.c_str(), o.dir.c_str(), o.proto.c_str(), o.flows, g.sources(), o.size, learned, learn_s);
+    // Best of `repeat` intervals (a shared machine steals whole intervals): at
+    // full load the highest received rate, at a fixed load the lowest p99.
     Gen::Result r = g.measure();
+    for (uint32_t i = 1; i < o.repeat && !g_stop; ++i) {
+        Gen::Result again = g.measure();
+        const bool better = o.rate > 0 ? again.lat.quantile(0.99) < r.lat.quantile(0.99) : again.rx_pps > r.rx_pps;
+        if (better)
+            r = std::move(again);
+    }
     const double p50 = r.lat.quantile(0.5), p99 = r.lat.quantile(0.99), p999 = r.lat.quantile(0.999);
     std::printf("# offered %.0f pps: tx %.3f Mpps, rx %.3f Mpps, loss %.3f%%, tx refused %" PRIu64
                 ", latency p50 %.1f us p99 %.1f us p99.9 %.1f us max %.1f us\n",
