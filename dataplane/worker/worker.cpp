@@ -406,6 +406,19 @@ void Worker::later_fragment(rte_mbuf* m, const nat::FragKey& fkey, bool to_4) no
     }
 }
 
+// A miss: open the session (and its mapping if new), or drop m with the reason.
+int32_t Worker::open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept
+{
+    Verdict why = Verdict::forward;
+    const int32_t p = flows_.create(key, cfg_.worker_id, now_s_, why);
+    if (p < 0) [[unlikely]] {
+        drop(m, why);
+        return -1;
+    }
+    counters_.flows_created.add();
+    return p;
+}
+
 void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
 {
     struct Item {
@@ -470,13 +483,9 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
                 drop(m, Verdict::drop_no_mapping);
                 continue;
             }
-            Verdict why = Verdict::forward;
-            p = flows_.create(it.key, cfg_.worker_id, now_s_, why);
-            if (p < 0) [[unlikely]] {
-                drop(m, why);
+            p = open_session(m, it.key);
+            if (p < 0) [[unlikely]]
                 continue;
-            }
-            counters_.flows_created.add();
             if (cfg_.permissions != nullptr)
                 cfg_.permissions->grant(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
                                         now_s_);
@@ -594,13 +603,9 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
                 drop(m, Verdict::drop_filtered);
                 continue;
             }
-            Verdict why = Verdict::forward;
-            p = flows_.create(it.key, cfg_.worker_id, now_s_, why);
-            if (p < 0) [[unlikely]] {
-                drop(m, why);
+            p = open_session(m, it.key);
+            if (p < 0) [[unlikely]]
                 continue;
-            }
-            counters_.flows_created.add();
         }
         Session& s = flows_.session(p);
         if (!is_error)

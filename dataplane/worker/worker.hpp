@@ -79,6 +79,7 @@ private:
     void handle_local_6(rte_mbuf* m) noexcept;
     void handle_local_4(rte_mbuf* m) noexcept;
     void stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept;
+    int32_t open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept;
     bool touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
     bool finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
                      const xlate::Rewrite4& inner) noexcept;
