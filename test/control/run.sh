@@ -27,7 +27,8 @@ in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }
 
-if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "" "[timeouts]" \
+if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" \
+         "socket_owner = \"daemon\"" "socket_group = \"daemon\"" "" "[timeouts]" \
          "allow_short = true" "udp = $UDP_TIMEOUT_S" "icmp = $UDP_TIMEOUT_S" "tcp_transitory = 4" \
          "tcp_established = 6" "port_quarantine = 2" &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
@@ -41,6 +42,9 @@ ip netns exec "$NS_SRV" /usr/bin/python3 "$TOOLS" udp-echo-server "$SERVER_IP4" 
 check health_exit_0 wait_for 10 ctl health
 socket_mode() { [ "$(stat -c %a "$SOCK")" = 660 ]; }
 check socket_mode_0660 socket_mode
+# Owner and group from [control]: the operator's monitoring group may talk to it.
+socket_owner_group() { [ "$(stat -c %U:%G "$SOCK")" = daemon:daemon ]; }
+check socket_owner_and_group socket_owner_group
 config_roundtrip() { ctl config --json | /usr/bin/python3 -c '
 import json, sys; c = json.load(sys.stdin); print(c["timeouts"]); sys.exit(0 if c["timeouts"]["udp"] == '"$UDP_TIMEOUT_S"' else 1)'; }
 check config_shows_running_timeouts config_roundtrip
