@@ -419,6 +419,50 @@ int32_t Worker::open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept
     return p;
 }
 
+bool Worker::hold_incoming_syn(rte_mbuf* m, const PermissionKey& key) noexcept
+{
+    if (held_syn_count_ == kHeldSynMax)
+        return false;   // full: refuse it now instead
+    held_syns_[held_syn_count_++] = HeldSyn{key, m, now_ms_ + uint64_t{cfg_.timeouts.tcp_incoming_syn_s} * 1000};
+    return true;
+}
+
+// The IPv6 host sent its own SYN to that remote: a simultaneous open, which
+// its SYN completes. The held IPv4 SYN is no longer needed (RFC 6146 s3.5.2.2).
+void Worker::release_incoming_syns(const PermissionKey& key) noexcept
+{
+    for (uint32_t i = 0; i < held_syn_count_;) {
+        HeldSyn& h = held_syns_[i];
+        if (std::memcmp(&h.key, &key, sizeof(key)) == 0) {
+            drop(h.m, Verdict::drop_filtered);
+            h = held_syns_[--held_syn_count_];
+        } else {
+            ++i;
+        }
+    }
+}
+
+// No IPv6 SYN came in time: ICMP Port Unreachable with the stored SYN (RFC 6146 s3.5.2.2).
+void Worker::expire_incoming_syns() noexcept
+{
+    for (uint32_t i = 0; i < held_syn_count_;) {
+        HeldSyn& h = held_syns_[i];
+        if (now_ms_ >= h.deadline_ms) {
+            reply_icmp4_error(h.m, kIcmp4DestUnreachable, kIcmp4PortUnreachable, 0);
+            drop(h.m, Verdict::drop_filtered);
+            h = held_syns_[--held_syn_count_];
+        } else {
+            ++i;
+        }
+    }
+}
+
+Worker::~Worker()
+{
+    for (uint32_t i = 0; i < held_syn_count_; ++i)
+        rte_pktmbuf_free(held_syns_[i].m);
+}
+
 void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
 {
     struct Item {
@@ -497,6 +541,8 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
             cfg_.permissions != nullptr)
             cfg_.permissions->grant(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
                                     now_s_);
+        if (held_syn_count_ != 0 && it.key.proto == kProtoTcp && (it.p.tcp_flags & nat::kTcpSyn) != 0) [[unlikely]]
+            release_incoming_syns(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto));
         const xlate::Rewrite4 outer{s.pub4(), it.key.dst4, s.pub_port(), it.key.dport};
         const xlate::Rewrite4 inner{it.key.dst4, s.pub4(), it.key.dport, s.pub_port()};
         const bool first_fragment = it.p.frag.is_fragment;
@@ -598,6 +644,11 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
                 !cfg_.permissions->allowed(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto),
                                            now_s_, nat::expiry_s(it.key.proto, nat::TcpState::established,
                                                                  cfg_.timeouts))) {
+                const PermissionKey pkey =
+                    make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto);
+                if (it.key.proto == kProtoTcp && (it.p.tcp_flags & (nat::kTcpSyn | nat::kTcpAck)) == nat::kTcpSyn &&
+                    hold_incoming_syn(m, pkey))
+                    continue;
                 // Tell the sender it was filtered (ICMP 3/13, RFC 1812 s5.2.7.1).
                 reply_icmp4_error(m, kIcmp4DestUnreachable, kIcmp4AdminProhibited, 0);
                 drop(m, Verdict::drop_filtered);
@@ -740,6 +791,8 @@ void Worker::send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noex
 // Re-solicit entries that are due and drop what waited too long (RFC 4861 s7.3.3).
 void Worker::tick_neighbours() noexcept
 {
+    if (held_syn_count_ != 0)
+        expire_incoming_syns();
     std::array<nat::NeighbourKey, 16> solicit_keys;
     std::array<uint64_t, 64> dropped;
     const nat::NeighbourTick t = neighbours_.tick(now_ms_, solicit_keys, dropped);

@@ -59,6 +59,9 @@ struct WorkerConfig {
 class Worker {
 public:
     Worker(const WorkerConfig& cfg, FlowTable& flows, nat::NeighbourCache& neighbours);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
 
     /// The lcore loop; returns when stop is set.
     void run(const std::atomic<bool>& stop) noexcept;
@@ -80,6 +83,9 @@ private:
     void handle_local_4(rte_mbuf* m) noexcept;
     void stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept;
     int32_t open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept;
+    bool hold_incoming_syn(rte_mbuf* m, const PermissionKey& key) noexcept;
+    void release_incoming_syns(const PermissionKey& key) noexcept;
+    void expire_incoming_syns() noexcept;
     bool touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
     bool finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
                      const xlate::Rewrite4& inner) noexcept;
@@ -123,6 +129,16 @@ private:
         uint64_t valid_until_ms = 0;
     };
     std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
+    // RFC 6146 s3.5.2.2: unsolicited IPv4 SYNs under address-dependent filtering
+    // wait TCP_INCOMING_SYN for an IPv6 SYN (a simultaneous open).
+    struct HeldSyn {
+        PermissionKey key{};
+        rte_mbuf* m = nullptr;
+        uint64_t deadline_ms = 0;
+    };
+    static constexpr uint32_t kHeldSynMax = 64;
+    std::array<HeldSyn, kHeldSynMax> held_syns_{};
+    uint32_t held_syn_count_ = 0;
     nat::TokenBucket icmp_bucket_;
     nat::FragCache frags_;
     WorkerCounters counters_;

@@ -405,3 +405,45 @@ def ipv4_fragments_out_of_order_follow_first(nat64d):
     expect(all(p[IPv6].dst == CLIENT6 for p in got), "every fragment to the client")
     whole6 = IPv6(src=got[0][IPv6].src, dst=CLIENT6, nh=17) / u
     expect(checksums_ok(Ether() / whole6), "UDP checksum right over the reassembled datagram")
+
+
+ADF_SHORT_SYN = '[nat64]\nfiltering = "address-dependent"\n[timeouts]\nallow_short = true\ntcp_incoming_syn = 1'
+
+
+@case
+def adf_unsolicited_syn_held_then_port_unreachable(nat64d):
+    # RFC 6146 s3.5.2.2: under address-dependent filtering an unsolicited IPv4
+    # SYN waits TCP_INCOMING_SYN (1 s here) for an IPv6 SYN; none comes, so the
+    # sender gets ICMP Port Unreachable quoting its SYN.
+    out = from_client(TCP(sport=50000, dport=80, flags="S", seq=1))
+    pub = _public_port(nat64d, out)
+    syn = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / \
+        TCP(sport=6000, dport=pub, flags="S", seq=4242)
+    r = Run(nat64d, one_arm=True, merged=[out, syn], extra=ADF_SHORT_SYN, idle_ms=2500)
+    expect(not any(p[IPv6].dst == CLIENT6 for p in r.out6), "the SYN never reaches the client")
+    errs = [p for p in r.out4 if ICMP in p]
+    expect(len(errs) == 1 and errs[0][ICMP].type == 3 and errs[0][ICMP].code == 3,
+           f"one port unreachable, got {[p.summary() for p in r.out4]}")
+    from scapy.all import TCPerror
+    expect(errs[0][IP].dst == "203.0.113.99" and errs[0][TCPerror].seq == 4242, "quoting the held SYN, to its sender")
+    expect(checksums_ok(errs[0]) and r.drops("drop_filtered") == 1, "checksums, counted")
+
+
+@case
+def adf_simultaneous_open_discards_held_syn(nat64d):
+    # The IPv6 host sends its own SYN to that remote within the wait: a
+    # simultaneous open; the held SYN is dropped and no ICMP error is sent.
+    out = from_client(TCP(sport=50001, dport=80, flags="S", seq=1))
+    pub = _public_port(nat64d, out)
+    syn4 = Ether(src=SERVER_MAC, dst=BOX_MAC_IN) / IP(src="203.0.113.99", dst=POOL4) / \
+        TCP(sport=6001, dport=pub, flags="S", seq=77)
+    syn6 = from_client(TCP(sport=50001, dport=6001, flags="S", seq=88), dst=server6("203.0.113.99"))
+    # Frames for another host keep the two SYNs out of one 32-packet burst, so
+    # the IPv4 SYN is judged before the IPv6 one opens the way.
+    filler = [Ether(src=SERVER_MAC, dst="02:00:00:00:99:99") / IP(src=SERVER4, dst=POOL4) / UDP()] * 40
+    r = Run(nat64d, one_arm=True, merged=[out, syn4] + filler + [syn6], extra=ADF_SHORT_SYN, idle_ms=2500)
+    to_remote = [p for p in r.out4 if TCP in p and p[IP].dst == "203.0.113.99"]
+    expect(len(to_remote) == 1 and to_remote[0][TCP].sport == pub and to_remote[0][TCP].seq == 88,
+           "the IPv6 SYN leaves from the same public port")
+    expect(not [p for p in r.out4 if ICMP in p], "no ICMP error")
+    expect(r.drops("drop_filtered") == 1, "the held SYN counted when dropped")

@@ -26,7 +26,7 @@ def server6(ip4=SERVER4, prefix="2001:db8:64::"):
     return f"{prefix}{a << 8 | b:x}:{c << 8 | d:x}"
 
 
-def base_config(tmp, one_arm=False, extra=""):
+def base_config(tmp, one_arm=False, extra="", idle_ms=300):
     if one_arm:
         vdevs = f'"--vdev", "net_pcap0,rx_pcap={tmp}/in.pcap,tx_pcap={tmp}/out.pcap"'
         ports = 'mode = "one-arm"\ninside = "net_pcap0"\ninside_mac = "%s"' % BOX_MAC_IN
@@ -62,7 +62,7 @@ max_flows = 65536
 [control]
 pidfile = "{tmp}/nat64d.pid"
 socket = "{tmp}/nat64d.sock"
-exit_when_idle_ms = 300
+exit_when_idle_ms = {idle_ms}
 {extra}
 """
 
@@ -70,7 +70,7 @@ exit_when_idle_ms = 300
 class Run:
     """One nat64d run over capture files."""
 
-    def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra=""):
+    def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra="", idle_ms=300):
         self.tmp = tempfile.mkdtemp(prefix="nat64d-pkt.")
         if one_arm:
             wrpcap(f"{self.tmp}/in.pcap", list(merged), linktype=1)
@@ -79,7 +79,7 @@ class Run:
             wrpcap(f"{self.tmp}/in4.pcap", list(outside), linktype=1)
         conf = f"{self.tmp}/nat64d.conf"
         with open(conf, "w") as f:
-            f.write(base_config(self.tmp, one_arm, extra))
+            f.write(base_config(self.tmp, one_arm, extra, idle_ms))
         p = subprocess.run([nat64d, "--config", conf], capture_output=True, text=True, timeout=60)
         self.log = p.stdout + p.stderr
         if p.returncode != 0:
