@@ -701,24 +701,18 @@ void Worker::send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept
     // moment instead of hashing the neighbour table for every packet.
     NextHopCache& cached = next_hop_cache_[ip4 ? 1 : 0];
     if (now_ms_ < cached.valid_until_ms && cached.key.ip == next_hop.ip) [[likely]] {
-        write_ether(eth, to_ether(cached.mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
-                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
-        tx_for(ip4 ? Side::outside : Side::inside).push(m);
+        transmit(m, eth, cached.mac, ip4);
         return;
     }
     nat::MacAddr mac;
     switch (neighbours_.resolve(next_hop, reinterpret_cast<uintptr_t>(m), now_ms_, mac)) {
     case nat::Resolution::send_solicit:
         solicit(next_hop);   // stale: confirm it while it is in use (RFC 4861 s7.3.3)
-        write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
-                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
-        tx_for(ip4 ? Side::outside : Side::inside).push(m);
+        transmit(m, eth, mac, ip4);
         return;
     case nat::Resolution::send:
         cached = NextHopCache{next_hop, mac, now_ms_ + kNextHopCacheMs};
-        write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac,
-                    ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
-        tx_for(ip4 ? Side::outside : Side::inside).push(m);
+        transmit(m, eth, mac, ip4);
         return;
     case nat::Resolution::held_solicit:
         solicit(next_hop);
@@ -745,10 +739,16 @@ void Worker::release_held(std::span<const uint64_t> handles, const nat::MacAddr&
 {
     for (uint64_t h : handles) {
         auto* m = reinterpret_cast<rte_mbuf*>(static_cast<uintptr_t>(h));
-        write_ether(l3_of(m), to_ether(mac), ip6 ? cfg_.inside_mac : cfg_.outside_mac,
-                    ip6 ? kEtherTypeIp6 : kEtherTypeIp4);
-        tx_for(ip6 ? Side::inside : Side::outside).push(m);
+        transmit(m, l3_of(m), mac, !ip6);
     }
+}
+
+// Fill in the Ethernet header (room already prepended at eth) and queue m on
+// the side its family leaves by.
+void Worker::transmit(rte_mbuf* m, uint8_t* eth, const nat::MacAddr& mac, bool ip4) noexcept
+{
+    write_ether(eth, to_ether(mac), ip4 ? cfg_.outside_mac : cfg_.inside_mac, ip4 ? kEtherTypeIp4 : kEtherTypeIp6);
+    tx_for(ip4 ? Side::outside : Side::inside).push(m);
 }
 
 void Worker::drop_held(std::span<const uint64_t> handles) noexcept

@@ -100,6 +100,7 @@ private:
     void send_4(rte_mbuf* m, Ip4 dst) noexcept;
     void send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept;
     void solicit(const nat::NeighbourKey& target) noexcept;
+    void transmit(rte_mbuf* m, uint8_t* eth, const nat::MacAddr& mac, bool ip4) noexcept;
     void reply_icmp6_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
     void reply_icmp_error(const rte_mbuf* orig, bool ip6, uint8_t type, uint8_t code, uint32_t param) noexcept;
