@@ -172,7 +172,7 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     dp::FlowTable flows(fcfg, ports);
     rte_malloc_get_socket_stats(socket, &after);
     const double table_bytes = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes) +
-                               double(cfg.max_flows) * sizeof(dp::Session);
+                               static_cast<double>(flows.array_bytes());
     fmt::print("nat64d: flow table for {} flows: {:.1f} MiB, {:.0f} bytes per flow\n", cfg.max_flows,
                table_bytes / (1 << 20), table_bytes / cfg.max_flows);
 

@@ -167,6 +167,10 @@ std::string stats_to_prometheus(const json& s)
     e.add("nat64d_events_lost_total", "counter", "NAT events lost to full rings.", {}, at(ev, "lost"));
     e.add("nat64d_port_returns_lost_total", "counter", "Freed public ports that could not be returned (ring full).",
           {}, at(f, "port_returns_lost"));
+    e.add("nat64d_table_slots_lost_total", "counter", "Deleted flow table positions that could not wait for reuse.",
+          {}, at(f, "slots_lost"));
+    e.add("nat64d_ager_stalls_total", "counter", "Ager passes paused until readers passed a grace period.", {},
+          at(f, "ager_stalls"));
     return e.text();
 }
 

@@ -92,6 +92,8 @@ nlohmann::json collect_stats(const StatsSources& src)
             {"mappings_expired", by_proto([&](uint32_t p) { return st.mappings_removed[p]; })},
             {"hash_slots_used", st.hash_sessions_used},   // includes slots waiting for a grace period
             {"port_returns_lost", st.port_returns_lost},
+            {"slots_lost", st.slots_lost},       // retired positions with no room to wait: never reused
+            {"ager_stalls", st.ager_stalls},     // ager passes paused until grace periods end
         };
         const nat::PortAllocator& pa = f.ports();
         nlohmann::json pool = nlohmann::json::array();

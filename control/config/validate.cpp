@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "dataplane/nat/timeouts.hpp"
+
 namespace nat64d::ctl {
 namespace {
 
@@ -587,11 +589,12 @@ void read_timeout(const RawConfig& raw, std::string_view key, uint32_t& out, uin
     if (s == nullptr)
         return;
     if (allow_short || rfc_min <= 1) {
-        out = static_cast<uint32_t>(to_number(key, *s, 1, UINT32_MAX, "must be at least 1 s"));
+        out = static_cast<uint32_t>(to_number(key, *s, 1, nat::kMaxTimeoutS, "must be at least 1 s"));
         return;
     }
     out = static_cast<uint32_t>(
-        to_number(key, *s, rfc_min, UINT32_MAX, fmt::format("must be at least {} s ({}){}", rfc_min, rfc_why, kAllowShortHint)));
+        to_number(key, *s, rfc_min, nat::kMaxTimeoutS,
+                  fmt::format("must be at least {} s ({}){}", rfc_min, rfc_why, kAllowShortHint)));
 }
 
 void read_timeouts(const RawConfig& raw, Config& c)

@@ -20,8 +20,6 @@ namespace nat64d::dp {
 
 namespace {
 
-constexpr uint64_t kSessionReady = 1;
-
 // rte_hash keeps per-lcore free-slot caches when writers are many; positions
 // can then reach entries + (RTE_MAX_LCORE - 1) * (64 - 1).
 uint32_t key_slots(uint32_t entries) noexcept
@@ -46,14 +44,6 @@ rte_hash* make_hash(const std::string& name, uint32_t entries, uint32_t key_len,
     return h;
 }
 
-uint64_t pack_mapping(Ip4 pub4, uint16_t pub_port) noexcept
-{
-    return (uint64_t{pub4} << 32) | (uint64_t{pub_port} << 16) | kSessionReady;
-}
-
-// How many deferred key slots one delete reclaims when their grace period is
-// over (rte_hash does it inside rte_hash_del_key, on the control thread).
-constexpr uint32_t kReclaimBatch = 64;
 constexpr uint32_t kPortReturnBurst = 64;
 constexpr uint32_t kPortReturnMax = 1024;     // per drain_port_returns() call
 
@@ -63,18 +53,14 @@ uint64_t pack_port_return(nat::PortProto proto, uint32_t addr_index, uint16_t po
     return (uint64_t{static_cast<uint8_t>(proto)} << 48) | (uint64_t{addr_index} << 16) | port;
 }
 
-void attach_qsbr(rte_hash* h, rte_rcu_qsbr* v, uint32_t entries, const std::string& name)
-{
-    rte_hash_rcu_config rc{};
-    rc.v = v;
-    rc.mode = RTE_HASH_QSBR_MODE_DQ;
-    rc.dq_size = key_slots(entries);   // every slot can wait at once: an enqueue never fails
-    rc.trigger_reclaim_limit = 0;      // reclaim what is due on every delete...
-    rc.max_reclaim_size = kReclaimBatch; // ...a bounded batch, so deletes stay cheap
-    const int rc_add = rte_hash_rcu_qsbr_add(h, &rc);
-    if (rc_add != 0)
-        throw StartupError("flow table " + name + ": attaching QSBR: " + rte_strerror(rte_errno));
-}
+// Sizes of the reclamation queues. Deleted positions wait a grace period
+// (microseconds while workers poll); the ager deletes at most a pass's budget
+// between two reclaims, so an eighth of the table is ample, and a full FIFO
+// only pauses the ager. Port-return rings: a worker drains 1024 a call.
+constexpr uint32_t kMinRetired = 65536;
+constexpr uint32_t kRetireBatches = 4096;
+constexpr uint32_t kWorkerRetiredRing = 4096;
+constexpr uint32_t kMinPortRing = 16384;
 
 rte_ring* make_ring(const std::string& name, uint32_t count, uint32_t esize, int socket, unsigned flags)
 {
@@ -98,13 +84,12 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
         qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc_socket("nat64d_qsbr", qsize, RTE_CACHE_LINE_SIZE, cfg.socket));
         if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers_) != 0)
             throw StartupError("flow table: QSBR variable for " + std::to_string(workers_) + " workers");
-        attach_qsbr(sessions_hash_, qsbr_, max_flows_, cfg.name + "_s");
-        attach_qsbr(mappings_hash_, qsbr_, max_mappings_, cfg.name + "_m");
-        // A worker's ring holds every port the ager can return to it before it
-        // drains: at most one per mapping.
+        // A full port ring holds the ager back until the worker drains it.
+        port_ring_size_ = std::min(max_mappings_, std::max(kMinPortRing, max_mappings_ / 16));
         for (uint32_t w = 0; w < workers_; ++w)
-            port_rings_.push_back(make_ring(cfg.name + "_pr" + std::to_string(w), max_mappings_, 8, cfg.socket,
+            port_rings_.push_back(make_ring(cfg.name + "_pr" + std::to_string(w), port_ring_size_, 8, cfg.socket,
                                             RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
+        worker_retired_ = make_ring(cfg.name + "_rt", kWorkerRetiredRing, sizeof(uint32_t), cfg.socket, RING_F_SC_DEQ);
         if (events_)
             for (uint32_t w = 0; w <= workers_; ++w)
                 event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
@@ -115,8 +100,12 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
     }
     sessions_ = std::make_unique<Session[]>(key_slots(max_flows_));
     mappings_ = std::make_unique<MappingSlot[]>(key_slots(max_mappings_));
-    pending_cap_ = key_slots(max_mappings_);   // one per mapping slot at most
-    pending_ = std::make_unique<PendingPort[]>(pending_cap_);
+    retired_cap_ = cfg.retire_queue != 0
+                       ? cfg.retire_queue
+                       : std::max(kMinRetired, (key_slots(max_flows_) + key_slots(max_mappings_)) / 8);
+    retired_ = std::make_unique<uint32_t[]>(retired_cap_);
+    batches_cap_ = kRetireBatches;
+    batches_ = std::make_unique<RetireBatch[]>(batches_cap_);
 }
 
 FlowTable::~FlowTable() { release(); }
@@ -129,7 +118,9 @@ void FlowTable::release() noexcept
         rte_ring_free(r);
     port_rings_.clear();
     event_rings_.clear();
-    rte_hash_free(sessions_hash_);   // also frees the defer queues
+    rte_ring_free(worker_retired_);
+    worker_retired_ = nullptr;
+    rte_hash_free(sessions_hash_);
     rte_hash_free(mappings_hash_);
     sessions_hash_ = mappings_hash_ = nullptr;
     rte_free(qsbr_);
@@ -169,22 +160,101 @@ uint32_t FlowTable::drain_port_returns(uint32_t w, uint32_t now_s) noexcept
     return done;
 }
 
+void FlowTable::retire(uint32_t tagged) noexcept
+{
+    if (retired_room() == 0) [[unlikely]] {
+        // Only a management operation gets here (the ager checks for room
+        // first): wait for the oldest grace periods.
+        seal_batch();
+        reclaim(true);
+        if (retired_room() == 0) {
+            counters_[control_writer()].slots_lost.add();
+            return;
+        }
+    }
+    retired_[(retired_head_ + retired_count_) % retired_cap_] = tagged;
+    ++retired_count_;
+    ++open_count_;
+}
+
+void FlowTable::seal_batch() noexcept
+{
+    // The token is taken after the deletes: a reader that still found one of
+    // these keys reports its next quiescent state after it, not before.
+    if (open_count_ == 0 || batches_count_ == batches_cap_)
+        return;   // no batch free: the open one grows until one is
+    batches_[(batches_head_ + batches_count_) % batches_cap_] = {rte_rcu_qsbr_start(qsbr_), open_count_};
+    ++batches_count_;
+    open_count_ = 0;
+}
+
+void FlowTable::retire_from_worker(uint32_t writer, uint32_t tagged) noexcept
+{
+    if (rte_ring_mp_enqueue_elem(worker_retired_, &tagged, sizeof(tagged)) != 0) [[unlikely]]
+        counters_[writer].slots_lost.add();
+}
+
+bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
+{
+    const uint32_t pos = tagged & kRetiredPosMask;
+    if ((tagged & kRetiredMapping) == 0) {
+        rte_hash_free_key_with_position(sessions_hash_, static_cast<int32_t>(pos));
+        return true;
+    }
+    if ((tagged & kRetiredReturnPort) != 0) {
+        // The slot is intact until its position is freed just below.
+        const MappingSlot& slot = mappings_[pos];
+        nat::PortProto proto = nat::PortProto::tcp;
+        nat::port_proto_of(slot.proto6, proto);
+        uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
+        if (rte_ring_enqueue_elem(port_rings_[ports_.worker_of(slot.pub_port)], &v, sizeof(v)) != 0) [[unlikely]]
+            return false;   // the worker is behind: try again next pass
+        ++ports_returned;
+    }
+    rte_hash_free_key_with_position(mappings_hash_, static_cast<int32_t>(pos));
+    return true;
+}
+
+uint32_t FlowTable::reclaim(bool wait) noexcept
+{
+    uint32_t ports_returned = 0;
+    while (batches_count_ != 0) {
+        RetireBatch& b = batches_[batches_head_];
+        if (rte_rcu_qsbr_check(qsbr_, b.token, wait) != 1)
+            break;   // FIFO: later tokens are not done either
+        while (b.count != 0) {
+            if (!free_retired(retired_[retired_head_], ports_returned)) [[unlikely]]
+                return ports_returned;
+            retired_head_ = retired_head_ + 1 == retired_cap_ ? 0 : retired_head_ + 1;
+            --retired_count_;
+            --b.count;
+        }
+        batches_head_ = batches_head_ + 1 == batches_cap_ ? 0 : batches_head_ + 1;
+        --batches_count_;
+    }
+    return ports_returned;
+}
+
+void FlowTable::collect_worker_retired() noexcept
+{
+    // They join the FIFO and the next sealed batch. A worker retires only
+    // when a create fails half-way, so this is seldom more than a few.
+    std::array<uint32_t, 64> batch;
+    for (;;) {
+        const unsigned n = rte_ring_sc_dequeue_burst_elem(worker_retired_, batch.data(), sizeof(uint32_t),
+                                                          batch.size(), nullptr);
+        for (unsigned i = 0; i < n; ++i)
+            retire(batch[i]);
+        if (n < batch.size())
+            return;
+    }
+}
+
 uint32_t FlowTable::release_ports() noexcept
 {
-    uint32_t n = 0;
-    while (pending_count_ != 0) {
-        const PendingPort& p = pending_[pending_head_];
-        if (rte_rcu_qsbr_check(qsbr_, p.token, false) != 1)
-            break;   // FIFO: later tokens are not done either
-        const uint32_t owner = ports_.worker_of(static_cast<uint16_t>(p.packed));
-        uint64_t v = p.packed;
-        if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
-            break;   // the worker is behind: try again next pass
-        pending_head_ = pending_head_ + 1 == pending_cap_ ? 0 : pending_head_ + 1;
-        --pending_count_;
-        ++n;
-    }
-    return n;
+    collect_worker_retired();
+    seal_batch();
+    return reclaim(false);
 }
 
 void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowKey6& key, Ip4 pub4,
@@ -265,38 +335,38 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     const nat::BibKey6 bib = nat::bib_key_of(key);
     int32_t m = rte_hash_lookup(mappings_hash_, &bib);
     if (m >= 0) {
-        if (mappings_[static_cast<uint32_t>(m)].ready.load(std::memory_order_acquire))
+        if (mappings_[static_cast<uint32_t>(m)].ready())
             return m;
         why = Verdict::drop_no_mapping;   // another worker is creating it right now
         return -1;
     }
+    // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice,
+    // claimed before the key is added, so running out of ports costs no table
+    // churn; the direct map names the mapping once its position is known.
+    const nat::PortAllocation a = ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s);
+    if (a.verdict != Verdict::forward) {
+        why = a.verdict;
+        return -1;
+    }
     m = rte_hash_add_key(mappings_hash_, &bib);
     if (m < 0) {
+        ports_.unclaim(proto, a.addr_index, a.port);
         why = Verdict::drop_table_full;
         return -1;
     }
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    if (slot.ready.load(std::memory_order_acquire)) {
+    if (slot.ready()) {
+        ports_.unclaim(proto, a.addr_index, a.port);
         return m;   // another worker added the same key and completed it first
     }
-    // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice; the
-    // allocator's direct map records the mapping's position as the port's owner.
-    const nat::PortAllocation a = ports_.allocate(worker, proto, key.src, static_cast<uint32_t>(m) + 1, now_s);
-    if (a.verdict != Verdict::forward) {
-        // Never published; QSBR frees the slot after a grace period all the same.
-        rte_hash_del_key(mappings_hash_, &bib);
-        why = a.verdict;
-        return -1;
-    }
-    slot.pub4 = a.addr;
     slot.pub_port = a.port;
-    slot.addr_index = a.addr_index;
+    slot.addr_index = static_cast<uint16_t>(a.addr_index);
     slot.addr6 = key.src;
     slot.port6 = key.sport;
     slot.proto6 = key.proto;
-    slot.is_static = 0;
     slot.sessions.store(0, std::memory_order_relaxed);
-    slot.ready.store(1, std::memory_order_release);   // pairs with the acquires above and in find_mapping()
+    ports_.set_owner(proto, a.addr_index, a.port, static_cast<uint32_t>(m) + 1);
+    slot.flags.store(kMappingReady, std::memory_order_release);   // pairs with ready()
     counters_[worker].mappings_created[static_cast<uint32_t>(proto)].add();
     push_event(worker, FlowEventKind::mapping_create, key, a.addr, a.port, false);
     return m;
@@ -306,36 +376,33 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
                              uint32_t now_s) noexcept
 {
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    slot.ready.store(0, std::memory_order_relaxed);
+    slot.flags.store(slot.flags.load(std::memory_order_relaxed) & ~kMappingReady, std::memory_order_relaxed);
+    const Ip4 pub4 = ports_.address(slot.addr_index);
     const nat::FlowKey6 k = nat::make_flow_key6(bib.src, 0, bib.sport, 0, bib.proto);
-    push_event(writer, FlowEventKind::mapping_delete, k, slot.pub4, slot.pub_port, false);
+    push_event(writer, FlowEventKind::mapping_delete, k, pub4, slot.pub_port, false);
     counters_[writer].mappings_removed[static_cast<uint32_t>(proto)].add();
+    if (rte_hash_del_key(mappings_hash_, &bib) < 0) [[unlikely]]
+        return;
     // The port allocator's slice belongs to one worker: only it frees ports in
     // it. RFC 6888: the port then rests in quarantine before another subscriber
     // gets it. Until then the direct map still names position m; find_mapping()
     // checks that the mapping there still has this port, so a reused position
     // never answers for it.
+    if (writer == control_writer()) {
+        // The ager: position and port wait for a grace period, so no reader
+        // that still holds this mapping's session sees the port owned by another.
+        retire(static_cast<uint32_t>(m) | kRetiredMapping | kRetiredReturnPort);
+        return;
+    }
+    // A worker undoing its own failed create: the mapping was visible for a
+    // moment only; the quarantine covers late readers.
     const uint32_t owner = ports_.worker_of(slot.pub_port);
     uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
-    if (writer == control_writer()) {
-        // The ager: the port waits for a grace period, so no reader that still
-        // holds this mapping's session ever sees the port owned by another.
-        if (pending_count_ < pending_cap_) [[likely]] {
-            pending_[(pending_head_ + pending_count_) % pending_cap_] = {rte_rcu_qsbr_start(qsbr_), v};
-            ++pending_count_;
-        } else {
-            counters_[writer].port_returns_lost.add();
-        }
-    } else if (writer == owner) {
-        // A worker undoing its own failed create: the mapping was visible for
-        // a moment only; the quarantine covers late readers.
+    if (writer == owner)
         ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
-    } else if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]] {
+    else if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
         counters_[writer].port_returns_lost.add();
-    }
-    // QSBR defer queue: the key slot (and so MappingSlot m) is reused only
-    // after every worker has passed a quiescent state.
-    rte_hash_del_key(mappings_hash_, &bib);
+    retire_from_worker(writer, static_cast<uint32_t>(m) | kRetiredMapping);
 }
 
 int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why) noexcept
@@ -350,7 +417,7 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
         uint32_t none = 0;
         // Drop the mapping only if no session has it, and claim that atomically
         // so no other worker attaches a session meanwhile.
-        if (!slot.is_static && nat::port_proto_of(key.proto, proto) &&
+        if (!slot.is_static() && nat::port_proto_of(key.proto, proto) &&
             slot.sessions.compare_exchange_strong(none, kDead, std::memory_order_relaxed))
             drop_mapping(m, nat::bib_key_of(key), proto, worker, now_s);
         why = Verdict::drop_table_full;
@@ -363,18 +430,18 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
     uint32_t n = slot.sessions.load(std::memory_order_relaxed);
     do {
         if (n == kDead) [[unlikely]] {
-            rte_hash_del_key(sessions_hash_, &key);   // never published
-            why = Verdict::drop_no_mapping;           // the next packet creates a fresh mapping
+            if (rte_hash_del_key(sessions_hash_, &key) >= 0)   // never published; found by others maybe
+                retire_from_worker(worker, static_cast<uint32_t>(p));
+            why = Verdict::drop_no_mapping;   // the next packet creates a fresh mapping
             return -1;
         }
     } while (!slot.sessions.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
-    s.last_seen_s.store(now_s, std::memory_order_relaxed);
-    s.tcp_state.store(static_cast<uint8_t>(nat::TcpState::closed), std::memory_order_relaxed);
-    s.mapping.store(pack_mapping(slot.pub4, slot.pub_port), std::memory_order_release);
+    s.seen.store(Session::pack_seen(now_s, nat::TcpState::closed), std::memory_order_relaxed);
+    s.pub.store(Session::pack_pub(slot.addr_index, slot.pub_port), std::memory_order_release);
     nat::PortProto proto = nat::PortProto::tcp;
     nat::port_proto_of(key.proto, proto);
     counters_[worker].sessions_created[static_cast<uint32_t>(proto)].add();
-    push_event(worker, FlowEventKind::session_create, key, slot.pub4, slot.pub_port, false);
+    push_event(worker, FlowEventKind::session_create, key, ports_.address(slot.addr_index), slot.pub_port, false);
     return p;
 }
 
@@ -386,13 +453,13 @@ bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& a
     if (!nat::port_proto_of(proto6, proto) || !ports_.find_address(pub4, addr_index))
         return false;
     const uint32_t owner = ports_.owner(proto, addr_index, pub_port);
-    if (owner == 0)
-        return false;
+    if (owner == 0 || owner > key_slots(max_mappings_))
+        return false;   // free, or claimed by a mapping being created
     // The direct map may still name a position whose mapping was dropped (its
     // port is on the way back to its worker) and reused: only a live mapping
     // of this protocol with this very public port answers.
     const MappingSlot& slot = mappings_[owner - 1];
-    if (!slot.ready.load(std::memory_order_acquire) || slot.pub4 != pub4 || slot.pub_port != pub_port)
+    if (!slot.ready() || slot.addr_index != addr_index || slot.pub_port != pub_port)
         return false;
     nat::PortProto slot_proto;
     if (!nat::port_proto_of(slot.proto6, slot_proto) || slot_proto != proto)
@@ -415,19 +482,19 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     if (m < 0)
         return false;
     if (!ports_.reserve(proto, addr_index, sm.port4, static_cast<uint32_t>(m) + 1)) {
-        rte_hash_del_key(mappings_hash_, &bib);   // never published; freed after a grace period
+        if (rte_hash_del_key(mappings_hash_, &bib) >= 0)   // never published; freed after a grace period
+            retire(static_cast<uint32_t>(m) | kRetiredMapping);
+        seal_batch();
         return false;
     }
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    slot.pub4 = sm.addr4;
     slot.pub_port = sm.port4;
-    slot.addr_index = addr_index;
+    slot.addr_index = static_cast<uint16_t>(addr_index);
     slot.addr6 = sm.addr6;
     slot.port6 = sm.port6;
     slot.proto6 = sm.proto6;
-    slot.is_static = 1;
     slot.sessions.store(0, std::memory_order_relaxed);
-    slot.ready.store(1, std::memory_order_release);
+    slot.flags.store(kMappingReady | kMappingStatic, std::memory_order_release);
     counters_[control_writer()].mappings_created[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::mapping_create,
                nat::make_flow_key6(sm.addr6, 0, sm.port6, 0, sm.proto6), sm.addr4, sm.port4, true);
@@ -444,11 +511,11 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
     if (m < 0)
         return false;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    if (!slot.is_static || !slot.ready.load(std::memory_order_acquire))
+    if (!slot.is_static() || !slot.ready())
         return false;
     // Stop inbound first: the port is no longer reserved, so no new session
     // finds the mapping through the direct map.
-    slot.ready.store(0, std::memory_order_relaxed);
+    slot.flags.store(kMappingStatic, std::memory_order_relaxed);
     ports_.unreserve(proto, slot.addr_index, slot.pub_port);
     // Its sessions go with it (they would keep using the port otherwise).
     const uint32_t slots = key_slots(max_flows_);
@@ -458,8 +525,10 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
             remove_session(pos, key, now_s);
     counters_[control_writer()].mappings_removed[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::mapping_delete, nat::make_flow_key6(addr6, 0, port6, 0, proto6),
-               slot.pub4, slot.pub_port, true);
-    rte_hash_del_key(mappings_hash_, &bib);
+               ports_.address(slot.addr_index), slot.pub_port, true);
+    if (rte_hash_del_key(mappings_hash_, &bib) >= 0)
+        retire(static_cast<uint32_t>(m) | kRetiredMapping);   // its port is already free (unreserved)
+    seal_batch();
     return true;
 }
 
@@ -478,7 +547,7 @@ void FlowTable::release_session_mapping(const nat::FlowKey6& key, uint32_t now_s
     for (;;) {
         if (n == 0 || n == kDead) [[unlikely]]
             return;
-        const uint32_t next = (n == 1 && !slot.is_static) ? kDead : n - 1;
+        const uint32_t next = (n == 1 && !slot.is_static()) ? kDead : n - 1;
         if (slot.sessions.compare_exchange_weak(n, next, std::memory_order_relaxed)) {
             if (next == kDead)
                 drop_mapping(m, bib, proto, control_writer(), now_s);
@@ -504,15 +573,16 @@ void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t 
     // Clear only the ready bit: a worker that looked the session up a moment
     // ago still reads its public address and port intact. The slot is reused
     // only after a grace period (the hash's QSBR defer queue).
-    const uint64_t mapping = s.mapping.load(std::memory_order_relaxed);
-    s.mapping.store(mapping & ~kSessionReady, std::memory_order_release);
-    if (rte_hash_del_key(sessions_hash_, &key) < 0)
+    const uint32_t pub = s.pub.load(std::memory_order_relaxed);
+    s.pub.store(pub & ~Session::kReady, std::memory_order_release);
+    const int32_t deleted = rte_hash_del_key(sessions_hash_, &key);
+    if (deleted < 0)
         return;
+    retire(static_cast<uint32_t>(deleted));
     nat::PortProto proto = nat::PortProto::tcp;
     nat::port_proto_of(key.proto, proto);
     counters_[control_writer()].sessions_removed[static_cast<uint32_t>(proto)].add();
-    push_event(control_writer(), FlowEventKind::session_delete, key, static_cast<Ip4>(mapping >> 32),
-               static_cast<uint16_t>(mapping >> 16), false);
+    push_event(control_writer(), FlowEventKind::session_delete, key, pub4(s), s.pub_port(), false);
     release_session_mapping(key, now_s);
 }
 
@@ -523,28 +593,35 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
     // in one call). A session idle for less than the shortest timeout is
     // skipped on its Session alone; only candidates pay for the key, which
     // rte_hash_get_key_with_position validates with a lookup.
+    collect_worker_retired();
+    reclaim(false);
     const uint32_t shortest = std::min({timeouts.udp_s, timeouts.icmp_s, timeouts.tcp_established_s,
                                         timeouts.tcp_transitory_s, timeouts.tcp_incoming_syn_s});
     uint32_t removed = 0;
     const uint32_t slots = key_slots(max_flows_);
     nat::FlowKey6 key;
     for (uint32_t scanned = 0; scanned < budget && scanned < slots; ++scanned) {
+        // A removal retires a session and maybe its mapping. Without room the
+        // pass stops here and the next one resumes at this position.
+        if (retired_room() < 2) [[unlikely]] {
+            counters_[control_writer()].ager_stalls.add();
+            break;
+        }
         const uint32_t pos = ager_cursor_;
         ager_cursor_ = ager_cursor_ + 1 == slots ? 0 : ager_cursor_ + 1;
         const Session& s = sessions_[pos];
         if (!s.ready())
             continue;
-        // Workers keep their own clock: a last_seen a little ahead of ours is idle 0.
-        const auto idle = static_cast<int32_t>(now_s - s.last_seen_s.load(std::memory_order_relaxed));
-        if (idle < 0 || static_cast<uint32_t>(idle) < shortest || !live_key(pos, key))
+        const uint32_t idle = s.idle_s(now_s);
+        if (idle < shortest || !live_key(pos, key))
             continue;
-        const auto state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
-        if (static_cast<uint32_t>(idle) < nat::expiry_s(key.proto, state, timeouts))
+        if (idle < nat::expiry_s(key.proto, s.tcp_state(), timeouts))
             continue;
         remove_session(pos, key, now_s);
         ++removed;
     }
-    release_ports();
+    seal_batch();
+    reclaim(false);
     return removed;
 }
 
@@ -556,11 +633,10 @@ void FlowTable::visit_sessions(uint32_t now_s, const std::function<bool(const Se
         if (!live_key(pos, info.key))
             continue;
         const Session& s = sessions_[pos];
-        info.pub4 = s.pub4();
+        info.pub4 = pub4(s);
         info.pub_port = s.pub_port();
-        const auto idle = static_cast<int32_t>(now_s - s.last_seen_s.load(std::memory_order_relaxed));
-        info.idle_s = idle < 0 ? 0 : static_cast<uint32_t>(idle);
-        info.tcp_state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
+        info.idle_s = s.idle_s(now_s);
+        info.tcp_state = s.tcp_state();
         if (!fn(info))
             return;
     }
@@ -577,12 +653,12 @@ void FlowTable::visit_mappings(const std::function<bool(const MappingInfo&)>& fn
         if (pos < 0)
             return;
         const MappingSlot& slot = mappings_[static_cast<uint32_t>(pos)];
-        if (!slot.ready.load(std::memory_order_acquire))
+        if (!slot.ready())
             continue;
         std::memcpy(&info.key, kp, sizeof(info.key));
-        info.pub4 = slot.pub4;
+        info.pub4 = ports_.address(slot.addr_index);
         info.pub_port = slot.pub_port;
-        info.is_static = slot.is_static != 0;
+        info.is_static = slot.is_static();
         const uint32_t n = slot.sessions.load(std::memory_order_relaxed);
         info.sessions = n == kDead ? 0 : n;
         if (!fn(info))
@@ -603,6 +679,8 @@ FlowTableStats FlowTable::stats() const noexcept
         }
         st.events_lost += c.events_lost.read();
         st.port_returns_lost += c.port_returns_lost.read();
+        st.slots_lost += c.slots_lost.read();
+        st.ager_stalls += c.ager_stalls.read();
     }
     st.hash_sessions_used = static_cast<uint64_t>(std::max(rte_hash_count(sessions_hash_), 0));
     st.hash_mappings_used = static_cast<uint64_t>(std::max(rte_hash_count(mappings_hash_), 0));
@@ -629,13 +707,26 @@ uint32_t FlowTable::mapping_count() const noexcept
 
 double FlowTable::bytes_per_flow() const noexcept
 {
-    // rte_hash: one key slot (8-byte data + key, 16-byte aligned) per entry, one
-    // 8-entry bucket (64 bytes) per 8 entries of the power-of-two table, and a
-    // 4-byte free-slot ring entry; plus our Session.
-    const auto slot = [](size_t key_len) { return (8 + key_len + 15) / 16 * 16; };
-    const double buckets = 64.0 / 8.0;
-    const double ring = 4.0;
-    return static_cast<double>(slot(sizeof(nat::FlowKey6))) + buckets + ring + sizeof(Session);
+    // rte_hash, per entry: one key slot (8-byte data + key, 16-byte aligned),
+    // an eighth of a 64-byte bucket, a 4-byte free-slot ring entry (both
+    // power-of-two sized, so up to twice that); then our arrays.
+    const auto slot = [](size_t key_len) { return double((8 + key_len + 15) / 16 * 16); };
+    const auto pow2_share = [](uint32_t entries, double bytes_per) {
+        uint64_t p = 1;
+        while (p < entries)
+            p <<= 1;
+        return double(p) * bytes_per / double(entries);
+    };
+    const double per_hash = pow2_share(max_flows_, 64.0 / 8.0) + pow2_share(key_slots(max_flows_), 4.0);
+    return slot(sizeof(nat::FlowKey6)) + slot(sizeof(nat::BibKey6)) + 2 * per_hash + sizeof(Session) +
+           sizeof(MappingSlot) + double(array_bytes() - key_slots(max_flows_) * sizeof(Session) -
+                                        key_slots(max_mappings_) * sizeof(MappingSlot)) / max_flows_;
+}
+
+size_t FlowTable::array_bytes() const noexcept
+{
+    return size_t{key_slots(max_flows_)} * sizeof(Session) + size_t{key_slots(max_mappings_)} * sizeof(MappingSlot) +
+           size_t{retired_cap_} * sizeof(uint32_t) + size_t{batches_cap_} * sizeof(RetireBatch);
 }
 
 } // namespace nat64d::dp

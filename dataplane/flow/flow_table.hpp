@@ -2,21 +2,30 @@
 // all workers (RFC 6146 s3.1 BIB and session table, merged with NAPT).
 //
 // - Sessions: rte_hash keyed by the IPv6-side 5-tuple (FlowKey6). The key's
-//   position in the hash indexes a Session array, so a session costs one key
-//   slot and 12 bytes, and lookups need no data pointer chase.
+//   position in the hash indexes a Session array (8 bytes: public address and
+//   port, last activity, TCP state), so lookups need no data pointer chase.
 // - Mappings (BIB): rte_hash keyed by (IPv6 address, port, protocol); the
-//   position indexes the public (address, port). The reverse direction needs no
-//   hash: the port allocator's direct map takes (address, protocol, public
-//   port) to the mapping's position + 1.
+//   position indexes a MappingSlot (public side, IPv6 side, session count).
+//   The reverse direction needs no hash: the port allocator's direct map takes
+//   (address, protocol, public port) to the mapping's position + 1.
 // - Inbound IPv4 packets: direct map -> mapping -> session key -> one hash lookup.
 //
 // Readers never lock (RW_CONCURRENCY_LF). Creation takes rte_hash's writer lock
 // (MULTI_WRITER_ADD), the one lock on the packet path, only for new flows.
-// Deleted positions are freed only after a grace period: both hashes are
-// attached to one rte_rcu_qsbr variable in defer-queue mode; every worker
-// reports a quiescent state once per loop (quiescent()), so a reader that found
-// a position never sees it reused under it. A mapping's public port goes back
-// to the worker that owns it (port % workers) through that worker's SPSC ring
+//
+// Reclamation. A deleted key's position is reused only after a grace period:
+// every worker reports a quiescent state once per loop (quiescent()) on one
+// rte_rcu_qsbr variable, so a reader that found a position never sees it
+// reused under it. The table does this itself rather than through rte_hash's
+// QSBR defer queues: those must be sized for every key slot (12 bytes a slot,
+// rounded to a power of two: 24 bytes per flow and table) because a full queue
+// leaks the slot. Here deleted positions wait in one FIFO of 4-byte entries,
+// sealed in batches under one QSBR token each, sized to a fraction of the
+// table; when it is full the ager stops and resumes on its next pass
+// (back-pressure instead of a leak). Only the control thread deletes in bulk;
+// a worker undoing a failed create hands its positions over through a ring.
+// A mapping's public port goes back, after the same grace period, to the
+// worker that owns it (port % workers) through that worker's SPSC ring
 // (drain_port_returns()), and then rests in the allocator's quarantine (RFC
 // 6888 REQ-8). NAT events (docs/EVENT_LOG.md) go to the control thread through
 // per-writer SPSC rings; a full ring counts the event as lost, never waits.
@@ -45,21 +54,47 @@ struct rte_rcu_qsbr;
 namespace nat64d::dp {
 
 struct Session {
-    // pub4 << 32 | pub_port << 16 | kSessionReady. Release-stored once the
-    // session is complete; pairs with the acquire in public_address().
-    std::atomic<uint64_t> mapping{0};
-    std::atomic<uint32_t> last_seen_s{0}; // relaxed: read by the ager, written by workers
-    std::atomic<uint8_t> tcp_state{0};    // nat::TcpState; relaxed: a hint for the ager
-    uint8_t pad[3]{};
+    static constexpr uint32_t kReady = 1u << 31;
+    static constexpr uint32_t kClockBits = 28;   // seconds: wraps after 8.5 years, compared modulo
+    static constexpr uint32_t kClockMask = (1u << kClockBits) - 1;
 
-    bool ready() const noexcept { return (mapping.load(std::memory_order_acquire) & 1) != 0; }
-    Ip4 pub4() const noexcept { return static_cast<Ip4>(mapping.load(std::memory_order_relaxed) >> 32); }
-    uint16_t pub_port() const noexcept
+    // kReady | pool index << 16 | public port. Release-stored once the session
+    // is complete; pairs with the acquire in ready(). Deleting clears kReady
+    // only, so a worker that found the session a moment earlier still reads
+    // its address and port intact.
+    std::atomic<uint32_t> pub{0};
+    // Last activity (seconds, low 28 bits) << 4 | nat::TcpState. Relaxed:
+    // written by workers on change only, read by the ager as a hint.
+    std::atomic<uint32_t> seen{0};
+
+    static constexpr uint32_t pack_pub(uint32_t addr_index, uint16_t port) noexcept
     {
-        return static_cast<uint16_t>(mapping.load(std::memory_order_relaxed) >> 16);
+        return kReady | (addr_index << 16) | port;
+    }
+    static constexpr uint32_t pack_seen(uint32_t now_s, nat::TcpState state) noexcept
+    {
+        return (now_s << 4) | static_cast<uint32_t>(state);
+    }
+    static constexpr nat::TcpState state_of(uint32_t seen_word) noexcept
+    {
+        return static_cast<nat::TcpState>(seen_word & 0xF);
+    }
+
+    bool ready() const noexcept { return (pub.load(std::memory_order_acquire) & kReady) != 0; }
+    uint32_t addr_index() const noexcept { return (pub.load(std::memory_order_relaxed) >> 16) & 0x7FFF; }
+    uint16_t pub_port() const noexcept { return static_cast<uint16_t>(pub.load(std::memory_order_relaxed)); }
+    nat::TcpState tcp_state() const noexcept { return state_of(seen.load(std::memory_order_relaxed)); }
+    /// Seconds idle at now_s; 0 when the last activity lies ahead (a worker's
+    /// clock may run a little ahead of the ager's).
+    uint32_t idle_s(uint32_t now_s) const noexcept
+    {
+        const uint32_t d = (now_s - (seen.load(std::memory_order_relaxed) >> 4)) & kClockMask;
+        return d >= (1u << (kClockBits - 1)) ? 0 : d;
     }
 };
-static_assert(sizeof(Session) == 16);
+static_assert(sizeof(Session) == 8);
+static_assert(nat::PortAllocator::kMaxAddresses <= (1u << 15), "pool index must fit Session::pub");
+static_assert(nat::kMaxTimeoutS < (1u << (Session::kClockBits - 1)), "idle times must fit the session clock");
 
 struct FlowTableConfig {
     std::string name = "nat64d";
@@ -69,6 +104,7 @@ struct FlowTableConfig {
     uint32_t workers = 1;                 // QSBR readers; one port-return and one event ring each
     bool events = false;                  // NAT event log on: push a FlowEvent per create/delete
     uint32_t event_ring_size = 16384;     // events per ring (rounded up to a power of two)
+    uint32_t retire_queue = 0;            // deleted positions waiting for a grace period; 0: automatic
 };
 
 /// A session as the control thread lists it (`nat64ctl flows`).
@@ -95,6 +131,8 @@ struct FlowTableStats {
     std::array<uint64_t, nat::kPortProtoCount> mappings_created{}, mappings_removed{};
     uint64_t events_lost = 0;
     uint64_t port_returns_lost = 0;       // a port-return ring was full: the port stays taken
+    uint64_t slots_lost = 0;              // a retired position found no room: never reused
+    uint64_t ager_stalls = 0;             // ager passes cut short waiting for grace periods
     uint64_t hash_sessions_used = 0;      // key slots in use, including those waiting for a grace period
     uint64_t hash_mappings_used = 0;
 };
@@ -120,6 +158,8 @@ public:
     int32_t lookup(const nat::FlowKey6& key) const noexcept;
 
     Session& session(int32_t pos) noexcept { return sessions_[static_cast<uint32_t>(pos)]; }
+    /// The public IPv4 address of a session.
+    Ip4 pub4(const Session& s) const noexcept { return ports_.address(s.addr_index()); }
 
     /// The key stored at a session position (for fragments, which carry no ports).
     bool key_at(int32_t pos, nat::FlowKey6& key) const noexcept;
@@ -155,8 +195,9 @@ public:
     /// Worker w frees the ports the ager returned to it (RFC 6888 quarantine
     /// starts at now_s). Returns how many. Call every few loops.
     uint32_t drain_port_returns(uint32_t w, uint32_t now_s) noexcept;
-    /// Control thread: hands the ports of dropped mappings whose grace period
-    /// is over to their workers' rings. expire() calls it; returns how many.
+    /// Control thread: frees the positions whose grace period is over and hands
+    /// the ports of dropped mappings to their workers' rings. expire() calls
+    /// it; returns how many ports went back.
     uint32_t release_ports() noexcept;
     /// Control thread: moves up to `max` pending events (all writers) to `out`.
     uint32_t drain_events(FlowEvent* out, uint32_t max) noexcept;
@@ -174,34 +215,62 @@ public:
     uint32_t session_count() const noexcept;
     uint32_t mapping_count() const noexcept;
     uint32_t capacity() const noexcept { return max_flows_; }
-    /// Bytes of table memory per flow at capacity (hash key store, buckets, session).
+    /// Estimated bytes of table memory per flow at capacity, one mapping per
+    /// session (the worst case): both hashes' key slots, buckets and free-slot
+    /// rings, the Session and MappingSlot arrays.
     double bytes_per_flow() const noexcept;
+    /// Heap bytes of the arrays next to the hashes (sessions, mappings, FIFOs).
+    size_t array_bytes() const noexcept;
 
 private:
     struct MappingSlot {                  // indexed by the mapping's hash position
-        Ip4 pub4 = 0;
-        uint16_t pub_port = 0;
-        uint8_t is_static = 0;
-        std::atomic<uint8_t> ready{0};    // release-stored when complete; pairs with the acquire in find_or_create_mapping()
-        uint32_t addr_index = 0;          // into the port allocator's pool
         // The IPv6 side, copied from the mapping's key so inbound packets read it
         // here: rte_hash_get_key_with_position() looks the key up again to check it.
         In6 addr6{};
         uint16_t port6 = 0;
+        uint16_t pub_port = 0;
+        uint16_t addr_index = 0;          // into the port allocator's pool
         uint8_t proto6 = 0;
+        // kMappingReady (release-stored when complete; pairs with the acquires
+        // in find_or_create_mapping() and find_mapping()) | kMappingStatic.
+        std::atomic<uint8_t> flags{0};
         // Sessions using it; kDead once the ager decided to drop it, so a
         // worker that found it a moment earlier cannot attach a new session.
         std::atomic<uint32_t> sessions{0};
+
+        bool ready() const noexcept { return (flags.load(std::memory_order_acquire) & kMappingReady) != 0; }
+        bool is_static() const noexcept { return (flags.load(std::memory_order_relaxed) & kMappingStatic) != 0; }
     };
+    static constexpr uint8_t kMappingReady = 1;
+    static constexpr uint8_t kMappingStatic = 2;
     static constexpr uint32_t kDead = UINT32_MAX;
     // One per writer (workers, then the control thread): single-writer counters.
     struct alignas(64) WriterCounters {
         std::array<Counter, nat::kPortProtoCount> sessions_created, sessions_removed;
         std::array<Counter, nat::kPortProtoCount> mappings_created, mappings_removed;
-        Counter events_lost, port_returns_lost;
+        Counter events_lost, port_returns_lost, slots_lost, ager_stalls;
+    };
+    // A retired position: which hash, and for a mapping whether its port
+    // still has to go back to its worker.
+    static constexpr uint32_t kRetiredMapping = 1u << 31;
+    static constexpr uint32_t kRetiredReturnPort = 1u << 30;
+    static constexpr uint32_t kRetiredPosMask = kRetiredReturnPort - 1;
+    struct RetireBatch {
+        uint64_t token;                   // rte_rcu_qsbr_start() after the batch's deletes
+        uint32_t count;                   // positions at the head of the FIFO it covers
     };
 
     void release() noexcept;
+    // Control thread: queue a deleted position; seal the open batch under a
+    // new QSBR token; free what is due (wait: block until it is).
+    uint32_t retired_room() const noexcept { return retired_cap_ - retired_count_; }
+    void retire(uint32_t tagged) noexcept;
+    void seal_batch() noexcept;
+    uint32_t reclaim(bool wait) noexcept;
+    bool free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept;
+    // A worker's deleted position, to the control thread, which collects them.
+    void retire_from_worker(uint32_t writer, uint32_t tagged) noexcept;
+    void collect_worker_retired() noexcept;
     void drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto proto, uint32_t writer,
                       uint32_t now_s) noexcept;
     int32_t find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s,
@@ -227,14 +296,15 @@ private:
     rte_rcu_qsbr* qsbr_ = nullptr;        // rte_zmalloc'd
     std::vector<rte_ring*> port_rings_;   // [worker]: -> worker; single consumer
     std::vector<rte_ring*> event_rings_;  // [writer]: writer -> control, SPSC
-    // Ports of mappings the control thread dropped, waiting for a grace period
-    // before they go to their worker: FIFO, control thread only.
-    struct PendingPort {
-        uint64_t token;                   // rte_rcu_qsbr_start() at the drop
-        uint64_t packed;                  // pack_port_return()
-    };
-    std::unique_ptr<PendingPort[]> pending_;
-    uint32_t pending_cap_ = 0, pending_head_ = 0, pending_count_ = 0;
+    // Deleted positions waiting for a grace period: FIFO, control thread only.
+    // The first sealed batches cover its head; open_count_ at its tail are
+    // not sealed yet.
+    std::unique_ptr<uint32_t[]> retired_;
+    uint32_t retired_cap_ = 0, retired_head_ = 0, retired_count_ = 0, open_count_ = 0;
+    std::unique_ptr<RetireBatch[]> batches_;
+    uint32_t batches_cap_ = 0, batches_head_ = 0, batches_count_ = 0;
+    rte_ring* worker_retired_ = nullptr;  // workers -> control, multi-producer
+    uint32_t port_ring_size_ = 0;
     std::unique_ptr<WriterCounters[]> counters_;   // [writer]
 };
 

@@ -265,19 +265,37 @@ PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const I
 
 bool PortAllocator::free_port(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept
 {
+    return release_slot(proto, addr_index, port, quarantine_s_ == 0 ? 0 : kTagQuarantine | (now_s & kLowMask));
+}
+
+bool PortAllocator::unclaim(PortProto proto, uint32_t addr_index, uint16_t port) noexcept
+{
+    return release_slot(proto, addr_index, port, 0);
+}
+
+bool PortAllocator::release_slot(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t rest) noexcept
+{
     if (addr_index >= pool_.size() || !in_range(proto, port)) [[unlikely]]
         return false;
     std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
     uint32_t v = s.load(std::memory_order_relaxed);
     if (v == 0 || (v & kTagMask) != 0)
         return false;   // not dynamically allocated: free, static or already resting
-    const uint32_t rest = quarantine_s_ == 0 ? 0 : kTagQuarantine | (now_s & kLowMask);
     // release: pairs with the acquire in owner(); readers stop seeing the owner.
     if (!s.compare_exchange_strong(v, rest, std::memory_order_release, std::memory_order_relaxed))
         return false;
     std::atomic<uint32_t>& used = in_use_[counter_index(worker_of(port), addr_index, proto)];
     used.store(used.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);   // single writer: that worker
     return true;
+}
+
+void PortAllocator::set_owner(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
+{
+    if (addr_index >= pool_.size() || !in_range(proto, port) || owner == 0 || owner > kMaxOwner) [[unlikely]]
+        return;
+    // release: pairs with the acquire in owner(), so a reader that sees the
+    // owner also sees what the caller wrote for it before.
+    map_[slot_index(addr_index, proto, port)].store(owner, std::memory_order_release);
 }
 
 bool PortAllocator::reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept

@@ -99,6 +99,16 @@ public:
     /// Must run on worker worker_of(port). False if it was not dynamically in use.
     bool free_port(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept;
 
+    /// An owner for a port taken before its owner is known: allocate() with
+    /// it, then set_owner(). owner() reports it as it is; it is never a
+    /// position a caller stores, so callers treat it as "no owner yet".
+    static constexpr uint32_t kClaimed = kMaxOwner;
+    /// Names the owner of a dynamically allocated port. Worker worker_of(port) only.
+    void set_owner(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept;
+    /// Returns a claimed port nobody ever saw: free at once, no quarantine.
+    /// Worker worker_of(port) only.
+    bool unclaim(PortProto proto, uint32_t addr_index, uint16_t port) noexcept;
+
     /// Reserves a port for a static BIB entry so it is never allocated. The port
     /// must be in range and free or quarantined. Control thread or start-up only.
     bool reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept;
@@ -144,6 +154,7 @@ private:
     size_t slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept;
     size_t counter_index(uint32_t worker, uint32_t addr_index, PortProto proto) const noexcept;
     bool take_slot(size_t slot, uint32_t owner, uint32_t now_s) noexcept;
+    bool release_slot(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t rest) noexcept;
     bool available(uint32_t v, uint32_t now_s) const noexcept;
     uint32_t next_random(uint32_t worker) noexcept;
     uint32_t random_below(uint32_t worker, uint32_t n) noexcept;

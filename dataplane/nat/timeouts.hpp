@@ -9,6 +9,11 @@
 
 namespace nat64d::nat {
 
+/// The longest configurable session timeout: the flow table keeps a session's
+/// last activity on a 28-bit clock of seconds, compared modulo 2^28
+/// (dataplane/flow/flow_table.hpp), so idle times up to 2^27 - 1 s (4 years).
+inline constexpr uint32_t kMaxTimeoutS = (1u << 27) - 1;
+
 struct Timeouts {
     uint32_t udp_s = 300;                   // RFC 6146 s4 UDP_DEFAULT (RFC 4787 REQ-5: >= 120 s)
     uint32_t tcp_established_s = 7440;      // TCP_EST: 2 h 4 min (RFC 5382 REQ-5)

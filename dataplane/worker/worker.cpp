@@ -281,21 +281,22 @@ uint8_t proto6_of(uint8_t proto4) noexcept { return proto4 == kProtoIcmp4 ? kPro
 
 bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
 {
+    const uint32_t old = s.seen.load(std::memory_order_relaxed);
+    nat::TcpState state = Session::state_of(old);
     bool refresh = true;
     if (proto == kProtoTcp) {
         // RFC 6146 s3.5.2.2: some transitions leave the lifetime as it was (an
         // incoming SYN waits its 6 s, a FIN does not extend an established session).
-        const auto old_state = static_cast<nat::TcpState>(s.tcp_state.load(std::memory_order_relaxed));
-        const nat::TcpStep step = nat::tcp_step(old_state, dir, tcp_flags);
-        if (step.state != old_state)
-            s.tcp_state.store(static_cast<uint8_t>(step.state), std::memory_order_relaxed);
+        const nat::TcpStep step = nat::tcp_step(state, dir, tcp_flags);
+        state = step.state;
         refresh = step.refresh;
     }
+    const uint32_t next = refresh ? Session::pack_seen(now_s_, state) : (old & ~0xFu) | static_cast<uint32_t>(state);
     // Store only on change: a busy flow must not bounce its line between workers.
-    if (!refresh || s.last_seen_s.load(std::memory_order_relaxed) == now_s_)
+    if (next == old)
         return false;
-    s.last_seen_s.store(now_s_, std::memory_order_relaxed);
-    return true;
+    s.seen.store(next, std::memory_order_relaxed);
+    return refresh && ((next ^ old) & ~0xFu) != 0;
 }
 
 bool Worker::finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
@@ -355,7 +356,7 @@ void Worker::forward_fragment_6to4(rte_mbuf* m, int32_t pos) noexcept
         return;
     }
     const Session& s = flows_.session(pos);
-    const xlate::Rewrite4 outer{s.pub4(), key.dst4, s.pub_port(), key.dport};
+    const xlate::Rewrite4 outer{flows_.pub4(s), key.dst4, s.pub_port(), key.dport};
     if (finish_6to4(m, p, outer, outer))
         send_4(m, key.dst4);
 }
@@ -543,8 +544,9 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
                                     now_s_);
         if (held_syn_count_ != 0 && it.key.proto == kProtoTcp && (it.p.tcp_flags & nat::kTcpSyn) != 0) [[unlikely]]
             release_incoming_syns(make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto));
-        const xlate::Rewrite4 outer{s.pub4(), it.key.dst4, s.pub_port(), it.key.dport};
-        const xlate::Rewrite4 inner{it.key.dst4, s.pub4(), it.key.dport, s.pub_port()};
+        const Ip4 pub4 = flows_.pub4(s);
+        const xlate::Rewrite4 outer{pub4, it.key.dst4, s.pub_port(), it.key.dport};
+        const xlate::Rewrite4 inner{it.key.dst4, pub4, it.key.dport, s.pub_port()};
         const bool first_fragment = it.p.frag.is_fragment;
         const nat::FragKey fkey =
             nat::make_frag_key6(it.p.tuple.src, it.p.tuple.dst, it.p.frag.id, it.p.tuple.proto);

@@ -341,7 +341,7 @@ int main(int argc, char** argv)
             Ip4 pub4 = 0;
             uint16_t pub_port = 0;
             if (p >= 0) {
-                pub4 = flows->session(p).pub4();
+                pub4 = flows->pub4(flows->session(p));
                 pub_port = flows->session(p).pub_port();
             }
             build_frame4(&f4.bytes[size_t(f) * kFrameLen4], b.out.mac, pub4, pub_port, f);
@@ -398,8 +398,10 @@ int main(int argc, char** argv)
     const uint32_t later = 1 + 100000;
     uint64_t removed = 0;
     const uint64_t t0 = rte_rdtsc_precise();
-    for (uint32_t round = 0; round < 4096 && flows->session_count() != 0; ++round)
+    for (uint32_t round = 0; round < 4096 && flows->session_count() != 0; ++round) {
         removed += flows->expire(later, t, 65536);
+        flows->drain_port_returns(0, later);   // the worker's share: freed ports into quarantine
+    }
     const uint64_t cyc = rte_rdtsc_precise() - t0;
     const double per = double(cyc) / double(std::max<uint64_t>(removed, 1));
     std::printf("| tear-down (ager) %lu of %u sessions | %u | %.0f | %.2f M flows/s | - | - |\n",

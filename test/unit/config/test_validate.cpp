@@ -387,6 +387,9 @@ TEST_CASE("validate: max_flows 0 or above 2^27 is rejected", "[config][validate]
 {
     CHECK(error_with({"--limits.max_flows=0"}) == "config: limits.max_flows = 0: must be at least 1");
     CHECK(error_with({"--limits.max_flows=134217729"}) == "config: limits.max_flows = 134217729: must be at most 134217728");
+    // Sessions keep their last activity on a 28-bit clock of seconds.
+    CHECK(error_with({"--timeouts.tcp_established=134217728"}) ==
+          "config: timeouts.tcp_established = 134217728: must be at most 134217727");
     CHECK(parse_config_text(kMinimalConf, {"--limits.max_flows=134217728"}).max_flows == (1u << 27));
 }
 

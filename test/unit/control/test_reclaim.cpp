@@ -68,7 +68,7 @@ void worker(uint32_t w, dp::FlowTable& flows, const std::atomic<uint32_t>& now, 
                 ++created;
             }
             const dp::Session& s = flows.session(pos);
-            const Ip4 pub4 = s.pub4();
+            const Ip4 pub4 = flows.pub4(s);
             const uint16_t port = s.pub_port();
             // Spin a little so the ager runs while we hold the reference.
             for (int spin = 0; spin < 50; ++spin)
@@ -77,7 +77,7 @@ void worker(uint32_t w, dp::FlowTable& flows, const std::atomic<uint32_t>& now, 
             nat::FlowKey6 again;
             if (flows.key_at(pos, again) && std::memcmp(&again, &k, sizeof(k)) != 0)
                 ++violations;   // the position now holds another session
-            if (s.pub4() != pub4 || s.pub_port() != port)
+            if (flows.pub4(s) != pub4 || s.pub_port() != port)
                 ++violations;   // the session entry was reused under us
             In6 a6{};
             uint16_t p6 = 0;
@@ -139,6 +139,7 @@ TEST_CASE("reclaim: no reader ever sees a recycled session, mapping or port", "[
                 static_cast<unsigned long>(tally.violations.load()));
     CHECK(tally.violations.load() == 0);
     CHECK(st.port_returns_lost == 0);
+    CHECK(st.slots_lost == 0);
     // Recycling really happened: far more mappings than ports and sessions than slots.
     CHECK(st.mappings_created[1] > 100u * kPorts);
     CHECK(expired >= kTargetExpired);
@@ -294,4 +295,52 @@ int main(int argc, char** argv)
     const int rc = Catch::Session().run(argc, argv);
     rte_eal_cleanup();
     return rc;
+}
+
+TEST_CASE("reclaim: a full retire queue pauses the ager until a grace period ends, and no position leaks",
+          "[reclaim]")
+{
+    nat::PortAllocator ports(SmallTable::port_cfg());
+    dp::FlowTableConfig fc;
+    fc.name = "backpressure";
+    fc.max_flows = 1024;
+    fc.workers = 1;
+    fc.retire_queue = 64;   // room for 32 sessions and their mappings
+    dp::FlowTable flows(fc, ports);
+    flows.register_worker(0);   // this thread: a reader that has not passed a quiescent state yet
+    nat::Timeouts to;
+    to.udp_s = 300;
+    constexpr uint32_t kLive = 900;
+    Verdict why = Verdict::forward;
+    for (uint32_t i = 0; i < kLive; ++i)
+        REQUIRE(flows.create(key_of(i), 0, 0, why) >= 0);
+
+    uint32_t removed = flows.expire(400, to, 1u << 20);
+    CHECK(removed == 32);
+    CHECK(flows.stats().ager_stalls >= 1);
+    CHECK(flows.expire(400, to, 1u << 20) == 0);   // nothing moves while the reader holds on
+    for (uint32_t round = 0; round < 1000 && removed < kLive; ++round) {
+        flows.quiescent(0);
+        removed += flows.expire(400, to, 1u << 20);
+        flows.drain_port_returns(0, 400);
+    }
+    CHECK(removed == kLive);
+    CHECK(flows.session_count() == 0);
+    CHECK(flows.mapping_count() == 0);
+    flows.quiescent(0);
+    flows.release_ports();
+    flows.drain_port_returns(0, 400);
+    const dp::FlowTableStats st = flows.stats();
+    CHECK(st.slots_lost == 0);
+    CHECK(st.port_returns_lost == 0);
+    CHECK(st.hash_sessions_used == 0);   // every position is back in rte_hash's free ring
+    CHECK(st.hash_mappings_used == 0);
+    uint32_t addr = 0;
+    REQUIRE(ports.find_address(0xC0000201, addr));
+    CHECK(ports.in_use(addr, nat::PortProto::udp) == 0);
+    // The table takes as many sessions again.
+    for (uint32_t i = 0; i < kLive; ++i)
+        CHECK(flows.create(key_of(5000 + i), 0, 400, why) >= 0);
+    CHECK(flows.session_count() == kLive);
+    flows.unregister_worker(0);
 }

@@ -251,6 +251,29 @@ TEST_CASE("without pairing a full address spills over to the next", "[nat][port_
     CHECK(pa.allocate(0, PortProto::tcp, host(5, 1), 9, 0).verdict == Verdict::drop_ports_exhausted);
 }
 
+TEST_CASE("a claimed port gets its owner later, or goes back without quarantine", "[nat][port_alloc][rfc6888]")
+{
+    PortAllocConfig c = config({kA}, {5000, 5001}, 1);
+    c.quarantine_s = 120;
+    PortAllocator pa(c);
+    PortAllocation r = pa.allocate(0, PortProto::udp, host(1, 1), PortAllocator::kClaimed, 10);
+    REQUIRE(r.verdict == Verdict::forward);
+    CHECK(pa.owner(PortProto::udp, 0, r.port) == PortAllocator::kClaimed);
+    CHECK(pa.in_use(0, PortProto::udp) == 1);
+    pa.set_owner(PortProto::udp, 0, r.port, 77);
+    CHECK(pa.owner(PortProto::udp, 0, r.port) == 77);
+    // Never seen by anyone: straight back to free, the quarantine is for ports
+    // a subscriber used (RFC 6888 REQ-8).
+    const PortAllocation other = pa.allocate(0, PortProto::udp, host(1, 1), PortAllocator::kClaimed, 10);
+    REQUIRE(other.verdict == Verdict::forward);
+    REQUIRE(pa.unclaim(PortProto::udp, 0, other.port));
+    CHECK(pa.state(PortProto::udp, 0, other.port, 10) == PortState::free);
+    CHECK(pa.in_use(0, PortProto::udp) == 1);
+    CHECK_FALSE(pa.unclaim(PortProto::udp, 0, other.port));   // twice: no
+    REQUIRE(pa.free_port(PortProto::udp, 0, r.port, 10));
+    CHECK(pa.state(PortProto::udp, 0, r.port, 10) == PortState::quarantined);
+}
+
 TEST_CASE("inbound lookups find the owner from address and port", "[nat][port_alloc]")
 {
     PortAllocator pa(config({kC, kA, kB}, {1024, 65535}, 1));
