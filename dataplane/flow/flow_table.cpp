@@ -10,6 +10,7 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -445,28 +446,50 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
     return p;
 }
 
-bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
-                             uint16_t& port6) const noexcept
+FlowTable::PublicRef FlowTable::resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept
 {
-    nat::PortProto proto;
-    uint32_t addr_index = 0;
-    if (!nat::port_proto_of(proto6, proto) || !ports_.find_address(pub4, addr_index))
+    PublicRef r;
+    r.pub_port = pub_port;
+    r.ours = nat::port_proto_of(proto6, r.proto) && ports_.find_address(pub4, r.addr_index);
+    if (r.ours)
+        ports_.prefetch_owner(r.proto, r.addr_index, pub_port);
+    return r;
+}
+
+void FlowTable::prefetch_mapping(const PublicRef& ref) const noexcept
+{
+    if (!ref.ours)
+        return;
+    const uint32_t owner = ports_.owner(ref.proto, ref.addr_index, ref.pub_port);
+    if (owner != 0 && owner <= key_slots(max_mappings_))
+        rte_prefetch0(&mappings_[owner - 1]);
+}
+
+bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
+{
+    if (!ref.ours)
         return false;
-    const uint32_t owner = ports_.owner(proto, addr_index, pub_port);
+    const uint32_t owner = ports_.owner(ref.proto, ref.addr_index, ref.pub_port);
     if (owner == 0 || owner > key_slots(max_mappings_))
         return false;   // free, or claimed by a mapping being created
     // The direct map may still name a position whose mapping was dropped (its
     // port is on the way back to its worker) and reused: only a live mapping
     // of this protocol with this very public port answers.
     const MappingSlot& slot = mappings_[owner - 1];
-    if (!slot.ready() || slot.addr_index != addr_index || slot.pub_port != pub_port)
+    if (!slot.ready() || slot.addr_index != ref.addr_index || slot.pub_port != ref.pub_port)
         return false;
     nat::PortProto slot_proto;
-    if (!nat::port_proto_of(slot.proto6, slot_proto) || slot_proto != proto)
+    if (!nat::port_proto_of(slot.proto6, slot_proto) || slot_proto != ref.proto)
         return false;
     addr6 = slot.addr6;
     port6 = slot.port6;
     return true;
+}
+
+bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
+                             uint16_t& port6) const noexcept
+{
+    return find_mapping(resolve_public(proto6, pub4, pub_port), addr6, port6);
 }
 
 bool FlowTable::add_static(const StaticMapping& sm) noexcept

@@ -173,6 +173,19 @@ public:
     bool find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
                       uint16_t& port6) const noexcept;
 
+    /// The same in three steps, so a burst overlaps its cache misses: resolve
+    /// every packet's public address (prefetches its direct-map slot), then
+    /// prefetch_mapping() each, then find_mapping() each.
+    struct PublicRef {
+        uint32_t addr_index = 0;
+        uint16_t pub_port = 0;
+        nat::PortProto proto = nat::PortProto::tcp;
+        bool ours = false;                // a pool address and a protocol with ports
+    };
+    PublicRef resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept;
+    void prefetch_mapping(const PublicRef& ref) const noexcept;
+    bool find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept;
+
     /// Adds a static mapping; false when it collides with an existing one.
     /// Start-up or control thread.
     bool add_static(const StaticMapping& m) noexcept;

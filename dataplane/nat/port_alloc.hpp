@@ -116,6 +116,12 @@ public:
 
     /// The owner of a public port (dynamic or static), 0 if none. Any thread.
     uint32_t owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept;
+    /// Prefetches the direct-map slot owner() will read. Any thread.
+    void prefetch_owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
+    {
+        if (in_range(proto, port))
+            __builtin_prefetch(&map_[slot_index(addr_index, proto, port)], 0, 3);
+    }
     PortState state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept;
 
     /// Index of a pool address, for inbound lookups (binary search). False if not ours.

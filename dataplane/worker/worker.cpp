@@ -568,17 +568,20 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
     struct Item {
         rte_mbuf* m;
         xlate::Parsed4 p;
+        FlowTable::PublicRef pub;
         nat::FlowKey6 key;
     };
     std::array<Item, kBurst> items;
     std::array<const nat::FlowKey6*, kBurst> keys{};
     std::array<int32_t, kBurst> pos{};
-    uint16_t k = 0;
+    uint16_t parsed = 0;
     const bool wkp = xlate::is_well_known_prefix(cfg_.prefix);
 
+    // Three passes over the burst so its cache misses overlap: the direct-map
+    // slot of each public port, then the mapping it names, then the session.
     for (uint16_t i = 0; i < n; ++i) {
         rte_mbuf* m = pkts[i];
-        Item& it = items[k];
+        Item& it = items[parsed];
         it.m = m;
         Verdict v = xlate::parse_4(l3_of(m), rte_pktmbuf_data_len(m), it.p);
         if (v != Verdict::forward) [[unlikely]] {
@@ -598,14 +601,21 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         // public transport address (RFC 6146 s3.5.3).
         const bool is_error = it.p.icmp == xlate::IcmpKind::error;
         const xlate::Tuple4& t = is_error ? it.p.inner : it.p.tuple;
-        const Ip4 pub4 = is_error ? t.src : t.dst;
-        const uint16_t pub_port = is_error ? t.sport : t.dport;
-        const Ip4 remote4 = is_error ? t.dst : t.src;
-        const uint16_t remote_port = is_error ? t.dport : t.sport;
-        const uint8_t proto6 = proto6_of(t.proto);
+        it.pub = flows_.resolve_public(proto6_of(t.proto), is_error ? t.src : t.dst, is_error ? t.sport : t.dport);
+        ++parsed;
+    }
+    for (uint16_t i = 0; i < parsed; ++i)
+        flows_.prefetch_mapping(items[i].pub);
+
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < parsed; ++i) {
+        Item& it = items[i];
+        rte_mbuf* m = it.m;
+        const bool is_error = it.p.icmp == xlate::IcmpKind::error;
+        const xlate::Tuple4& t = is_error ? it.p.inner : it.p.tuple;
         In6 addr6;
         uint16_t port6 = 0;
-        if (!flows_.find_mapping(proto6, pub4, pub_port, addr6, port6)) {
+        if (!flows_.find_mapping(it.pub, addr6, port6)) {
             if (!is_error && it.p.icmp == xlate::IcmpKind::query && it.p.icmp_type == kIcmp4EchoRequest &&
                 it.p.tuple.dst == cfg_.outside_ip4) {
                 handle_local_4(m);   // a ping to the box's own (pool) address
@@ -618,10 +628,15 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
             drop(m, Verdict::drop_no_mapping);
             continue;
         }
+        const uint8_t proto6 = proto6_of(t.proto);
+        const Ip4 remote4 = is_error ? t.dst : t.src;
+        const uint16_t remote_port = is_error ? t.dport : t.sport;
         // ICMP queries key on the identifier in both port fields.
         const uint16_t key_dport = proto6 == kProtoIcmp6 ? port6 : remote_port;
-        it.key = nat::make_flow_key6(addr6, remote4, port6, key_dport, proto6);
-        keys[k] = &it.key;
+        if (k != i)
+            items[k] = it;   // keep the survivors contiguous for the bulk lookup
+        items[k].key = nat::make_flow_key6(addr6, remote4, port6, key_dport, proto6);
+        keys[k] = &items[k].key;
         ++k;
     }
     if (k == 0)
