@@ -97,7 +97,7 @@ CSV="$WORK/results.csv"
 # steal at start and end go into the report, so a disturbed run shows it.
 read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ < /proc/stat
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt" > "$CSV"
+echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt,gen_offcpu_pct,gen_max_gap_us" > "$CSV"
 csv() { echo "$DATE,\"$CPU\",$CORES,$*" >> "$CSV"; }
 echo "# machine: $CPU, $CORES cores, kernel $KERNEL, DPDK $DPDK_VER, $DATE"
 
@@ -155,11 +155,11 @@ run() {
   done
   out=$(grep '^RESULT,' "$GEN_LOG" | sed -n "${GEN_DONE}p")
   if [ "$out" = "RESULT,ERROR" ]; then echo "  $label: bad generator options: $line"; LAST_RX=; return 0; fi
-  IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned <<<"$out"
+  IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned offcpu maxgap <<<"$out"
   printf '  %-30s %-6s %-5s %7s flows %4s B: %7.3f Mpps rx (loss %s%%, p50 %s us, p99.9 %s us, learned %s)\n' \
     "$label" "$dir" "$proto" "$flows" "$size" "$(awk "BEGIN{print $rx/1e6}")" "$loss" \
     "$(awk "BEGIN{printf \"%.1f\", $p50/1e3}")" "$(awk "BEGIN{printf \"%.1f\", $p999/1e3}")" "$learned"
-  csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,"
+  csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,,$offcpu,$maxgap"
   LAST_RX=$rx
 }
 

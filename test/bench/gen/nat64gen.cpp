@@ -52,6 +52,7 @@ using namespace nat64d;
 namespace {
 
 constexpr uint16_t kBurst = 32;
+constexpr uint64_t kGapNs = 20'000;   // a generator loop normally takes 1-2 us
 constexpr uint64_t kLearnTag = 0xF10F000000000000ull;   // stamp of a learning frame: tag | flow
 constexpr uint32_t kClear = 128;                          // bytes zeroed before each header is written
 volatile bool g_stop = false;
@@ -490,6 +491,11 @@ public:
         double tx_pps = 0, rx_pps = 0, loss_pct = 0;
         uint64_t tx = 0, rx = 0, tx_fail = 0;
         Histogram lat;
+        // Loop iterations more than kGapNs apart in the measured interval: the
+        // generator was off its CPU (preempted), and every packet in flight
+        // then waits as long. Explains a latency tail no device can avoid.
+        uint64_t gaps = 0, gap_cycles = 0, max_gap_cycles = 0;
+        double gap_pct = 0;
     };
 
     Result measure()
@@ -511,10 +517,18 @@ public:
         size_t next = 0;
         int port = send6 ? 0 : 1;
         std::array<rte_mbuf*, kBurst> pk;
+        const uint64_t gap_cycles = hz_ / (1'000'000'000ull / kGapNs);
+        uint64_t prev = 0;
         for (;;) {
             const uint64_t now = rte_rdtsc();
             if (now >= t_drain || g_stop)
                 break;
+            if (prev != 0 && now - prev > gap_cycles && prev >= t_start && now < t_end) {
+                ++r.gaps;
+                r.gap_cycles += now - prev;
+                r.max_gap_cycles = std::max(r.max_gap_cycles, now - prev);
+            }
+            prev = now;
             if (now < t_end) {
                 uint32_t want = kBurst;
                 if (o_.rate > 0) {
@@ -562,6 +576,7 @@ public:
         r.tx_pps = double(r.tx) / o_.duration;
         r.rx_pps = double(r.rx) / o_.duration;
         r.loss_pct = r.tx ? 100.0 * double(r.tx - std::min(r.tx, r.rx)) / double(r.tx) : 0;
+        r.gap_pct = 100.0 * double(r.gap_cycles) / (o_.duration * double(hz_));
         return r;
     }
 
@@ -718,9 +733,12 @@ void run_one(const Options& o, const std::array<rte_mempool*, 2>& tx_pool)
                 ", latency p50 %.1f us p99 %.1f us p99.9 %.1f us max %.1f us\n",
                 o.rate, r.tx_pps / 1e6, r.rx_pps / 1e6, r.loss_pct, r.tx_fail, p50 / 1e3, p99 / 1e3, p999 / 1e3,
                 double(r.lat.max_ns) / 1e3);
-    std::printf("RESULT,%s,%s,%s,%s,%u,%u,%u,%.0f,%.0f,%.0f,%.3f,%.0f,%.0f,%.0f,%" PRIu64 ",%u\n", o.label.c_str(),
-                o.mode.c_str(), o.dir.c_str(), o.proto.c_str(), o.flows, g.sources(), o.size, o.rate, r.tx_pps,
-                r.rx_pps, r.loss_pct, p50, p99, p999, r.lat.max_ns, learned);
+    const double max_gap_us = double(r.max_gap_cycles) * 1e6 / double(rte_get_tsc_hz());
+    std::printf("# generator loop: %" PRIu64 " gaps over %u us, %.3f%% of the interval off-CPU, longest %.0f us\n",
+                r.gaps, static_cast<unsigned>(kGapNs / 1000), r.gap_pct, max_gap_us);
+    std::printf("RESULT,%s,%s,%s,%s,%u,%u,%u,%.0f,%.0f,%.0f,%.3f,%.0f,%.0f,%.0f,%" PRIu64 ",%u,%.4f,%.0f\n",
+                o.label.c_str(), o.mode.c_str(), o.dir.c_str(), o.proto.c_str(), o.flows, g.sources(), o.size, o.rate,
+                r.tx_pps, r.rx_pps, r.loss_pct, p50, p99, p999, r.lat.max_ns, learned, r.gap_pct, max_gap_us);
     if (!o.cdf.empty()) {
         if (FILE* f = std::fopen(o.cdf.c_str(), "w")) {
             std::fprintf(f, "# %s latency CDF: ns fraction\n", o.label.c_str());
