@@ -2,7 +2,7 @@
 # One command for every benchmark figure (issue 5). As root:
 #
 #   scripts/bench.sh                 # a few minutes: 1K and 64K flows, short intervals
-#   scripts/bench.sh --full          # longer intervals, plus the 1M-flow scenarios
+#   scripts/bench.sh --full          # longer intervals, the 1M-flow memif scenarios, a 10M-flow table in process
 #   scripts/bench.sh --workers 2     # nat64d workers (and testpmd forwarding cores)
 #   scripts/bench.sh --no-tayga      # skip the kernel baseline
 #
@@ -181,7 +181,7 @@ stop_pid() {
 echo "== in process (no I/O): xlate_bench, dp_bench"
 lock
 "$BUILD/test/bench/xlate_bench" 9>&- | tee "$WORK/xlate.txt" | grep -v '^#' || true
-dp_args=(--quick); [ "$FULL" = 1 ] && dp_args=()
+dp_args=(--quick); [ "$FULL" = 1 ] && dp_args=(10000000)   # --full: a 10M-flow table, filled to 9.5M
 "$BUILD/test/bench/dp_bench" "${dp_args[@]}" 9>&- 2>/dev/null | tee "$WORK/dp.txt" | grep -v '^CSV' | grep -v '^TELEMETRY' || true
 unlock
 while IFS=, read -r _ name flows cyc mpps base; do
