@@ -298,6 +298,12 @@ print("  nat64d drops over the whole run:", d or "none", "| flows", s["flows"])'
 start_testpmd
 gen_start "$WORK/gen-testpmd2.log" "${GEN_MEMIF_CMD[@]}"
 latency testpmd fwd "$HALF"
+if [ -z "$LAST_RX" ]; then   # a memif session that did not connect: once more, from scratch
+  stop_pid "$TPMD"; gen_stop
+  start_testpmd
+  gen_start "$WORK/gen-testpmd3.log" "${GEN_MEMIF_CMD[@]}"
+  latency testpmd fwd "$HALF"
+fi
 stop_pid "$TPMD"; gen_stop
 unlock
 

@@ -437,7 +437,7 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
             return -1;
         }
     } while (!slot.sessions.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
-    s.seen.store(Session::pack_seen(now_s, nat::TcpState::closed), std::memory_order_relaxed);
+    s.seen.store(Session::pack_seen(now_s, Session::initial_kind(key.proto)), std::memory_order_relaxed);
     s.pub.store(Session::pack_pub(slot.addr_index, slot.pub_port), std::memory_order_release);
     nat::PortProto proto = nat::PortProto::tcp;
     nat::port_proto_of(key.proto, proto);
@@ -613,13 +613,23 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
 {
     // Walk the Session array by position (bounded work per pass whatever the
     // fill; rte_hash_iterate would scan every empty bucket of a sparse table
-    // in one call). A session idle for less than the shortest timeout is
-    // skipped on its Session alone; only candidates pay for the key, which
-    // rte_hash_get_key_with_position validates with a lookup.
+    // in one call). A session's kind gives its timeout, so one that is not
+    // due is skipped on its 8-byte Session alone; only expired sessions pay
+    // for their key, which rte_hash_get_key_with_position validates with a
+    // lookup (a table full of idle, not yet expired sessions would otherwise
+    // cost a hash lookup per position and pass).
     collect_worker_retired();
     reclaim(false);
-    const uint32_t shortest = std::min({timeouts.udp_s, timeouts.icmp_s, timeouts.tcp_established_s,
-                                        timeouts.tcp_transitory_s, timeouts.tcp_incoming_syn_s});
+    const auto timeout_of = [&timeouts](uint32_t kind) {
+        switch (kind) {
+        case Session::kKindUdp:
+            return timeouts.udp_s;
+        case Session::kKindIcmp:
+            return timeouts.icmp_s;
+        default:
+            return nat::expiry_s(kProtoTcp, static_cast<nat::TcpState>(kind & 0x7), timeouts);
+        }
+    };
     uint32_t removed = 0;
     const uint32_t slots = key_slots(max_flows_);
     nat::FlowKey6 key;
@@ -633,12 +643,7 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
         const uint32_t pos = ager_cursor_;
         ager_cursor_ = ager_cursor_ + 1 == slots ? 0 : ager_cursor_ + 1;
         const Session& s = sessions_[pos];
-        if (!s.ready())
-            continue;
-        const uint32_t idle = s.idle_s(now_s);
-        if (idle < shortest || !live_key(pos, key))
-            continue;
-        if (idle < nat::expiry_s(key.proto, s.tcp_state(), timeouts))
+        if (!s.ready() || s.idle_s(now_s) < timeout_of(s.kind()) || !live_key(pos, key))
             continue;
         remove_session(pos, key, now_s);
         ++removed;

@@ -63,27 +63,34 @@ struct Session {
     // only, so a worker that found the session a moment earlier still reads
     // its address and port intact.
     std::atomic<uint32_t> pub{0};
-    // Last activity (seconds, low 28 bits) << 4 | nat::TcpState. Relaxed:
-    // written by workers on change only, read by the ager as a hint.
+    // Last activity (seconds, low 28 bits) << 4 | kind. Relaxed: written by
+    // workers on change only, read by the ager as a hint. The kind nibble is
+    // a TCP session's nat::TcpState (0..7), or kKindUdp / kKindIcmp, so the
+    // ager knows a session's timeout without reading its key.
     std::atomic<uint32_t> seen{0};
+    static constexpr uint32_t kKindUdp = 8;
+    static constexpr uint32_t kKindIcmp = 9;
 
     static constexpr uint32_t pack_pub(uint32_t addr_index, uint16_t port) noexcept
     {
         return kReady | (addr_index << 16) | port;
     }
-    static constexpr uint32_t pack_seen(uint32_t now_s, nat::TcpState state) noexcept
+    static constexpr uint32_t pack_seen(uint32_t now_s, uint32_t kind) noexcept { return (now_s << 4) | kind; }
+    static constexpr uint32_t kind_of(uint32_t seen_word) noexcept { return seen_word & 0xF; }
+    /// The kind a new session of IPv6-side protocol proto6 starts with.
+    static constexpr uint32_t initial_kind(uint8_t proto6) noexcept
     {
-        return (now_s << 4) | static_cast<uint32_t>(state);
-    }
-    static constexpr nat::TcpState state_of(uint32_t seen_word) noexcept
-    {
-        return static_cast<nat::TcpState>(seen_word & 0xF);
+        return proto6 == kProtoTcp   ? static_cast<uint32_t>(nat::TcpState::closed)
+               : proto6 == kProtoUdp ? kKindUdp
+                                     : kKindIcmp;
     }
 
     bool ready() const noexcept { return (pub.load(std::memory_order_acquire) & kReady) != 0; }
     uint32_t addr_index() const noexcept { return (pub.load(std::memory_order_relaxed) >> 16) & 0x7FFF; }
     uint16_t pub_port() const noexcept { return static_cast<uint16_t>(pub.load(std::memory_order_relaxed)); }
-    nat::TcpState tcp_state() const noexcept { return state_of(seen.load(std::memory_order_relaxed)); }
+    uint32_t kind() const noexcept { return kind_of(seen.load(std::memory_order_relaxed)); }
+    /// A TCP session's state (meaningless for UDP and ICMP sessions).
+    nat::TcpState tcp_state() const noexcept { return static_cast<nat::TcpState>(kind() & 0x7); }
     /// Seconds idle at now_s; 0 when the last activity lies ahead (a worker's
     /// clock may run a little ahead of the ager's).
     uint32_t idle_s(uint32_t now_s) const noexcept
@@ -93,6 +100,7 @@ struct Session {
     }
 };
 static_assert(sizeof(Session) == 8);
+static_assert(nat::kTcpStateCount <= Session::kKindUdp, "TCP states and the other kinds share a nibble");
 static_assert(nat::PortAllocator::kMaxAddresses <= (1u << 15), "pool index must fit Session::pub");
 static_assert(nat::kMaxTimeoutS < (1u << (Session::kClockBits - 1)), "idle times must fit the session clock");
 

@@ -282,16 +282,16 @@ uint8_t proto6_of(uint8_t proto4) noexcept { return proto4 == kProtoIcmp4 ? kPro
 bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
 {
     const uint32_t old = s.seen.load(std::memory_order_relaxed);
-    nat::TcpState state = Session::state_of(old);
+    uint32_t kind = Session::kind_of(old);
     bool refresh = true;
     if (proto == kProtoTcp) {
         // RFC 6146 s3.5.2.2: some transitions leave the lifetime as it was (an
         // incoming SYN waits its 6 s, a FIN does not extend an established session).
-        const nat::TcpStep step = nat::tcp_step(state, dir, tcp_flags);
-        state = step.state;
+        const nat::TcpStep step = nat::tcp_step(static_cast<nat::TcpState>(kind & 0x7), dir, tcp_flags);
+        kind = static_cast<uint32_t>(step.state);
         refresh = step.refresh;
     }
-    const uint32_t next = refresh ? Session::pack_seen(now_s_, state) : (old & ~0xFu) | static_cast<uint32_t>(state);
+    const uint32_t next = refresh ? Session::pack_seen(now_s_, kind) : (old & ~0xFu) | kind;
     // Store only on change: a busy flow must not bounce its line between workers.
     if (next == old)
         return false;
