@@ -5,6 +5,7 @@
 #   scripts/bench.sh --full          # longer intervals, the 1M-flow memif scenarios, a 10M-flow table in process
 #   scripts/bench.sh --workers 2     # nat64d workers (and testpmd forwarding cores)
 #   scripts/bench.sh --no-tayga      # skip the kernel baseline
+#   scripts/bench.sh --smoke --out DIR   # ~2 minutes, tiny intervals: proves the harness works (test/bench/run.sh)
 #
 # What it runs, on this machine, in one go (method: docs/BENCHMARKS.md):
 #   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
@@ -23,10 +24,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PY=/usr/bin/python3
 
-FULL=0; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
+FULL=0; SMOKE=0; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
 while [ $# -gt 0 ]; do
   case $1 in
     --full) FULL=1 ;;
+    --smoke) SMOKE=1 ;;
     --workers) WORKERS=$2; shift ;;
     --no-tayga) TAYGA=0 ;;
     --out) OUT=$2; shift ;;
@@ -47,6 +49,12 @@ fi
 SIZES="78 84 128 512 1518"
 MAIN_SIZE=84            # 84-byte IPv6 frames, 64-byte IPv4 frames
 SIZE_FLOWS=65536        # flow count of the packet-size sweep
+DP_ARGS=(--quick)       # dp_bench: a 1M-flow table
+[ "$FULL" = 1 ] && DP_ARGS=(10000000)   # a 10M-flow table, filled to 9.5M
+if [ "$SMOKE" = 1 ]; then   # every step once, on tiny figures: the harness works, the figures mean nothing
+  WARMUP=0.1; DURATION=0.3; REPEAT=1; FLOW_COUNTS="256"; MAX_FLOWS=65536; DUT_MEM=512
+  SIZES="84 1518"; SIZE_FLOWS=1024; DP_ARGS=(131072 --quick --packets 20000 --repeat 1)
+fi
 LOCK=/tmp/nat64d-build.lock
 
 RUN_ID=$$
@@ -181,8 +189,7 @@ stop_pid() {
 echo "== in process (no I/O): xlate_bench, dp_bench"
 lock
 "$BUILD/test/bench/xlate_bench" 9>&- | tee "$WORK/xlate.txt" | grep -v '^#' || true
-dp_args=(--quick); [ "$FULL" = 1 ] && dp_args=(10000000)   # --full: a 10M-flow table, filled to 9.5M
-"$BUILD/test/bench/dp_bench" "${dp_args[@]}" 9>&- 2>/dev/null | tee "$WORK/dp.txt" | grep -v '^CSV' | grep -v '^TELEMETRY' || true
+"$BUILD/test/bench/dp_bench" "${DP_ARGS[@]}" 9>&- 2>/dev/null | tee "$WORK/dp.txt" | grep -v '^CSV' | grep -v '^TELEMETRY' || true
 unlock
 while IFS=, read -r _ name flows cyc mpps base; do
   case $name in

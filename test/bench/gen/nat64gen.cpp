@@ -802,7 +802,20 @@ int main(int argc, char** argv)
         }
         (void)rte_eth_promiscuous_enable(p);
     }
-    if (!wait_links(2, 15)) {
+    // A net_memif client connects when its port starts; if the device's
+    // server socket was not ready at that instant it never retries by itself
+    // (seen about once in four device restarts): restart the ports and wait again.
+    bool links = wait_links(2, 5);
+    for (int attempt = 0; attempt < 3 && !links && !g_stop; ++attempt) {
+        std::printf("# nat64gen: links not up after 5 s, restarting the ports\n");
+        std::fflush(stdout);
+        for (uint16_t p = 0; p < 2; ++p) {
+            (void)rte_eth_dev_stop(p);
+            (void)rte_eth_dev_start(p);
+        }
+        links = wait_links(2, 5);
+    }
+    if (!links) {
         std::fprintf(stderr, "nat64gen: links did not come up (is the device running?)\n");
         return 1;
     }

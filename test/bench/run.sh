@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The benchmark harness works end to end (figures are never asserted): one
+# `scripts/bench.sh --smoke` run, with tiny intervals, into a scratch folder.
+# Checked: every device of every scenario delivered packets the generator
+# recognised (it counts a packet only when its translation checks out and its
+# stamp is intact), the in-process rows and memory per flow are there, the
+# report has its tables and targets, the plots are PNG images, and the run
+# left no namespace or process behind.
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build/test}
+. "$ROOT/scripts/lib/results.sh"
+[ -n "${RESULTS_FILE:-}" ] || results_init
+TMP=$(mktemp -d /tmp/nat64d-benchsmoke.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+check() {  # check NAME COMMAND...
+  local name=$1; shift
+  if "$@" >"$TMP/check.log" 2>&1; then record PASS "bench:$name"; else
+    record FAIL "bench:$name"; sed 's/^/      /' "$TMP/check.log" | tail -15; fi
+}
+
+netns_before=$(ip netns list | sort)
+BUILD="$BUILD" timeout 900 "$ROOT/scripts/bench.sh" --smoke --out "$TMP/out" >"$TMP/bench.log" 2>&1
+rc=$?
+check smoke_run_exits_0 sh -c "echo exit $rc; tail -20 '$TMP/bench.log'; [ $rc -eq 0 ]"
+
+check every_point_delivered "$PY" - "$TMP/out/results.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+bad = []
+for dut in ("testpmd", "nat64d", "tayga"):
+    runs = [r for r in rows if r["dut"] == dut]
+    print(dut, len(runs), "points")
+    if len(runs) < 5:
+        bad.append(f"{dut}: {len(runs)} points")
+    for r in runs:
+        if float(r["rx_pps"] or 0) <= 0 or float(r["p50_ns"] or 0) <= 0:
+            bad.append(f"{dut} {r['scenario']} {r['dir']} {r['size']}: rx {r['rx_pps']} p50 {r['p50_ns']}")
+        if r["gen_offcpu_pct"] in ("", None):
+            bad.append(f"{dut} {r['scenario']}: no off-CPU gauge")
+for dut in ("testpmd", "nat64d", "tayga"):
+    if not any(r["dut"] == dut and r["scenario"] == "latency" for r in rows):
+        bad.append(f"{dut}: no latency run")
+inproc = [r for r in rows if r["dut"] == "nat64d-inproc"]
+mem = [r for r in inproc if r["scenario"] == "memory_bytes_per_flow"]
+if not mem or not 32 < float(mem[0]["cycles_pkt"]) < 1024:
+    bad.append(f"memory per flow: {mem}")
+for sc in ("setup", "established_6to4", "established_4to6", "teardown"):
+    if not any(r["scenario"] == sc and float(r["rx_pps"] or 0) > 0 for r in inproc):
+        bad.append(f"in process: no {sc}")
+if not any(r["dut"] == "xlate-inproc" for r in rows):
+    bad.append("no xlate_bench rows")
+print("\n".join(bad) or "all points delivered")
+sys.exit(1 if bad else 0)
+PYEOF
+
+check report_has_tables_and_targets sh -c "grep -q '^| scenario | nat64d Mpps' '$TMP/out/latest.md' &&
+  grep -q '^| device | offered Mpps' '$TMP/out/latest.md' && grep -q '^| target | this run | met |' '$TMP/out/latest.md' &&
+  grep -q 'memif: nat64d >= 70% of testpmd' '$TMP/out/latest.md' && grep -q 'Machine: ' '$TMP/out/latest.md'"
+check plots_are_png sh -c "for p in rate_vs_flows rate_vs_size latency_cdf; do
+  head -c 8 '$TMP/out/'\$p.png | od -An -tx1 | tr -d ' \n' | grep -qx '89504e470d0a1a0a' || { echo \$p; exit 1; }; done"
+check nothing_left_behind sh -c "[ \"\$(ip netns list | sort)\" = '$netns_before' ] &&
+  ! ls /tmp/nat64d-bench.* >/dev/null 2>&1 && ! pgrep -f 'n64b-(dut|gen|tpmd|afp)' >/dev/null"
