@@ -6,12 +6,8 @@
 # stamp is intact), the in-process rows and memory per flow are there, the
 # report has its tables and targets, the plots are PNG images, and the run
 # left no namespace or process behind.
-set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/test}
-. "$ROOT/scripts/lib/results.sh"
-[ -n "${RESULTS_FILE:-}" ] || results_init
+. "$HERE/../../scripts/lib/layer.sh"
 TMP=$(mktemp -d /tmp/nat64d-benchsmoke.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 

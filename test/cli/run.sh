@@ -3,13 +3,9 @@
 # broken files (one line naming key, value and reason; non-zero exit; nothing
 # starts), one instance per pidfile, and a clean SIGTERM stop that flushes
 # net_pcap output.
-set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/test}
+. "$HERE/../../scripts/lib/layer.sh"
 NAT64D="$BUILD/control/nat64d"
-. "$ROOT/scripts/lib/results.sh"
-[ -n "${RESULTS_FILE:-}" ] || results_init
 TMP=$(mktemp -d /tmp/nat64d-cli.XXXXXX)
 PIDS=()
 cleanup() {

@@ -3,12 +3,8 @@
 # with short timers and the event log on, driven through nat64ctl and raw
 # socket requests. Waits by polling with deadlines; asserts no duration. The
 # trap removes the lab (namespaces, links, our PIDs) whatever happens.
-set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/test}
-. "$ROOT/scripts/lib/results.sh"
-[ -n "${RESULTS_FILE:-}" ] || results_init
+. "$HERE/../../scripts/lib/layer.sh"
 . "$ROOT/scripts/lib/netns.sh"
 trap lab_cleanup EXIT
 

@@ -2,12 +2,8 @@
 # End to end: nat64d on net_tap between real Linux hosts in namespaces, real
 # tools (ping, curl, python sockets); data hashed on both sides. One lab for
 # all checks; the trap removes it whatever happens.
-set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build/test}
-. "$ROOT/scripts/lib/results.sh"
-[ -n "${RESULTS_FILE:-}" ] || results_init
+. "$HERE/../../scripts/lib/layer.sh"
 . "$ROOT/scripts/lib/netns.sh"
 trap lab_cleanup EXIT
 
