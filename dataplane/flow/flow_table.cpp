@@ -307,6 +307,25 @@ void FlowTable::lookup_bulk(const nat::FlowKey6* const* keys, uint32_t n, int32_
             positions[i] = -ENOENT;
 }
 
+void FlowTable::prefetch_mappings(const nat::FlowKey6* const* keys, const int32_t* positions,
+                                  uint32_t n) const noexcept
+{
+    std::array<nat::BibKey6, RTE_HASH_LOOKUP_BULK_MAX> bib;
+    std::array<const void*, RTE_HASH_LOOKUP_BULK_MAX> ptrs;
+    std::array<int32_t, RTE_HASH_LOOKUP_BULK_MAX> found;
+    uint32_t misses = 0;
+    for (uint32_t i = 0; i < n && i < RTE_HASH_LOOKUP_BULK_MAX; ++i) {
+        if (positions[i] >= 0)
+            continue;
+        bib[misses] = nat::bib_key_of(*keys[i]);
+        ptrs[misses] = &bib[misses];
+        ++misses;
+    }
+    // One miss has nothing to overlap with; create() looks it up anyway.
+    if (misses >= 2)
+        rte_hash_lookup_bulk(mappings_hash_, ptrs.data(), misses, found.data());
+}
+
 int32_t FlowTable::lookup(const nat::FlowKey6& key) const noexcept
 {
     int32_t p = rte_hash_lookup(sessions_hash_, &key);

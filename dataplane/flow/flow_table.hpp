@@ -164,6 +164,10 @@ public:
     /// Bulk session lookup (n <= 64). positions[i] >= 0 is a hit.
     void lookup_bulk(const nat::FlowKey6* const* keys, uint32_t n, int32_t* positions) const noexcept;
     int32_t lookup(const nat::FlowKey6& key) const noexcept;
+    /// After lookup_bulk(): warms the mapping buckets of the burst's misses
+    /// (the new flows) with one bulk lookup, so the create() calls that follow
+    /// search cached buckets instead of taking a miss each.
+    void prefetch_mappings(const nat::FlowKey6* const* keys, const int32_t* positions, uint32_t n) const noexcept;
 
     Session& session(int32_t pos) noexcept { return sessions_[static_cast<uint32_t>(pos)]; }
     /// The public IPv4 address of a session.

@@ -515,6 +515,7 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
         return;
 
     flows_.lookup_bulk(keys.data(), k, pos.data());
+    flows_.prefetch_mappings(keys.data(), pos.data(), k);
 
     std::array<rte_mbuf*, kBurst> hairpin{};
     uint16_t nh = 0;
