@@ -475,33 +475,35 @@ FlowTable::PublicRef FlowTable::resolve_public(uint8_t proto6, Ip4 pub4, uint16_
     return r;
 }
 
-void FlowTable::prefetch_mapping(const PublicRef& ref) const noexcept
+const FlowTable::MappingSlot* FlowTable::slot_named(const PublicRef& ref) const noexcept
 {
     if (!ref.ours)
-        return;
+        return nullptr;
     const uint32_t owner = ports_.owner(ref.proto, ref.addr_index, ref.pub_port);
-    if (owner != 0 && owner <= key_slots(max_mappings_))
-        rte_prefetch0(&mappings_[owner - 1]);
+    if (owner == 0 || owner > key_slots(max_mappings_))
+        return nullptr;   // free, or claimed by a mapping being created
+    return &mappings_[owner - 1];
+}
+
+void FlowTable::prefetch_mapping(const PublicRef& ref) const noexcept
+{
+    if (const MappingSlot* slot = slot_named(ref))
+        rte_prefetch0(slot);
 }
 
 bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
 {
-    if (!ref.ours)
-        return false;
-    const uint32_t owner = ports_.owner(ref.proto, ref.addr_index, ref.pub_port);
-    if (owner == 0 || owner > key_slots(max_mappings_))
-        return false;   // free, or claimed by a mapping being created
     // The direct map may still name a position whose mapping was dropped (its
     // port is on the way back to its worker) and reused: only a live mapping
     // of this protocol with this very public port answers.
-    const MappingSlot& slot = mappings_[owner - 1];
-    if (!slot.ready() || slot.addr_index != ref.addr_index || slot.pub_port != ref.pub_port)
+    const MappingSlot* slot = slot_named(ref);
+    if (slot == nullptr || !slot->ready() || slot->addr_index != ref.addr_index || slot->pub_port != ref.pub_port)
         return false;
     nat::PortProto slot_proto;
-    if (!nat::port_proto_of(slot.proto6, slot_proto) || slot_proto != ref.proto)
+    if (!nat::port_proto_of(slot->proto6, slot_proto) || slot_proto != ref.proto)
         return false;
-    addr6 = slot.addr6;
-    port6 = slot.port6;
+    addr6 = slot->addr6;
+    port6 = slot->port6;
     return true;
 }
 
@@ -614,7 +616,7 @@ void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t 
     Session& s = sessions_[pos];
     // Clear only the ready bit: a worker that looked the session up a moment
     // ago still reads its public address and port intact. The slot is reused
-    // only after a grace period (the hash's QSBR defer queue).
+    // only after a grace period (the retire FIFO).
     const uint32_t pub = s.pub.load(std::memory_order_relaxed);
     s.pub.store(pub & ~Session::kReady, std::memory_order_release);
     const int32_t deleted = rte_hash_del_key(sessions_hash_, &key);
@@ -639,16 +641,6 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
     // cost a hash lookup per position and pass).
     collect_worker_retired();
     reclaim(false);
-    const auto timeout_of = [&timeouts](uint32_t kind) {
-        switch (kind) {
-        case Session::kKindUdp:
-            return timeouts.udp_s;
-        case Session::kKindIcmp:
-            return timeouts.icmp_s;
-        default:
-            return nat::expiry_s(kProtoTcp, static_cast<nat::TcpState>(kind & 0x7), timeouts);
-        }
-    };
     uint32_t removed = 0;
     const uint32_t slots = key_slots(max_flows_);
     nat::FlowKey6 key;
@@ -662,7 +654,8 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
         const uint32_t pos = ager_cursor_;
         ager_cursor_ = ager_cursor_ + 1 == slots ? 0 : ager_cursor_ + 1;
         const Session& s = sessions_[pos];
-        if (!s.ready() || s.idle_s(now_s) < timeout_of(s.kind()) || !live_key(pos, key))
+        if (!s.ready() || s.idle_s(now_s) < nat::expiry_s(s.proto6(), s.tcp_state(), timeouts) ||
+            !live_key(pos, key))
             continue;
         remove_session(pos, key, now_s);
         ++removed;
@@ -734,22 +727,25 @@ FlowTableStats FlowTable::stats() const noexcept
     return st;
 }
 
+uint32_t FlowTable::live(const std::array<uint64_t, nat::kPortProtoCount>& created,
+                         const std::array<uint64_t, nat::kPortProtoCount>& removed) noexcept
+{
+    uint64_t n = 0;
+    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
+        n += created[p] - std::min(created[p], removed[p]);
+    return static_cast<uint32_t>(n);
+}
+
 uint32_t FlowTable::session_count() const noexcept
 {
     const FlowTableStats st = stats();
-    uint64_t n = 0;
-    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
-        n += st.sessions_created[p] - std::min(st.sessions_created[p], st.sessions_removed[p]);
-    return static_cast<uint32_t>(n);
+    return live(st.sessions_created, st.sessions_removed);
 }
 
 uint32_t FlowTable::mapping_count() const noexcept
 {
     const FlowTableStats st = stats();
-    uint64_t n = 0;
-    for (uint32_t p = 0; p < nat::kPortProtoCount; ++p)
-        n += st.mappings_created[p] - std::min(st.mappings_created[p], st.mappings_removed[p]);
-    return static_cast<uint32_t>(n);
+    return live(st.mappings_created, st.mappings_removed);
 }
 
 double FlowTable::bytes_per_flow() const noexcept

@@ -88,9 +88,20 @@ struct Session {
     bool ready() const noexcept { return (pub.load(std::memory_order_acquire) & kReady) != 0; }
     uint32_t addr_index() const noexcept { return (pub.load(std::memory_order_relaxed) >> 16) & 0x7FFF; }
     uint16_t pub_port() const noexcept { return static_cast<uint16_t>(pub.load(std::memory_order_relaxed)); }
+    /// A TCP session's state from its kind (meaningless for UDP and ICMP).
+    static constexpr nat::TcpState tcp_state_of(uint32_t kind) noexcept
+    {
+        return static_cast<nat::TcpState>(kind & 0x7);
+    }
+
     uint32_t kind() const noexcept { return kind_of(seen.load(std::memory_order_relaxed)); }
-    /// A TCP session's state (meaningless for UDP and ICMP sessions).
-    nat::TcpState tcp_state() const noexcept { return static_cast<nat::TcpState>(kind() & 0x7); }
+    nat::TcpState tcp_state() const noexcept { return tcp_state_of(kind()); }
+    /// The IPv6-side protocol, from the kind (the inverse of initial_kind()).
+    uint8_t proto6() const noexcept
+    {
+        const uint32_t k = kind();
+        return k == kKindUdp ? kProtoUdp : k == kKindIcmp ? kProtoIcmp6 : kProtoTcp;
+    }
     /// Seconds idle at now_s; 0 when the last activity lies ahead (a worker's
     /// clock may run a little ahead of the ager's).
     uint32_t idle_s(uint32_t now_s) const noexcept
@@ -286,6 +297,11 @@ private:
     };
 
     void release() noexcept;
+    // The mapping slot the direct map names for a public port, if in range.
+    const MappingSlot* slot_named(const PublicRef& ref) const noexcept;
+    // Live sessions or mappings: created minus removed, over the port spaces.
+    static uint32_t live(const std::array<uint64_t, nat::kPortProtoCount>& created,
+                         const std::array<uint64_t, nat::kPortProtoCount>& removed) noexcept;
     // Control thread: queue a deleted position; seal the open batch under a
     // new QSBR token; free what is due (wait: block until it is).
     uint32_t retired_room() const noexcept { return retired_cap_ - retired_count_; }

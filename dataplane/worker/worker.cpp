@@ -287,7 +287,7 @@ bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_
     if (proto == kProtoTcp) {
         // RFC 6146 s3.5.2.2: some transitions leave the lifetime as it was (an
         // incoming SYN waits its 6 s, a FIN does not extend an established session).
-        const nat::TcpStep step = nat::tcp_step(static_cast<nat::TcpState>(kind & 0x7), dir, tcp_flags);
+        const nat::TcpStep step = nat::tcp_step(Session::tcp_state_of(kind), dir, tcp_flags);
         kind = static_cast<uint32_t>(step.state);
         refresh = step.refresh;
     }
