@@ -1,6 +1,7 @@
-// Internet checksum helpers for the translator: full sums for the rare paths
+// Internet checksum helpers for the translator (and the benchmark frame
+// builders in test/bench): full sums for the rare paths
 // (ICMP errors, UDP with checksum 0) and RFC 1624 incremental updates for the
-// per-packet paths. Internal to xlate.
+// per-packet paths.
 #pragma once
 #include "bytes.hpp"
 

@@ -6,3 +6,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build/test}
 . "$ROOT/scripts/lib/results.sh"
 [ -n "${RESULTS_FILE:-}" ] || results_init
+
+# check NAME COMMAND...: one check of this layer (LAYER, set before sourcing),
+# recorded as PASS/FAIL LAYER:NAME; a failure shows the end of its output.
+check() {
+  local name=$1 log
+  shift
+  log=$(mktemp /tmp/nat64d-check.XXXXXX)
+  if "$@" >"$log" 2>&1; then record PASS "$LAYER:$name"; else
+    record FAIL "$LAYER:$name"; sed 's/^/      /' "$log" | tail -15; fi
+  rm -f "$log"
+}

@@ -35,6 +35,7 @@
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
 #include "dataplane/worker/worker.hpp"
+#include "dataplane/xlate/checksum.hpp"
 #include "test/bench/machine.hpp"
 
 using namespace nat64d;
@@ -55,22 +56,6 @@ struct Bench {
     dp::PortInfo in, out;
     uint64_t hz = 1;
 };
-
-uint16_t fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return static_cast<uint16_t>(sum);
-}
-
-uint32_t sum16(const uint8_t* p, uint32_t len, uint32_t sum = 0)
-{
-    for (uint32_t i = 0; i + 1 < len; i += 2)
-        sum += load_be16(p + i);
-    if (len & 1)
-        sum += uint32_t{p[len - 1]} << 8;
-    return sum;
-}
 
 In6 host_of(uint32_t flow)
 {
@@ -105,9 +90,9 @@ void build_frame6(uint8_t* f, const rte_ether_addr& dst_mac, uint32_t flow)
     store_be16(u + 2, 53);
     store_be16(u + 4, kFrameLen6 - 14 - 40);
     const uint32_t len = kFrameLen6 - 14 - 40;
-    uint32_t sum = sum16(ip6 + 8, 32) + kProtoUdp + len;
+    uint32_t sum = xlate::csum_add_bytes(0, ip6 + 8, 32) + kProtoUdp + len;
     store_be16(u + 6, 0);
-    const uint16_t c = static_cast<uint16_t>(~fold(sum16(u, len, sum)));
+    const uint16_t c = xlate::csum_finish(xlate::csum_add_bytes(sum, u, len));
     store_be16(u + 6, c == 0 ? 0xFFFF : c);
 }
 
@@ -127,14 +112,14 @@ void build_frame4(uint8_t* f, const rte_ether_addr& dst_mac, Ip4 pub4, uint16_t 
     ip4[9] = kProtoUdp;
     store_be32(ip4 + 12, kServer);
     store_be32(ip4 + 16, pub4);
-    store_be16(ip4 + 10, static_cast<uint16_t>(~fold(sum16(ip4, 20))));
+    store_be16(ip4 + 10, xlate::csum_finish(xlate::csum_add_bytes(0, ip4, 20)));
     uint8_t* u = ip4 + 20;
     const uint32_t len = total - 20u;
     store_be16(u, 53);
     store_be16(u + 2, pub_port);
     store_be16(u + 4, static_cast<uint16_t>(len));
-    const uint32_t pseudo = sum16(ip4 + 12, 8) + kProtoUdp + len;
-    const uint16_t c = static_cast<uint16_t>(~fold(sum16(u, len, pseudo)));
+    const uint32_t pseudo = xlate::csum_add_bytes(0, ip4 + 12, 8) + kProtoUdp + len;
+    const uint16_t c = xlate::csum_finish(xlate::csum_add_bytes(pseudo, u, len));
     store_be16(u + 6, c == 0 ? 0xFFFF : c);
 }
 

@@ -72,38 +72,34 @@ try:
 except Exception:  # plots are optional; the table is not
     have_plt = False
 
-if have_plt:
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    for dut in DUTS:
-        pts = sorted((int(r["flows"]), f(r["rx_pps"]) / 1e6) for r in pick(dut, "rate_vs_flows") if f(r["rx_pps"]))
-        if pts:
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=LABEL[dut])
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("flows")
-    ax.set_ylabel("received Mpps (6to4, %d-byte IPv6 frames)" % args.main_size)
-    ax.set_title(f"Rate vs flow count — {cores} cores, {args.workers} worker(s), {date}", fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "rate_vs_flows.png"), dpi=110)
 
+def plot_rate(scenario, xkey, xlabel, ylabel, title, png, xticks=None):
+    """Received Mpps of each device against one varied parameter, log-log."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for dut in DUTS:
-        pts = sorted((int(r["size"]), f(r["rx_pps"]) / 1e6) for r in pick(dut, "rate_vs_size") if f(r["rx_pps"]))
+        pts = sorted((int(r[xkey]), f(r["rx_pps"]) / 1e6) for r in pick(dut, scenario) if f(r["rx_pps"]))
         if pts:
             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=LABEL[dut])
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xticks([78, 128, 512, 1518])
-    ax.set_xticklabels(["78", "128", "512", "1518"])
-    ax.set_xlabel("IPv6 frame bytes (IPv4 frame: 20 fewer)")
-    ax.set_ylabel(f"received Mpps (6to4, {args.size_flows} flows)")
-    ax.set_title(f"Rate vs packet size — {cores} cores, {args.workers} worker(s), {date}", fontsize=9)
+    if xticks:
+        ax.set_xticks(xticks)
+        ax.set_xticklabels([str(x) for x in xticks])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title} — {cores} cores, {args.workers} worker(s), {date}", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(os.path.join(args.out, "rate_vs_size.png"), dpi=110)
+    fig.savefig(os.path.join(args.out, png), dpi=110)
+
+
+if have_plt:
+    plot_rate("rate_vs_flows", "flows", "flows", "received Mpps (6to4, %d-byte IPv6 frames)" % args.main_size,
+              "Rate vs flow count", "rate_vs_flows.png")
+    plot_rate("rate_vs_size", "size", "IPv6 frame bytes (IPv4 frame: 20 fewer)",
+              f"received Mpps (6to4, {args.size_flows} flows)", "Rate vs packet size", "rate_vs_size.png",
+              xticks=[78, 128, 512, 1518])
 
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for dut in DUTS:

@@ -7,15 +7,10 @@
 # report has its tables and targets, the plots are PNG images, and the run
 # left no namespace or process behind.
 HERE=$(cd "$(dirname "$0")" && pwd)
+LAYER=bench
 . "$HERE/../../scripts/lib/layer.sh"
 TMP=$(mktemp -d /tmp/nat64d-benchsmoke.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@" >"$TMP/check.log" 2>&1; then record PASS "bench:$name"; else
-    record FAIL "bench:$name"; sed 's/^/      /' "$TMP/check.log" | tail -15; fi
-}
 
 netns_before=$(ip netns list | sort)
 BUILD="$BUILD" timeout 900 "$ROOT/scripts/bench.sh" --smoke --out "$TMP/out" >"$TMP/bench.log" 2>&1

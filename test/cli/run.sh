@@ -4,6 +4,7 @@
 # starts), one instance per pidfile, and a clean SIGTERM stop that flushes
 # net_pcap output.
 HERE=$(cd "$(dirname "$0")" && pwd)
+LAYER=cli
 . "$HERE/../../scripts/lib/layer.sh"
 NAT64D="$BUILD/control/nat64d"
 TMP=$(mktemp -d /tmp/nat64d-cli.XXXXXX)
@@ -15,11 +16,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@" >"$TMP/check.log" 2>&1; then record PASS "cli:$name"; else
-    record FAIL "cli:$name"; sed 's/^/      /' "$TMP/check.log" | tail -10; fi
-}
 
 for conf in "$ROOT"/config/*.conf; do
   case "$(basename "$conf")" in bird*|unbound*) continue ;; esac

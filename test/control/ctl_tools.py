@@ -1,17 +1,13 @@
 """Helpers for test/control/run.sh: traffic with known counts, raw socket
 requests, many clients, the Prometheus parser, event-log checks."""
 import json
+import os
 import socket
 import sys
 import time
 
-
-def udp_echo_server(host, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((host, port))
-    while True:
-        data, peer = s.recvfrom(65535)
-        s.sendto(data, peer)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from tools import udp_echo_server  # noqa: E402  (the end-to-end layer's echo server, shared)
 
 
 def udp_send(dst6, port, sport, count, sent_file):

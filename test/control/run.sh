@@ -4,6 +4,7 @@
 # socket requests. Waits by polling with deadlines; asserts no duration. The
 # trap removes the lab (namespaces, links, our PIDs) whatever happens.
 HERE=$(cd "$(dirname "$0")" && pwd)
+LAYER=control
 . "$HERE/../../scripts/lib/layer.sh"
 . "$ROOT/scripts/lib/netns.sh"
 trap lab_cleanup EXIT
@@ -14,11 +15,6 @@ EVENTS="$LAB_DIR/events.log"
 TOOLS="$HERE/ctl_tools.py"
 UDP_TIMEOUT_S=3
 
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@" >"$LAB_DIR/check.log" 2>&1; then record PASS "control:$name"; else
-    record FAIL "control:$name"; sed 's/^/      /' "$LAB_DIR/check.log" | tail -15; fi
-}
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }

@@ -3,15 +3,11 @@
 # tools (ping, curl, python sockets); data hashed on both sides. One lab for
 # all checks; the trap removes it whatever happens.
 HERE=$(cd "$(dirname "$0")" && pwd)
+LAYER=e2e
 . "$HERE/../../scripts/lib/layer.sh"
 . "$ROOT/scripts/lib/netns.sh"
 trap lab_cleanup EXIT
 
-check() {  # check NAME COMMAND...
-  local name=$1; shift
-  if "$@" >"$LAB_DIR/check.log" 2>&1; then record PASS "e2e:$name"; else
-    record FAIL "e2e:$name"; sed 's/^/      /' "$LAB_DIR/check.log" | tail -15; fi
-}
 
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }

@@ -46,6 +46,7 @@
 #include <rte_mempool.h>
 
 #include "dataplane/xlate/bytes.hpp"
+#include "dataplane/xlate/checksum.hpp"
 
 using namespace nat64d;
 
@@ -89,33 +90,14 @@ struct Flow {
     std::array<uint8_t, 64> hdr4{};
 };
 
-uint32_t sum16(const uint8_t* p, uint32_t len, uint32_t sum = 0)
-{
-    for (uint32_t i = 0; i + 1 < len; i += 2)
-        sum += load_be16(p + i);
-    if (len & 1)
-        sum += uint32_t{p[len - 1]} << 8;
-    return sum;
-}
-
-uint16_t fold(uint64_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return static_cast<uint16_t>(sum);
-}
-
 // RFC 1624: the checksum after adding the stamp's four words to a field that
 // was computed with them zero.
 uint16_t csum_with(uint16_t csum0, uint64_t stamp)
 {
-    uint64_t s = uint16_t(~csum0);
-    s += (stamp >> 48) & 0xFFFF;
-    s += (stamp >> 32) & 0xFFFF;
-    s += (stamp >> 16) & 0xFFFF;
-    s += stamp & 0xFFFF;
-    const uint16_t c = static_cast<uint16_t>(~fold(s));
-    return c;
+    uint32_t s = uint16_t(~csum0);
+    for (int shift = 48; shift >= 0; shift -= 16)
+        s += static_cast<uint16_t>(stamp >> shift);
+    return xlate::csum_finish(s);
 }
 
 void store_be64(uint8_t* p, uint64_t v)
@@ -202,9 +184,9 @@ void build6(Flow& f, const Options& o, uint32_t flow, uint32_t sources, bool syn
     }
     f.hdr6_len = static_cast<uint8_t>(14 + 40 + hl);
     // Payload is zero apart from the stamp, so the sum covers header + pseudo-header.
-    uint32_t sum = sum16(ip6 + 8, 32) + f.proto6 + l4_len;
-    sum = sum16(l4, hl, sum);
-    uint16_t c = static_cast<uint16_t>(~fold(sum));
+    uint32_t sum = xlate::csum_add_bytes(0, ip6 + 8, 32) + f.proto6 + l4_len;
+    sum = xlate::csum_add_bytes(sum, l4, hl);
+    uint16_t c = xlate::csum_finish(sum);
     if (f.proto6 == kProtoUdp && c == 0)
         c = 0xFFFF;
     f.csum6 = c;
@@ -230,7 +212,7 @@ void build4(Flow& f, const Options& o, uint32_t flow, Ip4 pub4, uint16_t pub_por
     ip4[9] = proto4;
     store_be32(ip4 + 12, server_of(flow));
     store_be32(ip4 + 16, pub4);
-    store_be16(ip4 + 10, static_cast<uint16_t>(~fold(sum16(ip4, 20))));
+    store_be16(ip4 + 10, xlate::csum_finish(xlate::csum_add_bytes(0, ip4, 20)));
     uint8_t* l4 = ip4 + 20;
     uint32_t hl = 8;
     if (proto4 == kProtoTcp) {
@@ -256,9 +238,9 @@ void build4(Flow& f, const Options& o, uint32_t flow, Ip4 pub4, uint16_t pub_por
         f.csum4_off = static_cast<uint8_t>(14 + 20 + 2);
     }
     f.hdr4_len = static_cast<uint8_t>(14 + 20 + hl);
-    uint32_t sum = proto4 == kProtoIcmp4 ? 0 : sum16(ip4 + 12, 8) + proto4 + l4_len;
-    sum = sum16(l4, hl, sum);
-    uint16_t c = static_cast<uint16_t>(~fold(sum));
+    uint32_t sum = proto4 == kProtoIcmp4 ? 0 : xlate::csum_add_bytes(0, ip4 + 12, 8) + proto4 + l4_len;
+    sum = xlate::csum_add_bytes(sum, l4, hl);
+    uint16_t c = xlate::csum_finish(sum);
     if (proto4 == kProtoUdp && c == 0)
         c = 0xFFFF;
     f.csum4 = c;
