@@ -305,6 +305,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
 int main(int argc, char** argv)
 {
     using namespace nat64d;
+    // Line-buffered even into a file: scripts and operators wait on these lines.
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
     ctl::CommandLine cl;
     try {
         cl = ctl::parse_command_line(argc, argv);

@@ -62,8 +62,19 @@ WORK=$(mktemp -d /tmp/nat64d-bench.XXXXXX)
 PIDS=()
 NS_GEN="n64b-gen-$RUN_ID"; NS_TAY="n64b-tay-$RUN_ID"
 
+# The step being run: a failure names it and shows the end of its logs, so a
+# broken run explains itself (the smoke test layer prints this block).
+STEP="start"
 cleanup() {
-  local pid
+  local rc=$? pid f
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 130 ]; then
+    echo "bench.sh: FAILED at step: $STEP (exit $rc)"
+    for f in "$WORK"/*.log; do
+      [ -s "$f" ] || continue
+      case "$(basename "$f")" in setup.log|build.log) [ "$STEP" = build ] || continue ;; esac
+      echo "  --- last lines of $(basename "$f"):"; tail -8 "$f" | sed 's/^/    /'
+    done
+  fi
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]:-}"; do
     [ -n "$pid" ] || continue
@@ -80,11 +91,11 @@ trap 'exit 130' INT TERM
 
 "$ROOT/scripts/setup.sh" >/dev/null
 
-echo "== build ($BUILD, release)"
+STEP="build"; echo "== build ($BUILD, release)"
 if [ ! -f "$BUILD/build.ninja" ]; then
   flock "$LOCK" meson setup "$BUILD" --buildtype=release >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
 fi
-flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xlate_bench test/bench/gen/nat64gen \
+flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xlate_bench test/bench/gen/nat64gen control/nat64ctl \
   >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
 NAT64D=$BUILD/control/nat64d; GEN=$BUILD/test/bench/gen/nat64gen
 
@@ -149,6 +160,7 @@ gen_stop() {
 # run DUT SCENARIO LABEL [generator options...]: one measured run -> CSV row.
 run() {
   local dut=$1 scenario=$2 label=$3; shift 3
+  STEP="measure $label"
   local line="--label \"$label\" --warmup $WARMUP --duration $DURATION --repeat $REPEAT $*" out deadline
   echo "$line" >&8
   GEN_DONE=$((GEN_DONE + 1))
@@ -171,13 +183,24 @@ run() {
   LAST_RX=$rx
 }
 
-wait_log() {  # wait_log SECONDS FILE PATTERN
-  local deadline=$(( $(date +%s) + $1 ))
-  until grep -q "$3" "$2" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
+# wait_until SECONDS PID COMMAND...: polls COMMAND until it succeeds; fails at
+# once when process PID has exited (no point waiting for a dead process), or
+# at the deadline. Waits rest on what a process does (a socket it listens on,
+# a device it created), or on a log line only where that process writes its
+# log line-buffered (stdbuf -oL, or our own programs, which set it): output
+# to a file is otherwise block-buffered and a line may sit unseen for good.
+wait_until() {
+  local deadline=$(( $(date +%s) + $1 )) pid=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || { echo "  process $pid exited while $STEP waited"; return 1; }
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "  $STEP: gave up after $1 s waiting for: $*"; return 1; }
     sleep 0.2
   done
 }
+# line_in FILE PATTERN
+line_in() { grep -q "$2" "$1"; }
+# tun_attached NETNS DEV
+tun_attached() { ip -n "$1" link show "$2" | grep -q LOWER_UP; }
 stop_pid() {
   local pid=$1
   kill "$pid" 2>/dev/null || true
@@ -186,7 +209,7 @@ stop_pid() {
 }
 
 # ---------------------------------------------------------------- 1. in process
-echo "== in process (no I/O): xlate_bench, dp_bench"
+STEP="in process"; echo "== in process (no I/O): xlate_bench, dp_bench"
 lock
 "$BUILD/test/bench/xlate_bench" 9>&- | tee "$WORK/xlate.txt" | grep -v '^#' || true
 "$BUILD/test/bench/dp_bench" "${DP_ARGS[@]}" 9>&- 2>/dev/null | tee "$WORK/dp.txt" | grep -v '^CSV' | grep -v '^TELEMETRY' || true
@@ -229,18 +252,20 @@ latency() {
 }
 GEN_MEMIF_CMD=("$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --prefix "$PREFIX6")
 
-echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
+STEP="dpdk-testpmd io forwarding between the memif ports"; echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
 TPMD_N=0
 start_testpmd() {
   rm -f "$WORK/in.sock" "$WORK/out.sock"
   TPMD_N=$((TPMD_N + 1))
-  dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd$TPMD_N-$RUN_ID" \
+  # stdbuf: testpmd writes with stdio, block-buffered into a file.
+  stdbuf -oL -eL dpdk-testpmd --lcores="$(dut_lcores)" --no-huge -m 1024 --no-pci --file-prefix "n64b-tpmd$TPMD_N-$RUN_ID" \
     --log-level lib.eal:error --no-telemetry --vdev "$MEMIF_IN" --vdev "$MEMIF_OUT" -- \
     --forward-mode=io --nb-cores="$WORKERS" --auto-start --stats-period=3600 --rxd=1024 --txd=1024 \
     >"$WORK/testpmd.log" 2>&1 9>&- </dev/null &
   TPMD=$!; PIDS+=("$TPMD")
-  wait_log 30 "$WORK/testpmd.log" "forwards packets on" || { cat "$WORK/testpmd.log"; exit 1; }
-  sleep 1
+  # The memif server sockets exist once its ports are probed; the line once it forwards.
+  wait_until 30 "$TPMD" test -S "$WORK/in.sock" -a -S "$WORK/out.sock" || exit 1
+  wait_until 30 "$TPMD" line_in "$WORK/testpmd.log" "forwards packets on" || exit 1
 }
 lock
 start_testpmd
@@ -250,7 +275,7 @@ TESTPMD_MAX=$MAX_RX
 unlock
 # (the session stays up, idle, for the latency run at nat64d's half rate below)
 
-echo "== nat64d ($WORKERS worker(s)) between the same memif ports"
+STEP="nat64d"; echo "== nat64d ($WORKERS worker(s)) between the same memif ports"
 cat > "$WORK/nat64d.conf" <<CONF
 # Generated by scripts/bench.sh: nat64d between two memif ports (server role);
 # the generator holds the client ends. Static neighbours: no ARP/NDP in a benchmark.
@@ -287,7 +312,8 @@ lock
 rm -f "$WORK/in.sock" "$WORK/out.sock"
 "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
 DUT=$!; PIDS+=("$DUT")
-wait_log 60 "$WORK/nat64d.log" "nat64d: running" || { cat "$WORK/nat64d.log"; exit 1; }
+# nat64d's control socket answers once its ports are up and its worker runs.
+wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" health || exit 1
 grep 'flow table' "$WORK/nat64d.log" | sed 's/^/  /'
 gen_start "$WORK/gen-nat64d.log" "${GEN_MEMIF_CMD[@]}"
 suite nat64d nat64
@@ -316,7 +342,7 @@ unlock
 
 # --------------------------------------------------- 3. Tayga + nftables (kernel)
 if [ "$TAYGA" = 1 ]; then
-  echo "== Tayga $TAYGA_VER + nftables masquerade in namespaces, generator on net_af_packet"
+  STEP="Tayga $TAYGA_VER + nftables masquerade in namespaces, generator on net_af_packet"; echo "== Tayga $TAYGA_VER + nftables masquerade in namespaces, generator on net_af_packet"
   ip netns add "$NS_GEN"; ip netns add "$NS_TAY"
   ip -n "$NS_GEN" link set lo up; ip -n "$NS_TAY" link set lo up
   ip link add g6 netns "$NS_GEN" type veth peer name t6 netns "$NS_TAY"
@@ -355,10 +381,11 @@ table ip nat64bench {
 }
 NFT
   lock
-  ip netns exec "$NS_TAY" taskset -c $(( CORES > 1 ? 1 : 0 )) tayga -c "$WORK/tayga.conf" --nodetach \
+  ip netns exec "$NS_TAY" taskset -c $(( CORES > 1 ? 1 : 0 )) stdbuf -oL -eL tayga -c "$WORK/tayga.conf" --nodetach \
     >"$WORK/tayga.log" 2>&1 9>&- </dev/null &
   TAY=$!; PIDS+=("$TAY")
-  sleep 1
+  # A tun device has carrier once a process holds it open: Tayga is translating.
+  wait_until 30 "$TAY" tun_attached "$NS_TAY" nat64 || exit 1
   AFP_EAL=(--lcores=0@0 --no-huge -m 1024 --no-pci --file-prefix "n64b-afp-$RUN_ID" --log-level lib.eal:error
            --log-level pmd.net.af_packet:error --no-telemetry
            --vdev net_af_packet0,iface=g6,framecnt=4096,qdisc_bypass=1

@@ -14,6 +14,6 @@ check() {
   shift
   log=$(mktemp /tmp/nat64d-check.XXXXXX)
   if "$@" >"$log" 2>&1; then record PASS "$LAYER:$name"; else
-    record FAIL "$LAYER:$name"; sed 's/^/      /' "$log" | tail -15; fi
+    record FAIL "$LAYER:$name"; sed 's/^/      /' "$log" | tail -40; fi
   rm -f "$log"
 }

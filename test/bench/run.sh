@@ -15,7 +15,8 @@ trap 'rm -rf "$TMP"' EXIT
 netns_before=$(ip netns list | sort)
 BUILD="$BUILD" timeout 900 "$ROOT/scripts/bench.sh" --smoke --out "$TMP/out" >"$TMP/bench.log" 2>&1
 rc=$?
-check smoke_run_exits_0 sh -c "echo exit $rc; tail -20 '$TMP/bench.log'; [ $rc -eq 0 ]"
+# On failure: which step failed and the end of its logs (bench.sh prints them).
+check smoke_run_exits_0 sh -c "echo exit $rc; grep -A60 '^bench.sh: FAILED' '$TMP/bench.log' || tail -20 '$TMP/bench.log'; [ $rc -eq 0 ]"
 
 check every_point_delivered "$PY" - "$TMP/out/results.csv" <<'PYEOF'
 import csv, sys
