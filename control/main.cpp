@@ -31,6 +31,7 @@
 #include "control/telemetry.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
+#include "dataplane/worker/mesh.hpp"
 #include "dataplane/worker/worker.hpp"
 
 namespace nat64d::ctl {
@@ -65,10 +66,13 @@ SocketOwner socket_owner(const Config& cfg)
     return o;
 }
 
+// The pidfile guards against a second instance; an empty path means none.
 struct PidFile {
     pidfh* handle = nullptr;
     explicit PidFile(const std::string& path)
     {
+        if (path.empty())
+            return;
         pid_t other = 0;
         handle = pidfile_open(path.c_str(), 0644, &other);
         if (handle == nullptr) {
@@ -83,15 +87,13 @@ struct PidFile {
         if (handle != nullptr)
             pidfile_remove(handle);
     }
-};
-
-struct LaunchArgs {
-    dp::Worker* worker;
+    PidFile(const PidFile&) = delete;
+    PidFile& operator=(const PidFile&) = delete;
 };
 
 int worker_main(void* arg)
 {
-    static_cast<LaunchArgs*>(arg)->worker->run(g_stop);
+    static_cast<dp::Worker*>(arg)->run(g_stop);
     return 0;
 }
 
@@ -106,10 +108,21 @@ nat::Timeouts to_nat_timeouts(const Timeouts& t)
     return n;
 }
 
-int run_dataplane(const Config& cfg, unsigned worker_lcore);
+int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores);
+
+// Signals first: a SIGTERM that arrives while the EAL starts (a service
+// manager stopping a slow start) must end nat64d the clean way, pidfile removed.
+void install_signal_handlers()
+{
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGHUP, on_hup);
+    std::signal(SIGPIPE, SIG_IGN);
+}
 
 int run(const Config& cfg)
 {
+    install_signal_handlers();
     PidFile pid(cfg.pidfile);
 
     std::vector<std::string> args{"nat64d"};
@@ -119,35 +132,69 @@ int run(const Config& cfg)
         argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)
         throw dp::StartupError(fmt::format("EAL init failed: {} (check [eal] args)", rte_strerror(rte_errno)));
+    // EAL installs nothing of its own for these, but be sure ours are in place.
+    install_signal_handlers();
+    if (g_stop.load(std::memory_order_relaxed)) {
+        rte_eal_cleanup();
+        return 0;
+    }
 
-    const unsigned worker_lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
-    if (worker_lcore >= RTE_MAX_LCORE)
-        throw dp::StartupError("needs at least two lcores (main for control, one worker): add -l 0-1 to [eal] args");
+    // One worker lcore per configured worker, besides the main lcore (control).
+    std::vector<unsigned> worker_lcores;
+    for (unsigned l = rte_get_next_lcore(rte_get_main_lcore(), 1, 0); l < RTE_MAX_LCORE && worker_lcores.size() < cfg.workers;
+         l = rte_get_next_lcore(l, 1, 0))
+        worker_lcores.push_back(l);
+    if (worker_lcores.size() < cfg.workers) {
+        rte_eal_cleanup();
+        throw dp::StartupError(fmt::format(
+            "ports.workers = {} needs {} lcores (the main one for control and one per worker), [eal] args give {}: "
+            "add e.g. \"--lcores=0-{}\" (on fewer CPUs, map them: \"--lcores=0@0,(1-{})@1\")",
+            cfg.workers, cfg.workers + 1, worker_lcores.size() + 1, cfg.workers, cfg.workers));
+    }
 
-    const int exit_code = run_dataplane(cfg, worker_lcore);
+    const int exit_code = run_dataplane(cfg, worker_lcores);
     rte_eal_cleanup();
     return exit_code;
 }
 
-int run_dataplane(const Config& cfg, unsigned worker_lcore)
+// Every worker idle for idle_ms: the capture is done (packet tests). A worker's
+// timestamp may be newer than `now` (it stores it after we read the clock):
+// then it is not idle, and the difference must not wrap.
+bool all_idle(const std::vector<std::unique_ptr<dp::Worker>>& workers, uint64_t now, uint64_t hz, uint32_t idle_ms)
+{
+    for (const auto& w : workers) {
+        const uint64_t last = w->last_rx_tsc();
+        if (!w->polling() || last >= now || (now - last) * 1000 / hz < idle_ms)
+            return false;
+    }
+    return true;
+}
+
+int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
 {
     const int socket = static_cast<int>(rte_socket_id());
+    const auto nworkers = static_cast<uint16_t>(cfg.workers);
     rte_mempool* pool = dp::create_packet_pool("nat64d_pkts", cfg.mbufs, socket);
 
     rte_ether_addr inside_mac, outside_mac;
     std::memcpy(inside_mac.addr_bytes, cfg.inside.mac.bytes.data(), 6);
     std::memcpy(outside_mac.addr_bytes, cfg.outside.mac.bytes.data(), 6);
-    dp::PortSetup inside{cfg.inside.device, 1, 1, static_cast<uint16_t>(cfg.rx_desc),
+    dp::PortSetup inside{cfg.inside.device, nworkers, nworkers, static_cast<uint16_t>(cfg.rx_desc),
                          static_cast<uint16_t>(cfg.tx_desc), cfg.inside.mtu_bytes,
                          cfg.inside.has_mac ? &inside_mac : nullptr};
     const dp::PortInfo in = dp::start_port(inside, pool);
     dp::PortInfo out = in;
     const bool one_arm = cfg.mode == ArmMode::one_arm;
     if (!one_arm) {
-        dp::PortSetup outside{cfg.outside.device, 1, 1, static_cast<uint16_t>(cfg.rx_desc),
+        dp::PortSetup outside{cfg.outside.device, nworkers, nworkers, static_cast<uint16_t>(cfg.rx_desc),
                               static_cast<uint16_t>(cfg.tx_desc), cfg.outside.mtu_bytes,
                               cfg.outside.has_mac ? &outside_mac : nullptr};
         out = dp::start_port(outside, pool);
+    }
+    if (nworkers > 1) {
+        fmt::print("nat64d: {} ({}): {}\n", in.device, in.driver, in.spread);
+        if (!one_arm)
+            fmt::print("nat64d: {} ({}): {}\n", out.device, out.driver, out.spread);
     }
 
     // Public ports: the pool, the ranges, the slices (one per worker), the seed.
@@ -159,6 +206,7 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     pcfg.workers = cfg.workers;
     pcfg.seed = cfg.port_seed;
     pcfg.paired_pooling = cfg.paired_pooling;
+    pcfg.preserve_port_class = cfg.preserve_port_class;
     pcfg.quarantine_s = cfg.timeouts.port_quarantine_s;
     nat::PortAllocator ports(pcfg);
 
@@ -182,18 +230,15 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
             throw dp::StartupError(fmt::format("static.bib = {}: collides with another mapping", b.text));
     }
 
-    nat::NeighbourConfig ncfg;
-    ncfg.reachable_ms = cfg.timeouts.neighbour_reachable_s * 1000;
-    nat::NeighbourCache neighbours(ncfg);
-    for (const StaticNeighbour& n : cfg.neighbours) {
-        nat::MacAddr mac;
-        std::memcpy(mac.data(), n.mac.bytes.data(), 6);
-        if (!neighbours.add_static(n.is_ip6 ? nat::neighbour_key6(n.ip6) : nat::neighbour_key4(n.ip4), mac))
-            throw dp::StartupError(fmt::format("addresses.neighbours = {}: neighbour table full", n.text));
-    }
+    dp::WorkerMesh mesh(cfg.workers, socket);
+    std::unique_ptr<dp::AddressPermissions> permissions;
+    if (cfg.filtering == Filtering::address_dependent)
+        permissions = std::make_unique<dp::AddressPermissions>("nat64d_adf", cfg.max_flows, socket);
+    std::vector<Ip4> pool_sorted = cfg.pool;   // the workers binary-search it
+    std::sort(pool_sorted.begin(), pool_sorted.end());
 
     dp::WorkerConfig wc;
-    wc.worker_id = 0;
+    wc.workers = cfg.workers;
     wc.one_arm = one_arm;
     wc.inside_port = in.id;
     wc.outside_port = out.id;
@@ -209,27 +254,36 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     wc.outside_prefix_len = cfg.outside_ip4_prefix_len;
     wc.has_gateway4 = cfg.has_gateway4;
     wc.gateway4 = cfg.gateway4;
-    std::vector<Ip4> pool_sorted = cfg.pool;   // the worker binary-searches it
-    std::sort(pool_sorted.begin(), pool_sorted.end());
     wc.pool = pool_sorted.data();
     wc.pool_size = static_cast<uint32_t>(pool_sorted.size());
     wc.prefix = cfg.prefix;
     wc.allow_non_global = cfg.allow_non_global;
-    std::unique_ptr<dp::AddressPermissions> permissions;
-    if (cfg.filtering == Filtering::address_dependent)
-        permissions = std::make_unique<dp::AddressPermissions>("nat64d_adf", cfg.max_flows, socket);
     wc.permissions = permissions.get();
     wc.hairpinning = cfg.hairpinning;
     wc.xlate.mtu4 = cfg.outside.mtu_bytes;
     wc.xlate.mtu6 = cfg.inside.mtu_bytes;
     wc.xlate.lowest_ipv6_mtu = cfg.lowest_ipv6_mtu;
     wc.timeouts = to_nat_timeouts(cfg.timeouts);
-    wc.icmp_errors_per_s = cfg.icmp_errors_per_s;
+    // The configured rate is the box's: each worker gets its share.
+    wc.icmp_errors_per_s = cfg.icmp_errors_per_s == 0 ? 0 : std::max(1u, cfg.icmp_errors_per_s / cfg.workers);
     wc.pool_for_generated = pool;
     wc.fragments.max_entries = cfg.fragment_cache;
     wc.fragments.max_held_total = cfg.fragment_cache;
     wc.fragments.timeout_ms = cfg.timeouts.fragment_s * 1000;
-    auto worker = std::make_unique<dp::Worker>(wc, flows, neighbours);
+    wc.neighbour.reachable_ms = cfg.timeouts.neighbour_reachable_s * 1000;
+    for (const StaticNeighbour& n : cfg.neighbours) {
+        dp::StaticNeighbourEntry e;
+        e.key = n.is_ip6 ? nat::neighbour_key6(n.ip6) : nat::neighbour_key4(n.ip4);
+        std::memcpy(e.mac.data(), n.mac.bytes.data(), 6);
+        wc.static_neighbours.push_back(e);
+    }
+    wc.mesh = &mesh;
+    std::vector<std::unique_ptr<dp::Worker>> workers;
+    for (uint32_t w = 0; w < cfg.workers; ++w) {
+        wc.worker_id = w;
+        wc.queue = static_cast<uint16_t>(w);
+        workers.push_back(std::make_unique<dp::Worker>(wc, flows));
+    }
 
     // The control clock: event times are wall time at start plus TSC since.
     const uint64_t hz = rte_get_tsc_hz();
@@ -240,12 +294,13 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     ServiceContext sctx;
     sctx.cfg = &cfg;
     sctx.flows = &flows;
-    sctx.workers = {worker.get()};
+    for (const auto& w : workers)
+        sctx.workers.push_back(w.get());
     if (one_arm)
         sctx.ports = {{in.id, cfg.inside.device, "one-arm"}};
     else
         sctx.ports = {{in.id, cfg.inside.device, "inside"}, {out.id, cfg.outside.device, "outside"}};
-    sctx.neighbours = &neighbours;
+    sctx.neighbours = &workers[0]->neighbours();
     sctx.start_tsc = start;
     sctx.tsc_hz = hz;
     sctx.start_unix_ms = start_unix_ms;
@@ -254,16 +309,12 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
                         [&service](const std::string& line) { return service.handle(line); });
     telemetry_start({[&service] { return service.stats(); }, [&service] { return service.health(); }});
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGHUP, on_hup);
-    std::signal(SIGPIPE, SIG_IGN);
-    LaunchArgs launch{worker.get()};
-    if (rte_eal_remote_launch(worker_main, &launch, worker_lcore) != 0)
-        throw dp::StartupError("cannot launch the worker lcore");
-    fmt::print("nat64d: running, inside {} ({}), outside {}, prefix {}/{}, {} pool address(es)\n",
+    for (uint32_t w = 0; w < cfg.workers; ++w)
+        if (rte_eal_remote_launch(worker_main, workers[w].get(), worker_lcores[w]) != 0)
+            throw dp::StartupError(fmt::format("cannot launch worker {} on lcore {}", w, worker_lcores[w]));
+    fmt::print("nat64d: running, inside {} ({}), outside {}, prefix {}/{}, {} pool address(es), {} worker(s)\n",
                cfg.inside.device, one_arm ? "one-arm" : "two-arm", one_arm ? "-" : cfg.outside.device,
-               format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size());
+               format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size(), cfg.workers);
     std::fflush(stdout);
 
     // The control loop: the socket (its poll() is the loop's sleep), ageing,
@@ -281,8 +332,7 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
             events.reopen();
         service.drain_events();
         service.tick(now);
-        if (cfg.exit_when_idle_ms > 0 && worker->polling() &&
-            (now - worker->last_rx_tsc()) * 1000 / hz >= cfg.exit_when_idle_ms)
+        if (cfg.exit_when_idle_ms > 0 && all_idle(workers, rte_rdtsc(), hz, cfg.exit_when_idle_ms))
             g_stop.store(true, std::memory_order_relaxed);
     }
     rte_eal_mp_wait_lcore();
@@ -292,7 +342,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
     const nlohmann::json stats = service.stats();
     fmt::print("stats: {}\n", stats.dump());
     std::fflush(stdout);
-    worker.reset();
+    workers.clear();
+    mesh.clear();
     dp::stop_port(in.id);
     if (!one_arm)
         dp::stop_port(out.id);

@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "dataplane/counters.hpp"
+
 namespace nat64d::ctl {
 namespace {
 
@@ -33,7 +35,7 @@ std::string escape_label(std::string_view v)
 
 class Exposition {
 public:
-    void add(const std::string& name, const char* type, const char* help, const Labels& labels, const json& value)
+    void add(const std::string& name, const char* type, const std::string& help, const Labels& labels, const json& value)
     {
         if (!value.is_number())
             return;
@@ -76,7 +78,7 @@ private:
     struct Metric {
         std::string name;
         const char* type;
-        const char* help;
+        std::string help;
         std::vector<std::string> samples;
     };
     std::vector<Metric> metrics_;
@@ -98,23 +100,25 @@ std::string stats_to_prometheus(const json& s)
 
     for (const json& w : at(s, "workers")) {
         const std::string id = std::to_string(at(w, "id").get<uint64_t>());
-        for (const char* dir : {"rx_inside", "rx_outside", "tx_inside", "tx_outside", "translated_6to4",
-                                "translated_4to6"}) {
-            const json& d = at(w, dir);
+        for (const dp::DirectionField& d : dp::kDirectionFields) {
+            const std::string dir(d.name);
             e.add("nat64d_worker_packets_total", "counter", "Packets per worker and direction.",
-                  {{"worker", id}, {"direction", dir}}, at(d, "packets"));
+                  {{"worker", id}, {"direction", dir}}, at(at(w, dir.c_str()), "packets"));
             e.add("nat64d_worker_bytes_total", "counter", "Bytes per worker and direction.",
-                  {{"worker", id}, {"direction", dir}}, at(d, "bytes"));
+                  {{"worker", id}, {"direction", dir}}, at(at(w, dir.c_str()), "bytes"));
         }
-        for (const char* c : {"flows_created", "arp_replies", "ndp_adverts", "echo_replies", "icmp_errors_sent",
-                              "neighbour_solicits_sent", "neighbour_held", "fragments_held"})
-            e.add(fmt::format("nat64d_worker_{}_total", c), "counter", "Per-worker event count.", {{"worker", id}},
-                  at(w, c));
+        for (const dp::CounterField& c : dp::kCounterFields) {
+            const std::string name(c.name);
+            e.add(fmt::format("nat64d_worker_{}_total", name), "counter", fmt::format("Per worker: {}.", c.help),
+                  {{"worker", id}}, at(w, name.c_str()));
+        }
         e.add("nat64d_worker_loops_total", "counter", "Poll loops run by the worker (health).", {{"worker", id}},
               at(w, "loops"));
     }
     for (const auto& [reason, v] : at(s, "drops").items())
-        e.add("nat64d_drops_total", "counter", "Packets dropped, by reason (a Verdict name).", {{"reason", reason}}, v);
+        e.add("nat64d_drops_total", "counter",
+              "Packets dropped, by reason; `nat64ctl stats --explain` says what each reason means.",
+              {{"reason", reason}}, v);
 
     for (const json& p : at(s, "ports")) {
         const Labels l{{"port", std::to_string(at(p, "port").get<uint64_t>())},
@@ -157,7 +161,7 @@ std::string stats_to_prometheus(const json& s)
                   {{"address", addr}, {"proto", proto}}, at(pp, "in_use"));
             e.add("nat64d_pool_ports_reserved", "gauge", "Public ports reserved by static BIB entries.",
                   {{"address", addr}, {"proto", proto}}, at(pp, "reserved"));
-            e.add("nat64d_pool_ports_total", "gauge", "Public ports in the dynamic range per address.",
+            e.add("nat64d_pool_ports_size", "gauge", "Public ports in the dynamic range per address.",
                   {{"address", addr}, {"proto", proto}}, at(pp, "size"));
         }
     }

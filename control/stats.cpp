@@ -41,26 +41,17 @@ nlohmann::json collect_stats(const StatsSources& src)
         const dp::WorkerCounters& c = w->counters();
         for (size_t v = 0; v < kVerdictCount; ++v)
             totals[v] += c.verdicts[v].read();
-        per_worker.push_back({
-            {"id", id++},
-            {"rx_inside", direction(c.rx_inside)},
-            {"rx_outside", direction(c.rx_outside)},
-            {"tx_inside", direction(c.tx_inside)},
-            {"tx_outside", direction(c.tx_outside)},
-            {"translated_6to4", direction(c.translated_6to4)},
-            {"translated_4to6", direction(c.translated_4to6)},
-            {"flows_created", c.flows_created.read()},
-            {"arp_replies", c.arp_replies.read()},
-            {"ndp_adverts", c.ndp_adverts.read()},
-            {"echo_replies", c.echo_replies.read()},
-            {"icmp_errors_sent", c.icmp_errors_sent.read()},
-            {"neighbour_solicits_sent", c.neighbour_solicits_sent.read()},
-            {"neighbour_held", c.neighbour_held.read()},
-            {"fragments_held", c.fragments_held.read()},
-            {"loops", w->loops()},
-        });
+        nlohmann::json wj{{"id", id++}, {"loops", w->loops()}};
+        for (const dp::DirectionField& d : dp::kDirectionFields)
+            wj[std::string(d.name)] = direction(c.*d.field);
+        for (const dp::CounterField& f : dp::kCounterFields)
+            wj[std::string(f.name)] = (c.*f.field).read();
+        // Outcomes that are not drops, per worker (drops are summed below).
+        wj["forward"] = c.verdicts[static_cast<size_t>(Verdict::forward)].read();
+        wj["consumed"] = c.verdicts[static_cast<size_t>(Verdict::consumed)].read();
+        per_worker.push_back(std::move(wj));
     }
-    for (size_t v = 1; v < kVerdictCount; ++v)   // 0 is forward
+    for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v)
         drops[std::string(kVerdictNames[v])] = totals[v];
     j["workers"] = per_worker;
     j["drops"] = drops;

@@ -31,7 +31,8 @@ run_catch unit_xlate "$BUILD/test/unit/xlate/unit_xlate"
 run_catch unit_nat "$BUILD/test/unit/nat/unit_nat"
 run_catch unit_config "$BUILD/test/unit/config/unit_config"
 run_catch unit_control "$BUILD/test/unit/control/unit_control"
-run_catch unit_reclaim "$BUILD/test/unit/control/unit_reclaim"
+run_catch unit_flow "$BUILD/test/unit/flow/unit_flow"
+run_catch unit_worker "$BUILD/test/unit/worker/unit_worker"
 
 echo "== coverage of the translation core (target 90% of lines)"
 if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --print-summary "$BUILD" 2>/dev/null | grep -E '^lines:'); then

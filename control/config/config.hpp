@@ -95,10 +95,13 @@ struct Config {
 
     // [pool]
     std::vector<Ip4> pool;              // public IPv4 addresses, in order
-    PortRange tcp_ports{1024, 65535};
-    PortRange udp_ports{1024, 65535};
+    // The whole port space: a source port below 1024 keeps to that class
+    // (preserve_port_class), so ordinary clients never get one of those.
+    PortRange tcp_ports{1, 65535};
+    PortRange udp_ports{1, 65535};
     PortRange icmp_ids{1, 65535};
     bool paired_pooling = true;         // one IPv6 host, one IPv4 address
+    bool preserve_port_class = true;    // RFC 6146 s3.5.1.1: well-known to well-known, parity kept
     uint64_t port_seed = 0;             // 0: arc4random; else deterministic
     std::vector<StaticBib> static_bib;
 

@@ -146,6 +146,7 @@ nlohmann::json config_to_json(const Config& c)
     pool["udp_ports"] = format_range(c.udp_ports);
     pool["icmp_ids"] = format_range(c.icmp_ids);
     pool["paired"] = c.paired_pooling;
+    pool["preserve_port_class"] = c.preserve_port_class;
     pool["seed"] = c.port_seed;
 
     j["static"]["bib"] = json::array();

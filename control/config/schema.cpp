@@ -58,6 +58,9 @@ constexpr std::array kKeys{
     KeySpec{"pool.udp_ports", K::scalar, "FIRST-LAST", "dynamic UDP port range"},
     KeySpec{"pool.icmp_ids", K::scalar, "FIRST-LAST", "dynamic ICMP identifier range"},
     KeySpec{"pool.paired", K::flag, "BOOL", "paired pooling: one IPv6 host always uses one IPv4 address (RFC 4787 REQ-2)"},
+    KeySpec{"pool.preserve_port_class", K::flag, "BOOL",
+            "a source port below 1024 gets a public port below 1024 while one is free, others never do, and "
+            "the port's parity is kept where possible (RFC 6146 s3.5.1.1, RFC 4787 REQ-3)"},
     KeySpec{"pool.seed", K::scalar, "N", "port selection seed; 0: random (production), else deterministic (tests)"},
     // [static]
     KeySpec{"static.bib", K::list, "\"PROTO ADDR6#PORT ADDR4#PORT\"",

@@ -511,6 +511,7 @@ void read_pool(const RawConfig& raw, Config& c)
     c.udp_ports = read_range(raw, "pool.udp_ports", c.udp_ports);
     c.icmp_ids = read_range(raw, "pool.icmp_ids", c.icmp_ids);
     read_bool(raw, "pool.paired", c.paired_pooling);
+    read_bool(raw, "pool.preserve_port_class", c.preserve_port_class);
     read_number(raw, "pool.seed", c.port_seed, 0, UINT64_MAX);
 }
 

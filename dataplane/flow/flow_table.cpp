@@ -10,6 +10,7 @@
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -43,6 +44,23 @@ rte_hash* make_hash(const std::string& name, uint32_t entries, uint32_t key_len,
         throw StartupError("flow table " + name + " (" + std::to_string(entries) +
                            " entries): " + rte_strerror(rte_errno));
     return h;
+}
+
+// How long a worker waits for another to finish a session or mapping both
+// are creating: the other holds no lock and completes in well under a
+// microsecond unless it lost its CPU, and then dropping one packet beats
+// spinning through the other's time slice.
+constexpr uint32_t kBusyWaitPauses = 2000;
+
+template <typename Word, typename Bit>
+bool wait_until_set(const std::atomic<Word>& word, Bit bit) noexcept
+{
+    for (uint32_t i = 0; i < kBusyWaitPauses; ++i) {
+        if ((word.load(std::memory_order_acquire) & bit) != 0)
+            return true;
+        rte_pause();
+    }
+    return false;
 }
 
 constexpr uint32_t kPortReturnBurst = 64;
@@ -199,6 +217,7 @@ bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
 {
     const uint32_t pos = tagged & kRetiredPosMask;
     if ((tagged & kRetiredMapping) == 0) {
+        sessions_[pos].pub.store(0, std::memory_order_relaxed);   // unclaimed for its next key
         rte_hash_free_key_with_position(sessions_hash_, static_cast<int32_t>(pos));
         return true;
     }
@@ -212,6 +231,7 @@ bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
             return false;   // the worker is behind: try again next pass
         ++ports_returned;
     }
+    mappings_[pos].flags.store(0, std::memory_order_relaxed);   // unclaimed for its next key
     rte_hash_free_key_with_position(mappings_hash_, static_cast<int32_t>(pos));
     return true;
 }
@@ -355,15 +375,18 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     const nat::BibKey6 bib = nat::bib_key_of(key);
     int32_t m = rte_hash_lookup(mappings_hash_, &bib);
     if (m >= 0) {
-        if (mappings_[static_cast<uint32_t>(m)].ready())
+        // Another worker may be completing it this very moment.
+        if (wait_until_set(mappings_[static_cast<uint32_t>(m)].flags, kMappingReady))
             return m;
-        why = Verdict::drop_no_mapping;   // another worker is creating it right now
+        why = Verdict::drop_flow_busy;
         return -1;
     }
     // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice,
     // claimed before the key is added, so running out of ports costs no table
     // churn; the direct map names the mapping once its position is known.
-    const nat::PortAllocation a = ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s);
+    const nat::PortAllocation a =
+        ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s,
+                        proto == nat::PortProto::icmp ? nat::PortAllocator::kAnyPort : key.sport);
     if (a.verdict != Verdict::forward) {
         why = a.verdict;
         return -1;
@@ -375,9 +398,15 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         return -1;
     }
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    if (slot.ready()) {
+    uint8_t flags = slot.flags.load(std::memory_order_acquire);
+    if (flags != 0 || !slot.flags.compare_exchange_strong(flags, kMappingClaimed, std::memory_order_acquire)) {
+        // Another worker added the same key first and fills it: EIM means this
+        // host gets that mapping, not a second one (RFC 4787 REQ-1).
         ports_.unclaim(proto, a.addr_index, a.port);
-        return m;   // another worker added the same key and completed it first
+        if (wait_until_set(slot.flags, kMappingReady))
+            return m;
+        why = Verdict::drop_flow_busy;
+        return -1;
     }
     slot.pub_port = a.port;
     slot.addr_index = static_cast<uint16_t>(a.addr_index);
@@ -386,7 +415,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     slot.proto6 = key.proto;
     slot.sessions.store(0, std::memory_order_relaxed);
     ports_.set_owner(proto, a.addr_index, a.port, static_cast<uint32_t>(m) + 1);
-    slot.flags.store(kMappingReady, std::memory_order_release);   // pairs with ready()
+    slot.flags.store(kMappingClaimed | kMappingReady, std::memory_order_release);   // pairs with ready()
     counters_[worker].mappings_created[static_cast<uint32_t>(proto)].add();
     push_event(worker, FlowEventKind::mapping_create, key, a.addr, a.port, false);
     return m;
@@ -425,8 +454,11 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
     retire_from_worker(writer, static_cast<uint32_t>(m) | kRetiredMapping);
 }
 
-int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why) noexcept
+int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why,
+                          bool* created) noexcept
 {
+    if (created != nullptr)
+        *created = false;
     const int32_t m = find_or_create_mapping(key, worker, now_s, why);
     if (m < 0)
         return -1;
@@ -444,8 +476,16 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
         return -1;
     }
     Session& s = sessions_[static_cast<uint32_t>(p)];
-    if (s.ready())
+    uint32_t cur = s.pub.load(std::memory_order_acquire);
+    if ((cur & Session::kReady) != 0)
         return p;   // another worker completed it first
+    if (cur != 0 || !s.pub.compare_exchange_strong(cur, Session::kClaimed, std::memory_order_acquire)) {
+        // Another worker added the same key and is filling it.
+        if (wait_until_set(s.pub, Session::kReady))
+            return p;
+        why = Verdict::drop_flow_busy;
+        return -1;
+    }
     // Attach to the mapping unless the ager has just condemned it.
     uint32_t n = slot.sessions.load(std::memory_order_relaxed);
     do {
@@ -462,6 +502,8 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
     nat::port_proto_of(key.proto, proto);
     counters_[worker].sessions_created[static_cast<uint32_t>(proto)].add();
     push_event(worker, FlowEventKind::session_create, key, ports_.address(slot.addr_index), slot.pub_port, false);
+    if (created != nullptr)
+        *created = true;
     return p;
 }
 
@@ -525,20 +567,23 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     const int32_t m = rte_hash_add_key(mappings_hash_, &bib);
     if (m < 0)
         return false;
+    MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    uint8_t flags = 0;
+    if (!slot.flags.compare_exchange_strong(flags, kMappingClaimed | kMappingStatic, std::memory_order_acquire))
+        return false;   // a worker created this host's dynamic mapping in the meantime
     if (!ports_.reserve(proto, addr_index, sm.port4, static_cast<uint32_t>(m) + 1)) {
         if (rte_hash_del_key(mappings_hash_, &bib) >= 0)   // never published; freed after a grace period
             retire(static_cast<uint32_t>(m) | kRetiredMapping);
         seal_batch();
         return false;
     }
-    MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
     slot.pub_port = sm.port4;
     slot.addr_index = static_cast<uint16_t>(addr_index);
     slot.addr6 = sm.addr6;
     slot.port6 = sm.port6;
     slot.proto6 = sm.proto6;
     slot.sessions.store(0, std::memory_order_relaxed);
-    slot.flags.store(kMappingReady | kMappingStatic, std::memory_order_release);
+    slot.flags.store(kMappingClaimed | kMappingReady | kMappingStatic, std::memory_order_release);
     counters_[control_writer()].mappings_created[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::mapping_create,
                nat::make_flow_key6(sm.addr6, 0, sm.port6, 0, sm.proto6), sm.addr4, sm.port4, true);
@@ -559,7 +604,7 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
         return false;
     // Stop inbound first: the port is no longer reserved, so no new session
     // finds the mapping through the direct map.
-    slot.flags.store(kMappingStatic, std::memory_order_relaxed);
+    slot.flags.store(kMappingClaimed | kMappingStatic, std::memory_order_relaxed);
     ports_.unreserve(proto, slot.addr_index, slot.pub_port);
     // Its sessions go with it (they would keep using the port otherwise).
     const uint32_t slots = key_slots(max_flows_);

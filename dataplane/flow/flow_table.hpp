@@ -45,7 +45,7 @@
 #include "dataplane/nat/port_alloc.hpp"
 #include "dataplane/nat/tcp_state.hpp"
 #include "dataplane/nat/timeouts.hpp"
-#include "dataplane/xlate/verdict.hpp"
+#include "dataplane/verdict.hpp"
 
 struct rte_hash;
 struct rte_ring;
@@ -55,13 +55,17 @@ namespace nat64d::dp {
 
 struct Session {
     static constexpr uint32_t kReady = 1u << 31;
+    // Set by the one writer that fills a new session (compare-and-swap from
+    // 0), so two workers that add the same key at once never both fill it.
+    // The word returns to 0 only when the position is freed after its grace period.
+    static constexpr uint32_t kClaimed = 1u << 30;
     static constexpr uint32_t kClockBits = 28;   // seconds: wraps after 8.5 years, compared modulo
     static constexpr uint32_t kClockMask = (1u << kClockBits) - 1;
 
-    // kReady | pool index << 16 | public port. Release-stored once the session
-    // is complete; pairs with the acquire in ready(). Deleting clears kReady
-    // only, so a worker that found the session a moment earlier still reads
-    // its address and port intact.
+    // kReady | kClaimed | pool index << 16 | public port. Release-stored once
+    // the session is complete; pairs with the acquire in ready(). Deleting
+    // clears kReady only, so a worker that found the session a moment earlier
+    // still reads its address and port intact.
     std::atomic<uint32_t> pub{0};
     // Last activity (seconds, low 28 bits) << 4 | kind. Relaxed: written by
     // workers on change only, read by the ager as a hint. The kind nibble is
@@ -73,7 +77,7 @@ struct Session {
 
     static constexpr uint32_t pack_pub(uint32_t addr_index, uint16_t port) noexcept
     {
-        return kReady | (addr_index << 16) | port;
+        return kReady | kClaimed | (addr_index << 16) | port;
     }
     static constexpr uint32_t pack_seen(uint32_t now_s, uint32_t kind) noexcept { return (now_s << 4) | kind; }
     static constexpr uint32_t kind_of(uint32_t seen_word) noexcept { return seen_word & 0xF; }
@@ -86,7 +90,7 @@ struct Session {
     }
 
     bool ready() const noexcept { return (pub.load(std::memory_order_acquire) & kReady) != 0; }
-    uint32_t addr_index() const noexcept { return (pub.load(std::memory_order_relaxed) >> 16) & 0x7FFF; }
+    uint32_t addr_index() const noexcept { return (pub.load(std::memory_order_relaxed) >> 16) & 0x3FFF; }
     uint16_t pub_port() const noexcept { return static_cast<uint16_t>(pub.load(std::memory_order_relaxed)); }
     /// A TCP session's state from its kind (meaningless for UDP and ICMP).
     static constexpr nat::TcpState tcp_state_of(uint32_t kind) noexcept
@@ -112,7 +116,7 @@ struct Session {
 };
 static_assert(sizeof(Session) == 8);
 static_assert(nat::kTcpStateCount <= Session::kKindUdp, "TCP states and the other kinds share a nibble");
-static_assert(nat::PortAllocator::kMaxAddresses <= (1u << 15), "pool index must fit Session::pub");
+static_assert(nat::PortAllocator::kMaxAddresses <= (1u << 14), "pool index must fit Session::pub");
 static_assert(nat::kMaxTimeoutS < (1u << (Session::kClockBits - 1)), "idle times must fit the session clock");
 
 struct FlowTableConfig {
@@ -189,8 +193,12 @@ public:
 
     /// Creates a session (and its mapping if the IPv6 transport address has none:
     /// endpoint-independent mapping, RFC 4787 REQ-1). Returns its position, or -1
-    /// with `why` set (drop_table_full, drop_ports_exhausted).
-    int32_t create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why) noexcept;
+    /// with `why` set (drop_table_full, drop_ports_exhausted, drop_flow_busy
+    /// when another worker is creating the same session or mapping and did not
+    /// finish within a short wait). Any number of workers may call it at once;
+    /// *created says whether this call made the session (false: it existed).
+    int32_t create(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, Verdict& why,
+                   bool* created = nullptr) noexcept;
 
     /// Inbound: the IPv6 transport address behind a public one, if mapped.
     bool find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
@@ -267,8 +275,9 @@ private:
         uint16_t pub_port = 0;
         uint16_t addr_index = 0;          // into the port allocator's pool
         uint8_t proto6 = 0;
-        // kMappingReady (release-stored when complete; pairs with the acquires
-        // in find_or_create_mapping() and find_mapping()) | kMappingStatic.
+        // kMappingClaimed | kMappingReady (release-stored when complete; pairs
+        // with the acquires in find_or_create_mapping() and find_mapping())
+        // | kMappingStatic.
         std::atomic<uint8_t> flags{0};
         // Sessions using it; kDead once the ager decided to drop it, so a
         // worker that found it a moment earlier cannot attach a new session.
@@ -279,6 +288,9 @@ private:
     };
     static constexpr uint8_t kMappingReady = 1;
     static constexpr uint8_t kMappingStatic = 2;
+    // Taken (compare-and-swap from 0) by the one writer that fills a new
+    // mapping; back to 0 only when the position is freed after its grace period.
+    static constexpr uint8_t kMappingClaimed = 4;
     static constexpr uint32_t kDead = UINT32_MAX;
     // One per writer (workers, then the control thread): single-writer counters.
     struct alignas(64) WriterCounters {

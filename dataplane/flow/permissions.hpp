@@ -15,7 +15,7 @@ struct rte_hash;
 
 namespace nat64d::dp {
 
-struct PermissionKey {
+struct alignas(8) PermissionKey {   // aligned for rte_hash_crc's 8-byte reads
     In6 addr6;
     Ip4 remote4;
     uint16_t port6;

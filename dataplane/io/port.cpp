@@ -2,11 +2,33 @@
 // the device and the DPDK reason.
 #include "dataplane/io/port.hpp"
 
+#include <array>
+#include <cstdio>
+#include <vector>
+
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 namespace nat64d::dp {
+
+namespace {
+
+// The Toeplitz key Microsoft's RSS specification uses for its verification
+// suite: widely used, and every NIC takes 40 bytes.
+constexpr std::array<uint8_t, 40> kRssKey{
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+    0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+    0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa};
+
+std::string to_hex(uint64_t v)
+{
+    char buf[20];
+    std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+} // namespace
 
 void check_rc(int rc, const std::string& what)
 {
@@ -40,12 +62,43 @@ PortInfo start_port(const PortSetup& s, rte_mempool* pool)
     rte_eth_dev_info dev_info{};
     check_rc(rte_eth_dev_info_get(info.id, &dev_info), what + ": info");
     if (s.rx_queues > dev_info.max_rx_queues || s.tx_queues > dev_info.max_tx_queues)
-        throw StartupError(what + ": needs " + std::to_string(s.rx_queues) + " rx / " +
-                           std::to_string(s.tx_queues) + " tx queues, device has " +
-                           std::to_string(dev_info.max_rx_queues) + " / " +
-                           std::to_string(dev_info.max_tx_queues));
+        throw StartupError(what + ": ports.workers = " + std::to_string(s.rx_queues) + " needs " +
+                           std::to_string(s.rx_queues) + " RX and TX queues, the device has " +
+                           std::to_string(dev_info.max_rx_queues) + " / " + std::to_string(dev_info.max_tx_queues) +
+                           " (a vdev takes more with its own arguments, e.g. net_tap queues, net_pcap one "
+                           "rx_pcap per queue); or set ports.workers = " +
+                           std::to_string(std::min(dev_info.max_rx_queues, dev_info.max_tx_queues)));
 
+    info.driver = dev_info.driver_name != nullptr ? dev_info.driver_name : "?";
     rte_eth_conf conf{};
+    bool use_rss = false;
+    if (s.rx_queues > 1) {
+        // What a software device's peer does per queue is spread enough; a NIC
+        // must hash IPv4 and IPv6 with their ports, or one queue gets it all.
+        constexpr uint64_t kWanted = RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+                                     RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_TCP | RTE_ETH_RSS_NONFRAG_IPV6_UDP |
+                                     RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_FRAG_IPV6;
+        const std::string drv = info.driver;
+        if (drv == "net_tap") {
+            info.spread = "the kernel spreads the tap's flows over its queues";
+        } else if (drv == "net_memif" || drv == "net_ring" || drv == "net_af_packet") {
+            info.spread = "the peer fills each queue";
+        } else if (drv == "net_pcap") {
+            info.spread = "one capture file per queue";
+        } else if (drv == "net_null") {
+            info.spread = "every queue generates";
+        } else if ((dev_info.flow_type_rss_offloads & (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_NONFRAG_IPV6_UDP)) ==
+                   (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_NONFRAG_IPV6_UDP)) {
+            use_rss = true;
+            conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+            conf.rx_adv_conf.rss_conf.rss_key = const_cast<uint8_t*>(kRssKey.data());
+            conf.rx_adv_conf.rss_conf.rss_key_len = static_cast<uint8_t>(kRssKey.size());
+            conf.rx_adv_conf.rss_conf.rss_hf = kWanted & dev_info.flow_type_rss_offloads;
+        } else {
+            throw StartupError(what + " (" + drv + ") cannot spread traffic over " + std::to_string(s.rx_queues) +
+                               " queues: it has no RSS on IPv4 and IPv6 with UDP/TCP ports; set ports.workers = 1");
+        }
+    }
     check_rc(rte_eth_dev_configure(info.id, s.rx_queues, s.tx_queues, &conf), what + ": configure");
     uint16_t rx_desc = s.rx_desc, tx_desc = s.tx_desc;
     check_rc(rte_eth_dev_adjust_nb_rx_tx_desc(info.id, &rx_desc, &tx_desc), what + ": descriptors");
@@ -75,6 +128,28 @@ PortInfo start_port(const PortSetup& s, rte_mempool* pool)
             check_rc(rc, what + ": mac");
     }
     check_rc(rte_eth_dev_start(info.id), what + ": start");
+    if (use_rss) {
+        // The redirection table explicitly round robin over the queues; what
+        // the device took is logged, since devices accept subsets.
+        if (dev_info.reta_size > 0) {
+            std::vector<rte_eth_rss_reta_entry64> reta(dev_info.reta_size / RTE_ETH_RETA_GROUP_SIZE + 1);
+            for (uint16_t i = 0; i < dev_info.reta_size; ++i) {
+                auto& g = reta[i / RTE_ETH_RETA_GROUP_SIZE];
+                g.mask |= uint64_t{1} << (i % RTE_ETH_RETA_GROUP_SIZE);
+                g.reta[i % RTE_ETH_RETA_GROUP_SIZE] = static_cast<uint16_t>(i % s.rx_queues);
+            }
+            check_rc(rte_eth_dev_rss_reta_update(info.id, reta.data(), dev_info.reta_size), what + ": RSS table");
+        }
+        rte_eth_rss_conf got{};
+        std::array<uint8_t, 64> key{};
+        got.rss_key = key.data();
+        got.rss_key_len = static_cast<uint8_t>(key.size());
+        if (rte_eth_dev_rss_hash_conf_get(info.id, &got) == 0)
+            info.spread = "RSS over " + std::to_string(s.rx_queues) + " queues, hash functions 0x" + to_hex(got.rss_hf) +
+                          ", redirection table of " + std::to_string(dev_info.reta_size);
+        else
+            info.spread = "RSS over " + std::to_string(s.rx_queues) + " queues";
+    }
     // Promiscuous: a one-arm box receives for the pool addresses too; on a
     // virtual device it is harmless. Not every PMD supports it.
     (void)rte_eth_promiscuous_enable(info.id);

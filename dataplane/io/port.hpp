@@ -30,9 +30,17 @@ struct PortInfo {
     uint16_t id = 0;
     rte_ether_addr mac{};
     std::string device;
+    std::string driver;
+    std::string spread;      // how traffic reaches its queues (logged at start)
 };
 
-/// Finds the port by name, configures its queues on `pool` and starts it.
+/// Finds the port by name, configures its queues on `pool` and starts it. With
+/// more than one RX queue, the device must spread traffic over them: RSS on
+/// IPv4 and IPv6 with TCP/UDP ports (key and redirection table set
+/// explicitly), or a virtual device whose peer fills each queue (net_tap: the
+/// kernel; net_memif, net_pcap, net_ring, net_null, net_af_packet: one queue
+/// pair each). Otherwise StartupError names the device, what it lacks and
+/// what to set instead.
 PortInfo start_port(const PortSetup& setup, rte_mempool* pool);
 
 /// Stops and closes a port (net_pcap flushes its output file here).

@@ -12,7 +12,8 @@ namespace nat64d::nat {
 /// A session seen from the IPv6 side: (source address, port) to (IPv4
 /// destination, port). For ICMP queries sport carries the identifier (RFC 6146
 /// s3.5.3); dport is whatever the caller fills in consistently.
-struct FlowKey6 {
+// 8-byte aligned: rte_hash_crc reads keys 8 bytes at a time.
+struct alignas(8) FlowKey6 {
     In6 src;            // IPv6 source, network byte order
     Ip4 dst4;           // IPv4 address embedded in the IPv6 destination (RFC 6052), host order
     uint16_t sport;     // host order
@@ -27,13 +28,13 @@ static_assert(std::has_unique_object_representations_v<FlowKey6>);
 
 /// A mapping (BIB entry) seen from the IPv6 side: endpoint-independent, so no
 /// destination (RFC 4787 REQ-1, RFC 6146 s3.5.1).
-struct BibKey6 {
+struct alignas(8) BibKey6 {
     In6 src;            // network byte order
     uint16_t sport;     // host order
     uint8_t proto;      // kProtoTcp, kProtoUdp, kProtoIcmp6
-    uint8_t pad;
+    uint8_t pad[5];     // to the alignment: a key slot holds 24 bytes either way
 };
-static_assert(sizeof(BibKey6) == 20);
+static_assert(sizeof(BibKey6) == 24);
 static_assert(std::has_unique_object_representations_v<BibKey6>);
 
 constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint16_t dport,
@@ -44,7 +45,7 @@ constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint
 
 constexpr BibKey6 make_bib_key6(const In6& src, uint16_t sport, uint8_t proto) noexcept
 {
-    return BibKey6{src, sport, proto, 0};
+    return BibKey6{src, sport, proto, {0, 0, 0, 0, 0}};
 }
 
 /// The mapping a session belongs to.

@@ -3,6 +3,7 @@
 // table, held fragments in a fixed pool of list nodes, expiry in creation order.
 #include "dataplane/nat/frag_cache.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -65,7 +66,14 @@ uint32_t FragCache::create(const FragKey& key, uint64_t hash, uint64_t now_ms) n
     const uint32_t i = free_entry_;
     Entry& e = entries_[i];
     free_entry_ = e.head;
-    e = Entry{key, 0, now_ms + timeout_ms_, kNil, kNil, 0, 0, 0};
+    e.key = key;
+    e.cookie = 0;
+    e.deadline_ms = now_ms + timeout_ms_;
+    e.head = e.tail = kNil;
+    e.count = 0;
+    e.mapped = 0;
+    e.poisoned = 0;
+    e.ranges = 0;
     index_.insert(hash, i);
     // Deadlines are creation time + one constant, so creation order is expiry
     // order and a ring replaces a timer heap.
@@ -99,8 +107,27 @@ void FragCache::remove(uint32_t i) noexcept
     --live_;
 }
 
+bool FragCache::add_range(Entry& e, const FragRange& r) noexcept
+{
+    if (r.end == 0 || e.key.family != 6)
+        return true;   // RFC 5722 is IPv6's; IPv4 reassembly tolerates overlaps (RFC 791)
+    // No datagram ends past 65535 bytes; a fragment that claims to is capped.
+    const Span16 s{static_cast<uint16_t>(std::min<uint32_t>(r.start, 0xFFFF)),
+                   static_cast<uint16_t>(std::min<uint32_t>(r.end, 0xFFFF))};
+    for (uint32_t i = 0; i < e.ranges; ++i) {
+        const Span16& o = e.range[i];
+        if (o.start == s.start && o.end == s.end)
+            return true;   // an exact duplicate is not an overlap (RFC 8200 s4.5)
+        if (s.start < o.end && o.start < s.end)
+            return false;
+    }
+    if (e.ranges < kMaxRanges)
+        e.range[e.ranges++] = s;
+    return true;
+}
+
 FragFirst FragCache::first_fragment(const FragKey& key, uint64_t cookie, uint64_t now_ms,
-                                    std::span<uint64_t> released) noexcept
+                                    std::span<uint64_t> released, FragRange range) noexcept
 {
     const uint64_t h = hash_of(key);
     uint32_t i = find(key, h);
@@ -110,6 +137,13 @@ FragFirst FragCache::first_fragment(const FragKey& key, uint64_t cookie, uint64_
             return {false, 0};
     }
     Entry& e = entries_[i];
+    if (e.poisoned || !add_range(e, range)) [[unlikely]] {
+        e.poisoned = 1;
+        uint32_t n = 0;
+        while (e.count != 0 && n < released.size())
+            released[n++] = node_handle_[pop_held(e)];
+        return {false, n, true};
+    }
     // A repeated first fragment (retransmission of the same datagram) takes the
     // newer mapping; the caller decided it for the same flow.
     e.cookie = cookie;
@@ -120,12 +154,23 @@ FragFirst FragCache::first_fragment(const FragKey& key, uint64_t cookie, uint64_
     return {true, n};
 }
 
-FragLater FragCache::later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms) noexcept
+FragLater FragCache::later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms, FragRange range,
+                                    std::span<uint64_t> discard) noexcept
 {
     const uint64_t h = hash_of(key);
     uint32_t i = find(key, h);
-    if (i != OpenIndex::kNone && entries_[i].mapped)
-        return {FragAction::translate, Verdict::forward, entries_[i].cookie};
+    if (i != OpenIndex::kNone) {
+        Entry& e = entries_[i];
+        if (e.poisoned || !add_range(e, range)) [[unlikely]] {
+            e.poisoned = 1;
+            FragLater r{FragAction::drop, Verdict::drop_fragment_overlap, 0};
+            while (e.count != 0 && r.discarded < discard.size())
+                discard[r.discarded++] = node_handle_[pop_held(e)];
+            return r;
+        }
+        if (e.mapped)
+            return {FragAction::translate, Verdict::forward, e.cookie};
+    }
     // It overtook the first fragment: hold it, within the limits.
     const FragLater full{FragAction::drop, Verdict::drop_fragment_cache_full, 0};
     if (free_node_ == kNil)
@@ -134,6 +179,7 @@ FragLater FragCache::later_fragment(const FragKey& key, uint64_t handle, uint64_
         i = create(key, h, now_ms);
         if (i == kNil)
             return full;
+        (void)add_range(entries_[i], range);   // the first range of a new entry never overlaps
     }
     Entry& e = entries_[i];
     if (e.count >= max_held_per_entry_)

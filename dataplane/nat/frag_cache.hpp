@@ -6,6 +6,7 @@
 // construction, no locks: one instance per worker.
 #pragma once
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -14,7 +15,7 @@
 #include "dataplane/nat/open_index.hpp"
 #include "dataplane/nat/v4_mapped.hpp"
 #include "dataplane/xlate/bytes.hpp"
-#include "dataplane/xlate/verdict.hpp"
+#include "dataplane/verdict.hpp"
 
 namespace nat64d::nat {
 
@@ -60,11 +61,20 @@ struct FragLater {
     FragAction action;
     Verdict why;        // forward unless action == drop
     uint64_t cookie;    // valid when action == translate
+    uint32_t discarded = 0;   // overlap: held handles of the datagram written to `discard`, to drop too
 };
 
 struct FragFirst {
-    bool recorded;      // false: cache full, later fragments will find no state
-    uint32_t released;  // held handles written to `released`, to translate now
+    bool recorded;      // false: cache full (later fragments will find no state), or overlap
+    uint32_t released;  // held handles written to `released`: translate them now, or drop them on overlap
+    bool overlap = false;   // the datagram overlaps itself: drop the first fragment and the released ones
+};
+
+/// The bytes of the original datagram's payload a fragment carries,
+/// [start, end). end == 0: not known, not checked.
+struct FragRange {
+    uint32_t start = 0;
+    uint32_t end = 0;
 };
 
 class FragCache {
@@ -79,12 +89,18 @@ public:
     /// The first fragment (offset 0) of `key` was mapped to `cookie`. Fragments
     /// held for it are written to `released` in arrival order.
     /// released.size() should be >= max_held_per_entry(); any that do not fit stay
-    /// held and come back from expire().
+    /// held and come back from expire(). For IPv6 (RFC 5722) a first fragment
+    /// that overlaps a fragment already seen condemns the datagram: overlap.
     FragFirst first_fragment(const FragKey& key, uint64_t cookie, uint64_t now_ms,
-                             std::span<uint64_t> released) noexcept;
+                             std::span<uint64_t> released, FragRange range = {}) noexcept;
 
-    /// A non-first fragment of `key`, known to the caller as `handle`.
-    FragLater later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms) noexcept;
+    /// A non-first fragment of `key`, known to the caller as `handle`. For IPv6,
+    /// one that overlaps another fragment of its datagram (other than an exact
+    /// duplicate, RFC 8200 s4.5) is dropped as drop_fragment_overlap together
+    /// with what is held (written to `discard`), and so is the rest of the
+    /// datagram until its entry expires (RFC 5722).
+    FragLater later_fragment(const FragKey& key, uint64_t handle, uint64_t now_ms, FragRange range = {},
+                             std::span<uint64_t> discard = {}) noexcept;
 
     /// Removes entries older than the timeout, oldest first, and writes the
     /// handles still held by them to `expired` (the caller drops them as
@@ -99,6 +115,12 @@ public:
 
 private:
     static constexpr uint32_t kNil = UINT32_MAX;
+    // Byte ranges remembered per IPv6 datagram for the overlap check: a
+    // datagram in more fragments than this is checked for its first ones only.
+    static constexpr uint32_t kMaxRanges = 32;
+    struct Span16 {          // [start, end) in bytes; end capped at 65535
+        uint16_t start, end;
+    };
     struct Entry {
         FragKey key;
         uint64_t cookie;
@@ -107,8 +129,12 @@ private:
         uint32_t tail;
         uint16_t count;         // held
         uint8_t mapped;         // the first fragment was seen
-        uint8_t pad;
+        uint8_t poisoned;       // overlapped itself: everything of it is dropped
+        uint8_t ranges;         // used in range_
+        std::array<Span16, kMaxRanges> range;
     };
+    // Records r in e; false when it overlaps one recorded (not an exact duplicate).
+    static bool add_range(Entry& e, const FragRange& r) noexcept;
 
     uint64_t hash_of(const FragKey& key) const noexcept;
     uint32_t find(const FragKey& key, uint64_t hash) const noexcept;

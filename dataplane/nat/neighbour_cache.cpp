@@ -26,6 +26,8 @@ const char* NeighbourCache::validate(const NeighbourConfig& cfg) noexcept
         return "neighbours: reachable and retrans times must be positive";
     if (cfg.max_solicits == 0 || cfg.max_solicits > UINT8_MAX)
         return "neighbours: max solicitations must be 1..255";
+    if (cfg.max_held_total == 0)
+        return "neighbours: the hold limit must be positive";
     return nullptr;
 }
 
@@ -36,6 +38,7 @@ NeighbourCache::NeighbourCache(const NeighbourConfig& cfg)
       max_solicits_(cfg.max_solicits),
       stale_gc_ms_(cfg.stale_gc_ms),
       seed_(cfg.seed),
+      max_held_total_(cfg.max_held_total),
       free_top_(cfg.capacity),
       index_(cfg.capacity),
       entries_(std::make_unique<Entry[]>(cfg.capacity)),
@@ -85,6 +88,7 @@ void NeighbourCache::remove(uint32_t i) noexcept
     Entry& e = entries_[i];
     index_.erase(hash_of(e.ip), i);
     e.live = 0;
+    held_total_ -= e.held;
     e.held = 0;
     free_[free_top_++] = i;
     --live_;
@@ -108,9 +112,12 @@ Resolution NeighbourCache::resolve(const NeighbourKey& key, uint64_t handle, uin
 {
     uint32_t i = find(key.ip);
     if (i == OpenIndex::kNone) {
+        if (held_total_ >= max_held_total_) [[unlikely]]
+            return Resolution::drop;
         i = create(key.ip);
         if (i == OpenIndex::kNone) [[unlikely]]
             return Resolution::drop;
+        ++held_total_;
         Entry& e = entries_[i];
         e.state = NeighbourState::incomplete;
         e.confirmed_ms = now_ms;
@@ -140,9 +147,10 @@ Resolution NeighbourCache::resolve(const NeighbourKey& key, uint64_t handle, uin
     case NeighbourState::incomplete:
         break;
     }
-    if (e.held >= kNeighbourMaxHeld)
+    if (e.held >= kNeighbourMaxHeld || held_total_ >= max_held_total_)
         return Resolution::drop;
     e.handles[e.held++] = handle;
+    ++held_total_;
     if (solicit_due(e, now_ms)) {   // rate limit: one per retrans_ms per entry
         ++e.solicits;
         e.solicited_ms = now_ms;
@@ -173,6 +181,7 @@ Learned NeighbourCache::learn(const NeighbourKey& key, const MacAddr& mac, uint6
     for (uint32_t k = 0; k < e.held; ++k)
         out.handles[k] = e.handles[k];
     out.count = e.held;
+    held_total_ -= e.held;
     e.held = 0;
     return out;
 }
@@ -226,7 +235,7 @@ NeighbourTick NeighbourCache::tick(uint64_t now_ms, std::span<NeighbourKey> soli
             continue;
         for (uint32_t k = 0; k < e.held; ++k)
             dropped[out.dropped++] = e.handles[k];
-        remove(i);
+        remove(i);   // and the held count with it
     }
     return out;
 }

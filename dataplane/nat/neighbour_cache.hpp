@@ -20,8 +20,10 @@ namespace nat64d::nat {
 
 using MacAddr = std::array<uint8_t, 6>;
 
-/// Packets held per unresolved next hop (RFC 4861 s7.2.2 asks for at least one).
-inline constexpr uint32_t kNeighbourMaxHeld = 4;
+/// Packets held per unresolved next hop (RFC 4861 s7.2.2 asks for at least
+/// one): two receive bursts, so the first packets to a new destination survive
+/// the round trip of its resolution. NeighbourConfig bounds the total.
+inline constexpr uint32_t kNeighbourMaxHeld = 64;
 
 /// A next hop: IPv6, or IPv4 stored v4-mapped (::ffff:a.b.c.d, never a valid
 /// IPv6 neighbour, RFC 4291 s2.5.5.2).
@@ -62,6 +64,7 @@ struct NeighbourConfig {
     uint32_t retrans_ms = 1'000;        // RFC 4861 s10 RETRANS_TIMER: solicit at most this often
     uint32_t max_solicits = 3;          // RFC 4861 s10 MAX_MULTICAST_SOLICIT / MAX_UNICAST_SOLICIT
     uint32_t stale_gc_ms = 600'000;     // an unused stale entry is forgotten after this
+    uint32_t max_held_total = 1024;     // packets held over all unresolved next hops
     uint64_t seed = 0;                  // hash seed; any value works
 };
 
@@ -123,6 +126,7 @@ public:
 
     NeighbourInfo lookup(const NeighbourKey& ip, uint64_t now_ms) const noexcept;
     uint32_t size() const noexcept { return live_; }
+    uint32_t held() const noexcept { return held_total_; }
     size_t memory_bytes() const noexcept;
 
 private:
@@ -131,7 +135,7 @@ private:
         MacAddr mac;
         NeighbourState state;
         uint8_t solicits;       // sent since the last confirmation
-        uint8_t held;
+        uint8_t held;           // at most kNeighbourMaxHeld
         uint8_t live;
         uint64_t confirmed_ms;  // last confirmation (learn) or, for a new entry, creation
         uint64_t solicited_ms;  // last solicitation
@@ -152,6 +156,8 @@ private:
     uint64_t stale_gc_ms_;
     uint64_t seed_;
     uint32_t live_ = 0;
+    uint32_t max_held_total_;
+    uint32_t held_total_ = 0;
     uint32_t free_top_ = 0;     // free entries are free_[0..free_top_)
     uint32_t evict_hand_ = 0;
     OpenIndex index_;

@@ -65,7 +65,8 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
       quarantine_s_(cfg.quarantine_s),
       pairing_prefix_len_(cfg.pairing_prefix_len),
       paired_(cfg.paired_pooling),
-      seeded_(cfg.seed != 0)
+      seeded_(cfg.seed != 0),
+      preserve_class_(cfg.preserve_port_class)
 {
     assert(validate(cfg) == nullptr);
     for (uint32_t i = 0; i < pool_.size(); ++i)
@@ -79,19 +80,26 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
         per_addr_slots_ += size_[p];
     }
 
-    // Worker w's slice: ports p in range with p % workers == w. Why this split:
-    // an RSS or rte_flow rule on the low bits of the destination port (power-of-
-    // two worker counts) or an exact port-mod steering can deliver the IPv4 replies
-    // of a mapping to the worker that created it, so the port tells which worker
-    // owns it, and no two workers ever write the same slot.
+    // Worker w's slice: ports p in range with (p / 2) % workers == w. Why this
+    // split: an rte_flow rule on bits of the destination port (power-of-two
+    // worker counts: mask 2 * (workers - 1)) can deliver the IPv4 replies of a
+    // mapping to the worker that created it, so the port tells which worker
+    // owns it and no two workers ever write the same slot; and taking whole
+    // even/odd pairs leaves every worker ports of both parities to preserve.
     slices_.resize(size_t{workers_} * kPortProtoCount);
     for (uint32_t w = 0; w < workers_; ++w) {
         for (uint32_t p = 0; p < kPortProtoCount; ++p) {
-            const uint32_t last = first_[p] + size_[p] - 1;
-            const uint32_t p0 = first_[p] + (w + workers_ - first_[p] % workers_) % workers_;
+            const uint32_t first = first_[p], last = first_[p] + size_[p] - 1;
+            const uint32_t q_first = first >> 1, q_last = last >> 1;
+            const uint32_t q0 = q_first + (w + workers_ - q_first % workers_) % workers_;
             Slice& s = slices_[size_t{w} * kPortProtoCount + p];
-            s.first_port = p0;
-            s.count = p0 > last ? 0 : (last - p0) / workers_ + 1;
+            s.first_pair = q0;
+            s.slots = q0 > q_last ? 0 : ((q_last - q0) / workers_ + 1) * 2;
+            s.count = 0;
+            for (uint32_t k = 0; k < s.slots; ++k) {
+                const uint32_t port = slot_port(s, k);
+                s.count += port >= first && port <= last ? 1 : 0;
+            }
         }
     }
 
@@ -204,8 +212,49 @@ uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
     return reduce32(static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(pool_.size()));
 }
 
+uint32_t PortAllocator::slot_at_or_after(const Slice& sl, uint32_t port) const noexcept
+{
+    const uint32_t q = port >> 1;
+    if (q <= sl.first_pair)
+        return q == sl.first_pair ? (port & 1) : 0;
+    const uint32_t pairs_before = (q - sl.first_pair + workers_ - 1) / workers_;   // pairs of this slice below q
+    const uint32_t k = pairs_before * 2;
+    // If q itself is this worker's, its odd port may be the first one >= port.
+    if ((q - sl.first_pair) % workers_ == 0)
+        return k + (port & 1);
+    return k;
+}
+
+bool PortAllocator::take_in(uint32_t worker, PortProto proto, uint32_t addr_index, const Slice& sl, uint32_t klo,
+                            uint32_t khi, uint32_t owner, uint32_t now_s, uint32_t& port) noexcept
+{
+    if (klo >= khi)
+        return false;
+    const uint32_t n = (khi - klo + 1) / 2;   // slots klo, klo + 2, ... below khi
+    const auto p = static_cast<uint32_t>(proto);
+    const auto try_slot = [&](uint32_t j) noexcept {
+        const uint32_t candidate = slot_port(sl, klo + 2 * j);
+        if (candidate < first_[p] || candidate - first_[p] >= size_[p])
+            return false;   // the edge of a pair that sticks out of the range
+        if (!take_slot(slot_index(addr_index, proto, static_cast<uint16_t>(candidate)), owner, now_s))
+            return false;
+        port = candidate;
+        return true;
+    };
+    // RFC 6056 s3.3.1 (simple random choice) while the slice is sparse; then a
+    // linear scan from a random start finds the last free ports in bounded time.
+    for (uint32_t i = 0; i < kRandomProbes; ++i)
+        if (try_slot(random_below(worker, n)))
+            return true;
+    const uint32_t start = random_below(worker, n);
+    for (uint32_t j = 0; j < n; ++j)
+        if (try_slot(start + j < n ? start + j : start + j - n))
+            return true;
+    return false;
+}
+
 PortAllocation PortAllocator::allocate_on(uint32_t worker, PortProto proto, uint32_t addr_index,
-                                          uint32_t owner, uint32_t now_s) noexcept
+                                          uint32_t owner, uint32_t now_s, uint16_t src_port) noexcept
 {
     PortAllocation out{Verdict::drop_ports_exhausted, addr_index, 0, 0};
     if (worker >= workers_ || addr_index >= pool_.size() || owner == 0 || owner > kMaxOwner) [[unlikely]]
@@ -218,33 +267,38 @@ PortAllocation PortAllocator::allocate_on(uint32_t worker, PortProto proto, uint
     if (n_used + reserved_[counter_index(worker, addr_index, proto)].load(std::memory_order_relaxed) >= sl.count)
         return out;
 
-    const size_t base = slot_index(addr_index, proto, static_cast<uint16_t>(sl.first_port));
-    const auto found = [&](uint32_t k) noexcept {
-        used.store(n_used + 1, std::memory_order_relaxed);
-        out.verdict = Verdict::forward;
-        out.port = static_cast<uint16_t>(sl.first_port + k * workers_);
+    // Where to look, best first: the source port's class with its parity,
+    // then the class with the other parity; a well-known source port then
+    // falls back to the high class (a port below 1024 is scarce), never the
+    // other way round (RFC 6146 s3.5.1.1).
+    uint32_t port = 0;
+    const bool keep = preserve_class_ && proto != PortProto::icmp && src_port != kAnyPort;
+    const uint32_t k_high = slot_at_or_after(sl, kFirstHighPort);
+    const bool low = keep && src_port < kFirstHighPort;
+    const uint32_t klo = low ? 0 : keep ? k_high : 0;
+    const uint32_t khi = low ? std::min(k_high, sl.slots) : sl.slots;
+    const uint32_t parity = src_port & 1;
+    bool ok = false;
+    if (keep) {
+        // Slots alternate even, odd: slot k has the parity of k.
+        ok = take_in(worker, proto, addr_index, sl, klo + ((klo & 1) != parity), khi, owner, now_s, port) ||
+             take_in(worker, proto, addr_index, sl, klo + ((klo & 1) == parity), khi, owner, now_s, port) ||
+             (low && (take_in(worker, proto, addr_index, sl, k_high, sl.slots, owner, now_s, port) ||
+                      take_in(worker, proto, addr_index, sl, k_high + 1, sl.slots, owner, now_s, port)));
+    } else {
+        ok = take_in(worker, proto, addr_index, sl, 0, sl.slots, owner, now_s, port) ||
+             take_in(worker, proto, addr_index, sl, 1, sl.slots, owner, now_s, port);
+    }
+    if (!ok)
         return out;
-    };
-    // RFC 6056 s3.3.1 (simple random choice) while the slice is sparse; then a
-    // linear scan from a random start finds the last free ports in bounded time.
-    for (uint32_t i = 0; i < kRandomProbes; ++i) {
-        const uint32_t k = random_below(worker, sl.count);
-        if (take_slot(base + size_t{k} * workers_, owner, now_s))
-            return found(k);
-    }
-    const uint32_t start = random_below(worker, sl.count);
-    for (uint32_t j = 0; j < sl.count; ++j) {
-        uint32_t k = start + j;
-        if (k >= sl.count)
-            k -= sl.count;
-        if (take_slot(base + size_t{k} * workers_, owner, now_s))
-            return found(k);
-    }
+    used.store(n_used + 1, std::memory_order_relaxed);
+    out.verdict = Verdict::forward;
+    out.port = static_cast<uint16_t>(port);
     return out;
 }
 
 PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
-                                       uint32_t now_s) noexcept
+                                       uint32_t now_s, uint16_t src_port) noexcept
 {
     const auto n = static_cast<uint32_t>(pool_.size());
     if (n == 0 || worker >= workers_) [[unlikely]]
@@ -252,11 +306,11 @@ PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const I
     // RFC 6888 REQ-2: with pairing, a full address fails the allocation rather
     // than moving the host to another address.
     if (paired_ || n == 1)
-        return allocate_on(worker, proto, paired_address(src6), owner, now_s);
+        return allocate_on(worker, proto, paired_address(src6), owner, now_s, src_port);
     const uint32_t start = random_below(worker, n);
     for (uint32_t i = 0; i < n; ++i) {
         const uint32_t a = start + i < n ? start + i : start + i - n;
-        const PortAllocation r = allocate_on(worker, proto, a, owner, now_s);
+        const PortAllocation r = allocate_on(worker, proto, a, owner, now_s, src_port);
         if (r.verdict == Verdict::forward)
             return r;
     }

@@ -5,8 +5,8 @@
 // One direct map per (address, protocol, port) holds the owner of each public
 // port, so an inbound IPv4 packet finds its mapping with one load, no hash.
 //
-// Threads: worker w allocates and frees only ports p with p % workers == w (its
-// slice). Any thread may read owner()/state(). reserve()/unreserve() are for
+// Threads: worker w allocates and frees only ports p with (p / 2) % workers == w
+// (its slice: whole even/odd pairs, so every worker can preserve parity). Any thread may read owner()/state(). reserve()/unreserve() are for
 // one control thread (or start-up). Slots are atomics; see port_alloc.cpp.
 #pragma once
 #include <array>
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "dataplane/xlate/bytes.hpp"
-#include "dataplane/xlate/verdict.hpp"
+#include "dataplane/verdict.hpp"
 
 namespace nat64d::nat {
 
@@ -58,6 +58,10 @@ struct PortAllocConfig {
     uint8_t pairing_prefix_len = 64;    // hash this much of the IPv6 source; see port_alloc.cpp
     uint64_t seed = 0;                  // 0: arc4random; else a reproducible PRNG
     uint32_t quarantine_s = 120;        // RFC 6888 REQ-8
+    // RFC 6146 s3.5.1.1, RFC 4787 s4.2.1 (REQ-3): a source port below 1024 gets
+    // a public one below 1024 while one is free (one above never gets one
+    // below), and the parity of the source port is kept where possible.
+    bool preserve_port_class = true;
 };
 
 /// What a public port is doing.
@@ -86,14 +90,20 @@ public:
     PortAllocator& operator=(const PortAllocator&) = delete;
 
     /// Worker `worker` picks a free port from its slice for a new mapping of
-    /// `src6`, on the address paired with src6 (or any address without pairing),
-    /// and records `owner` (1..kMaxOwner) for it. drop_ports_exhausted if none.
-    PortAllocation allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
-                            uint32_t now_s) noexcept;
+    /// `src6`#`src_port`, on the address paired with src6 (or any address without
+    /// pairing), and records `owner` (1..kMaxOwner) for it. The port keeps the
+    /// source port's class and parity when it can (preserve_port_class); an
+    /// ICMP identifier has neither. drop_ports_exhausted if none.
+    PortAllocation allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner, uint32_t now_s,
+                            uint16_t src_port = kAnyPort) noexcept;
 
     /// As allocate(), on a given address.
     PortAllocation allocate_on(uint32_t worker, PortProto proto, uint32_t addr_index, uint32_t owner,
-                               uint32_t now_s) noexcept;
+                               uint32_t now_s, uint16_t src_port = kAnyPort) noexcept;
+    /// A source port with no class or parity to keep.
+    static constexpr uint16_t kAnyPort = 0;
+    /// Ports below this are the well-known range (RFC 6335 s6: 0-1023).
+    static constexpr uint32_t kFirstHighPort = 1024;
 
     /// Returns an allocated port; it rests quarantine_s seconds before reuse.
     /// Must run on worker worker_of(port). False if it was not dynamically in use.
@@ -133,7 +143,7 @@ public:
     uint32_t address_count() const noexcept { return static_cast<uint32_t>(pool_.size()); }
     uint32_t workers() const noexcept { return workers_; }
     /// The worker whose slice holds `port`.
-    uint32_t worker_of(uint16_t port) const noexcept { return port % workers_; }
+    uint32_t worker_of(uint16_t port) const noexcept { return (port >> 1) % workers_; }
     bool in_range(PortProto proto, uint16_t port) const noexcept;
     /// Ports of `proto` in worker's slice (per address).
     uint32_t slice_size(uint32_t worker, PortProto proto) const noexcept;
@@ -146,10 +156,23 @@ public:
     size_t memory_bytes() const noexcept;
 
 private:
+    // A worker's ports as "virtual slots" k = 0, 1, 2...: pair q = first_pair
+    // + (k / 2) * workers, port 2q + k % 2. The first and last pair may stick
+    // out of the range; those slots are skipped.
     struct Slice {
-        uint32_t first_port = 0;        // smallest port in range with port % workers == worker
-        uint32_t count = 0;
+        uint32_t first_pair = 0;        // smallest pair q with q % workers == worker and a port in range
+        uint32_t slots = 0;             // virtual slots: 2 per pair
+        uint32_t count = 0;             // ports in range
     };
+    uint32_t slot_port(const Slice& sl, uint32_t k) const noexcept
+    {
+        return (sl.first_pair + (k >> 1) * workers_) * 2 + (k & 1);
+    }
+    // First virtual slot whose port is >= port (slots are in port order).
+    uint32_t slot_at_or_after(const Slice& sl, uint32_t port) const noexcept;
+    // Tries slots klo, klo+2, ... below khi, from a random one, then in order.
+    bool take_in(uint32_t worker, PortProto proto, uint32_t addr_index, const Slice& sl, uint32_t klo, uint32_t khi,
+                 uint32_t owner, uint32_t now_s, uint32_t& port) noexcept;
     struct alignas(64) WorkerRng {      // one cache line set per worker: never shared
         static constexpr uint32_t kWords = 64;
         uint64_t state = 0;             // splitmix64 state (seeded mode)
@@ -177,6 +200,7 @@ private:
     uint8_t pairing_prefix_len_ = 64;
     bool paired_ = true;
     bool seeded_ = false;
+    bool preserve_class_ = true;
     std::vector<Slice> slices_;                         // [worker * 3 + proto]
     std::unique_ptr<std::atomic<uint32_t>[]> map_;      // the direct map
     std::unique_ptr<std::atomic<uint32_t>[]> in_use_;   // [worker][addr][proto], worker-written

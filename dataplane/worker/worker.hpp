@@ -1,11 +1,13 @@
-// One worker: an lcore that runs to completion over its RX queues. It owns its
-// TX buffers, counters, neighbour view, fragment cache and port slice; the flow
-// table is shared with every other worker.
+// One worker: an lcore that runs to completion over its RX queues (queue w of
+// every port for worker w). It owns its TX queues, counters, neighbour cache,
+// fragment cache and port slice; the flow table and the WorkerMesh (neighbour
+// news, fragment handoff, held SYNs) are shared with the other workers.
 #pragma once
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -19,16 +21,24 @@
 #include "dataplane/nat/neighbour_cache.hpp"
 #include "dataplane/nat/rate_limit.hpp"
 #include "dataplane/nat/timeouts.hpp"
+#include "dataplane/worker/mesh.hpp"
 #include "dataplane/xlate/translate.hpp"
 
 namespace nat64d::dp {
 
 enum class Side : uint8_t { inside, outside };
 
+/// A configured neighbour (never resolved).
+struct StaticNeighbourEntry {
+    nat::NeighbourKey key;
+    nat::MacAddr mac;
+};
+
 /// Everything a worker needs, as plain data (control/ builds it from the config).
 struct WorkerConfig {
     uint32_t worker_id = 0;
-    uint16_t queue = 0;
+    uint32_t workers = 1;
+    uint16_t queue = 0;                   // its RX and TX queue on every port
     bool one_arm = false;
     uint16_t inside_port = 0, outside_port = 0;
     rte_ether_addr inside_mac{}, outside_mac{};
@@ -51,14 +61,18 @@ struct WorkerConfig {
     bool hairpinning = true;
     xlate::XlateConfig xlate;
     nat::Timeouts timeouts;
-    uint32_t icmp_errors_per_s = 1000;
+    uint32_t icmp_errors_per_s = 1000;    // this worker's share of the box's budget
     nat::FragCacheConfig fragments;
+    nat::NeighbourConfig neighbour;
+    std::vector<StaticNeighbourEntry> static_neighbours;
     rte_mempool* pool_for_generated = nullptr;  // ICMP errors, ARP/NDP requests, fragments
+    WorkerMesh* mesh = nullptr;           // required
 };
 
 class Worker {
 public:
-    Worker(const WorkerConfig& cfg, FlowTable& flows, nat::NeighbourCache& neighbours);
+    /// Throws StartupError when the neighbour table cannot hold the static entries.
+    Worker(const WorkerConfig& cfg, FlowTable& flows);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -68,86 +82,110 @@ public:
 
     /// One burst received on `side` (public for in-process benchmarks and tests).
     void process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept;
+    /// What a loop does besides receiving: neighbour news and handed-over
+    /// fragments from other workers, timers (public for in-process tests).
+    void poll_mesh() noexcept;
+    void tick() noexcept;
     void flush() noexcept;
     void set_now(uint32_t now_s) noexcept { now_s_ = now_s; }
+    void set_now_ms(uint64_t now_ms) noexcept
+    {
+        now_ms_ = now_ms;
+        now_s_ = static_cast<uint32_t>(now_ms / 1000);
+    }
 
     const WorkerCounters& counters() const noexcept { return counters_; }
+    const nat::NeighbourCache& neighbours() const noexcept { return neighbours_; }
+    uint32_t id() const noexcept { return cfg_.worker_id; }
     /// TSC of the last non-empty receive (for exit_when_idle); relaxed.
     uint64_t last_rx_tsc() const noexcept { return last_rx_tsc_.load(std::memory_order_relaxed); }
     bool polling() const noexcept { return loops_.load(std::memory_order_relaxed) != 0; }
     uint64_t loops() const noexcept { return loops_.load(std::memory_order_relaxed); }
 
 private:
-    void handle_arp(rte_mbuf* m, Side side) noexcept;
-    void handle_local_6(rte_mbuf* m) noexcept;
-    void handle_local_4(rte_mbuf* m) noexcept;
+    struct Item6;
+    struct Item4;
+
+    // --- the two stages, each in passes over the burst so cache misses overlap
     void stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept;
+    void stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept;
+    // RFC 6146 s3.4: the incoming tuple (and the refusals decided from the
+    // packet alone, before any state is touched).
+    bool incoming_tuple_6to4(rte_mbuf* m, Item6& it) noexcept;
+    bool incoming_tuple_4to6(rte_mbuf* m, Item4& it) noexcept;
+    // RFC 6146 s3.5.2: may this IPv4 packet open a session to its mapping?
+    bool filter_4to6(rte_mbuf* m, const Item4& it, const PermissionKey& pkey) noexcept;
+    // RFC 6146 s3.6: the outgoing tuple of a packet of session s.
+    xlate::Rewrite4 outgoing_tuple_6to4(const Item6& it, const Session& s, xlate::Rewrite4& inner) const noexcept;
+    xlate::Rewrite6 outgoing_tuple_4to6(const Item4& it, xlate::Rewrite6& inner) const noexcept;
+    // A miss after a create earlier in the burst may be that very flow: look again.
+    int32_t look_again(const nat::FlowKey6& key, uint64_t creates_before) const noexcept;
     int32_t open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept;
-    bool hold_incoming_syn(rte_mbuf* m, const PermissionKey& key) noexcept;
-    void release_incoming_syns(const PermissionKey& key) noexcept;
-    void expire_incoming_syns() noexcept;
     bool touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
     bool finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
                      const xlate::Rewrite4& inner) noexcept;
     bool finish_4to6(rte_mbuf* m, const xlate::Parsed4& p, const xlate::Rewrite6& outer,
                      const xlate::Rewrite6& inner) noexcept;
+
+    // --- fragments (RFC 6146 s3.4): non-first ones follow their first one's session
+    bool hand_over_fragment(rte_mbuf* m, const nat::FragKey& fkey) noexcept;
     void forward_fragment_6to4(rte_mbuf* m, int32_t pos) noexcept;
     void forward_fragment_4to6(rte_mbuf* m, int32_t pos) noexcept;
-    void record_first_fragment(const nat::FragKey& fkey, int32_t pos, bool to_4) noexcept;
-    void later_fragment(rte_mbuf* m, const nat::FragKey& fkey, bool to_4) noexcept;
-    void stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept;
+    // Records a first fragment before it is sent; false: it overlaps (RFC 5722)
+    // and was dropped with what was held for its datagram.
+    bool record_first_fragment(rte_mbuf* m, const nat::FragKey& fkey, nat::FragRange range, int32_t pos,
+                               std::span<uint64_t> released, uint32_t& n_released) noexcept;
+    void forward_released(std::span<const uint64_t> released, int32_t pos, bool to_4) noexcept;
+    void later_fragment(rte_mbuf* m, const nat::FragKey& fkey, nat::FragRange range, bool to_4) noexcept;
+
+    // --- output
     void send_6(rte_mbuf* m, const In6& dst) noexcept;
     void send_4(rte_mbuf* m, Ip4 dst) noexcept;
     void send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept;
-    void solicit(const nat::NeighbourKey& target) noexcept;
     void transmit(rte_mbuf* m, uint8_t* eth, const nat::MacAddr& mac, bool ip4) noexcept;
-    void reply_icmp6_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
-    void reply_icmp4_error(const rte_mbuf* orig, uint8_t type, uint8_t code, uint32_t param) noexcept;
-    void reply_icmp_error(const rte_mbuf* orig, bool ip6, uint8_t type, uint8_t code, uint32_t param) noexcept;
-    void solicit_6(const In6& target) noexcept;
     void send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noexcept;
-    void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;
-    void release_or_drop(const nat::Learned& learned, bool ip6) noexcept;
-    void tick_neighbours() noexcept;
-    void drop_held(std::span<const uint64_t> handles) noexcept;
-    void solicit_4(Ip4 target) noexcept;
+    void send_fragments_4(rte_mbuf* m, Ip4 dst) noexcept;
+    TxBuffer& tx_for(Side side) noexcept { return side == Side::inside || cfg_.one_arm ? tx_inside_ : tx_outside_; }
+
+    // --- refusals: the one place that counts, answers (rate-limited) and frees
+    void refuse(rte_mbuf* m, Verdict v, uint32_t param = 0) noexcept;
     void drop(rte_mbuf* m, Verdict v) noexcept;
+    void send_icmp_error(const rte_mbuf* orig, IcmpReply reply, uint32_t param) noexcept;
+
+    // --- the box's own traffic
+    void handle_arp(rte_mbuf* m, Side side) noexcept;
+    void handle_local_6(rte_mbuf* m) noexcept;
+    void handle_local_4(rte_mbuf* m) noexcept;
+    void learn(const nat::NeighbourKey& key, const nat::MacAddr& mac, bool tell_others) noexcept;
+    void solicit(const nat::NeighbourKey& target) noexcept;
+    void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;
+    void expire_incoming_syns() noexcept;
+
     bool is_pool_address(Ip4 a) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
     bool on_link_6(const In6& a) const noexcept;
-    // One-arm: both families leave through the one (inside) port.
-    TxBuffer& tx_for(Side side) noexcept
-    {
-        return side == Side::inside || cfg_.one_arm ? tx_inside_ : tx_outside_;
-    }
 
     WorkerConfig cfg_;
     FlowTable& flows_;
-    nat::NeighbourCache& neighbours_;
+    WorkerMesh& mesh_;
+    nat::NeighbourCache neighbours_;
     struct NextHopCache {
         nat::NeighbourKey key{};
         nat::MacAddr mac{};
         uint64_t valid_until_ms = 0;
     };
     std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
-    // RFC 6146 s3.5.2.2: unsolicited IPv4 SYNs under address-dependent filtering
-    // wait TCP_INCOMING_SYN for an IPv6 SYN (a simultaneous open).
-    struct HeldSyn {
-        PermissionKey key{};
-        rte_mbuf* m = nullptr;
-        uint64_t deadline_ms = 0;
-    };
-    static constexpr uint32_t kHeldSynMax = 64;
-    std::array<HeldSyn, kHeldSynMax> held_syns_{};
-    uint32_t held_syn_count_ = 0;
     nat::TokenBucket icmp_bucket_;
+    nat::TokenBucket ptb_bucket_;
     nat::FragCache frags_;
     WorkerCounters counters_;
     TxBuffer tx_inside_, tx_outside_;
+    uint64_t creates_ = 0;                // sessions opened, for look_again()
     uint32_t now_s_ = 0;
     uint64_t now_ms_ = 0;
     uint64_t last_tick_ms_ = 0;
     uint16_t ip4_id_ = 0;
+    bool wkp_ = false;                    // the prefix is 64:ff9b::/96 (RFC 6052 s3.1 rules apply)
     uint64_t tsc_hz_ = 1;
     uint64_t start_tsc_ = 0;
     std::atomic<uint64_t> last_rx_tsc_{0};

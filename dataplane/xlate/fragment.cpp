@@ -89,4 +89,65 @@ uint32_t write_fragment_6(uint8_t* out, uint32_t cap, const uint8_t* ip6, uint32
     return out_len;
 }
 
+namespace {
+
+struct FragPlan4 {
+    uint32_t ihl = 0;
+    uint32_t data_len = 0;
+    uint32_t base_offset = 0;   // bytes
+    bool more = false;
+    uint32_t per_frag = 0;      // a multiple of 8
+};
+
+bool plan_fragments_4(const uint8_t* ip4, uint32_t len, uint32_t mtu, FragPlan4& plan) noexcept
+{
+    if (len < kIp4HeaderLen || (ip4[0] >> 4) != kIp4Version)
+        return false;
+    plan.ihl = (ip4[0] & 0x0Fu) * 4;
+    const uint32_t total = load_be16(ip4 + 2);
+    const uint16_t ff = load_be16(ip4 + 6);
+    if (plan.ihl != kIp4HeaderLen || total > len || total <= plan.ihl || (ff & kIp4FlagDf) != 0)
+        return false;
+    plan.data_len = total - plan.ihl;
+    plan.base_offset = (ff & kIp4OffsetMask) * 8u;
+    plan.more = (ff & kIp4FlagMf) != 0;
+    if (mtu < plan.ihl + 8)
+        return false;
+    plan.per_frag = (mtu - plan.ihl) & ~7u;
+    return true;
+}
+
+} // namespace
+
+uint32_t fragment_count_4(const uint8_t* ip4, uint32_t len, uint32_t mtu) noexcept
+{
+    FragPlan4 plan;
+    if (!plan_fragments_4(ip4, len, mtu, plan))
+        return 0;
+    return (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+}
+
+uint32_t write_fragment_4(uint8_t* out, uint32_t cap, const uint8_t* ip4, uint32_t len, uint32_t mtu,
+                          uint32_t index) noexcept
+{
+    FragPlan4 plan;
+    if (!plan_fragments_4(ip4, len, mtu, plan))
+        return 0;
+    const uint32_t count = (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+    if (index >= count)
+        return 0;
+    const uint32_t start = index * plan.per_frag;
+    const uint32_t chunk = std::min(plan.per_frag, plan.data_len - start);
+    const uint32_t out_len = plan.ihl + chunk;
+    if (cap < out_len || plan.base_offset + start > kIp4OffsetMask * 8u)
+        return 0;
+    std::memcpy(out, ip4, plan.ihl);
+    store_be16(out + 2, static_cast<uint16_t>(out_len));
+    const bool more = index + 1 < count || plan.more;
+    store_be16(out + 6, static_cast<uint16_t>(((plan.base_offset + start) / 8u) | (more ? kIp4FlagMf : 0)));
+    ip4_set_header_checksum(out);
+    std::memcpy(out + plan.ihl, ip4 + plan.ihl + start, chunk);
+    return out_len;
+}
+
 } // namespace nat64d::xlate

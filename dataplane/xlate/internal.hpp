@@ -5,7 +5,7 @@
 #include "bytes.hpp"
 #include "checksum.hpp"
 #include "packet_view.hpp"
-#include "verdict.hpp"
+#include "dataplane/verdict.hpp"
 
 namespace nat64d::xlate {
 
@@ -37,6 +37,7 @@ struct Ext6 {
     uint8_t proto = 0;         // the upper-layer protocol (next header after the chain)
     uint32_t l4_off = 0;       // from the IPv6 header to the upper-layer header
     uint32_t frag_off = 0;     // from the IPv6 header to the fragment header, 0 if none
+    uint32_t problem_off = 0;  // drop_segments_left: offset of the Segments Left field
 };
 
 /// Walks the extension headers of the IPv6 packet at ip6, reading no byte at or

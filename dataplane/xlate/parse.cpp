@@ -25,6 +25,12 @@ constexpr uint8_t kOptSsrr = 137;
 constexpr uint32_t kOptMinPointerLen = 3;
 
 constexpr uint32_t kPortsLen = 4;     // source and destination port
+constexpr uint32_t kUdpLenOff = 4;
+constexpr uint32_t kUdpCsumOff = 6;
+constexpr uint32_t kTcpOffsetOff = 12;
+constexpr uint16_t kIp6PayloadLenOff = 4;   // RFC 8200 s4.5: Parameter Problem points here
+constexpr uint16_t kIp4TotalLenOff = 2;
+constexpr uint32_t kFragmentUnit = 8;       // fragment offsets count 8-byte units
 constexpr uint32_t kIcmpIdEnd = 6;    // type, code, checksum, identifier
 constexpr uint32_t kTcpFlagsOff = 13;
 
@@ -57,6 +63,30 @@ FragmentInfo frag_info_4(const uint8_t* ip4) noexcept
     f.is_fragment = f.more || f.offset_bytes != 0;
     f.id = load_be16(ip4 + 4);
     return f;
+}
+
+// A TCP header whose data offset reaches past the bytes here cannot be
+// translated (its options would be cut), nor can one below 5 words.
+Verdict check_tcp(const uint8_t* l4, uint32_t rem) noexcept
+{
+    if (rem < kTcpMinHeaderLen)
+        return Verdict::drop_malformed;
+    const uint32_t header = (l4[kTcpOffsetOff] >> 4) * 4u;
+    if (header < kTcpMinHeaderLen || header > rem)
+        return Verdict::drop_tcp_offset;
+    return Verdict::forward;
+}
+
+// The UDP length (RFC 768) covers the whole datagram: at least the header,
+// and, unless this is the first fragment of several, no more than is here.
+Verdict check_udp(const uint8_t* l4, uint32_t rem, bool fragment) noexcept
+{
+    if (rem < kUdpHeaderLen)
+        return Verdict::drop_malformed;
+    const uint32_t udp_len = load_be16(l4 + kUdpLenOff);
+    if (udp_len < kUdpHeaderLen || (!fragment && udp_len > rem))
+        return Verdict::drop_udp_length;
+    return Verdict::forward;
 }
 
 // RFC 7915 s4.1: options are ignored, but an unexpired source route refuses
@@ -162,6 +192,24 @@ Verdict parse_inner_4(const uint8_t* ip4, uint32_t avail, Tuple4& t) noexcept
 
 } // namespace
 
+bool is_bad_source6(const uint8_t* a) noexcept
+{
+    if (a[0] == 0xFF)                                  // multicast
+        return true;
+    if (a[0] == 0xFE && (a[1] & 0xC0) == 0x80)         // link-local fe80::/10
+        return true;
+    for (int i = 0; i < 15; ++i)
+        if (a[i] != 0)
+            return false;
+    return a[15] <= 1;                                 // :: and ::1
+}
+
+bool is_bad_source4(Ip4 a) noexcept
+{
+    const uint32_t first = a >> 24;
+    return first == 0 || first == 127 || first >= 224;
+}
+
 Verdict walk_ext_6(const uint8_t* ip6, uint32_t end, Ext6& out) noexcept
 {
     uint8_t nh = ip6[6];
@@ -182,8 +230,10 @@ Verdict walk_ext_6(const uint8_t* ip6, uint32_t end, Ext6& out) noexcept
                 return Verdict::drop_malformed;
             // RFC 7915 s5.1: a routing header still in use names a next hop
             // beyond us; the caller answers with Parameter Problem.
-            if (nh == kProtoRouting && ip6[off + 3] != 0)
+            if (nh == kProtoRouting && ip6[off + 3] != 0) {
+                out.problem_off = off + 3;
                 return Verdict::drop_segments_left;
+            }
             nh = ip6[off];
             off += hlen;
             break;
@@ -228,18 +278,28 @@ Verdict parse_6(const uint8_t* l3, uint32_t len, Parsed6& out) noexcept
     // Payload length 0 is a jumbogram (RFC 2675): nothing IPv4 could carry.
     if (plen == 0 || total > len) [[unlikely]]
         return Verdict::drop_malformed;
+    if (is_bad_source6(l3 + 8)) [[unlikely]]
+        return Verdict::drop_bad_src6;
     out.tuple.src = load_in6(l3 + 8);
     out.tuple.dst = load_in6(l3 + 24);
     out.hop_limit = l3[7];
 
     Ext6 e;
-    if (Verdict v = walk_ext_6(l3, total, e); v != Verdict::forward)
+    if (Verdict v = walk_ext_6(l3, total, e); v != Verdict::forward) {
+        out.problem_off = static_cast<uint16_t>(e.problem_off);
         return v;
+    }
     out.tuple.proto = e.proto;
     out.l4_off = static_cast<uint16_t>(e.l4_off);
     out.frag_hdr_off = static_cast<uint16_t>(e.frag_off);
-    if (e.frag_off != 0)
+    if (e.frag_off != 0) {
         out.frag = frag_info_6(l3 + e.frag_off);
+        // RFC 8200 s4.5: a fragment with more to come carries a multiple of 8 bytes.
+        if (out.frag.more && (total - e.frag_off - kFragHeaderLen) % kFragmentUnit != 0) [[unlikely]] {
+            out.problem_off = kIp6PayloadLenOff;
+            return Verdict::drop_fragment_size;
+        }
+    }
     if (!is_translated_proto6(e.proto))
         return Verdict::drop_unsupported_proto;
     if (out.frag.offset_bytes != 0)
@@ -249,13 +309,18 @@ Verdict parse_6(const uint8_t* l3, uint32_t len, Parsed6& out) noexcept
     uint32_t rem = total - e.l4_off;
     switch (e.proto) {
     case kProtoTcp:
-        if (rem < kTcpMinHeaderLen || (l4[12] >> 4) < kTcpMinHeaderLen / 4)
-            return Verdict::drop_malformed;
+        if (Verdict v = check_tcp(l4, rem); v != Verdict::forward)
+            return v;
         out.tcp_flags = l4[kTcpFlagsOff];
         break;
     case kProtoUdp:
-        if (rem < kUdpHeaderLen)
-            return Verdict::drop_malformed;
+        if (Verdict v = check_udp(l4, rem, out.frag.is_fragment); v != Verdict::forward)
+            return v;
+        // RFC 8200 s8.1: IPv6 receivers discard UDP with checksum 0, so a
+        // translator has nothing valid to carry (RFC 7915 s4.5 covers only
+        // the IPv4 direction).
+        if (load_be16(l4 + kUdpCsumOff) == 0)
+            return Verdict::drop_udp_zero_checksum6;
         break;
     default: {   // ICMPv6
         if (rem < kIcmpHeaderLen)
@@ -302,11 +367,18 @@ Verdict parse_4(const uint8_t* l3, uint32_t len, Parsed4& out) noexcept
     }
     out.tuple.src = load_be32(l3 + 12);
     out.tuple.dst = load_be32(l3 + 16);
+    if (is_bad_source4(out.tuple.src)) [[unlikely]]
+        return Verdict::drop_bad_src4;
     out.tuple.proto = l3[9];
     out.ttl = l3[8];
     out.df = (load_be16(l3 + 6) & kIp4FlagDf) != 0;
     out.frag = frag_info_4(l3);
     out.l4_off = static_cast<uint16_t>(ihl);
+    // RFC 791: every fragment but the last carries a multiple of 8 bytes.
+    if (out.frag.more && (total - ihl) % kFragmentUnit != 0) [[unlikely]] {
+        out.problem_off = kIp4TotalLenOff;
+        return Verdict::drop_fragment_size;
+    }
     if (!is_translated_proto4(out.tuple.proto))
         return Verdict::drop_unsupported_proto;
     if (out.frag.offset_bytes != 0)
@@ -316,13 +388,13 @@ Verdict parse_4(const uint8_t* l3, uint32_t len, Parsed4& out) noexcept
     uint32_t rem = total - ihl;
     switch (out.tuple.proto) {
     case kProtoTcp:
-        if (rem < kTcpMinHeaderLen || (l4[12] >> 4) < kTcpMinHeaderLen / 4)
-            return Verdict::drop_malformed;
+        if (Verdict v = check_tcp(l4, rem); v != Verdict::forward)
+            return v;
         out.tcp_flags = l4[kTcpFlagsOff];
         break;
     case kProtoUdp:
-        if (rem < kUdpHeaderLen)
-            return Verdict::drop_malformed;
+        if (Verdict v = check_udp(l4, rem, out.frag.is_fragment); v != Verdict::forward)
+            return v;
         break;
     default: {   // ICMPv4
         if (rem < kIcmpHeaderLen)

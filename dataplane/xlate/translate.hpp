@@ -11,7 +11,7 @@
 #include "bytes.hpp"
 #include "packet_view.hpp"
 #include "rfc6052.hpp"
-#include "verdict.hpp"
+#include "dataplane/verdict.hpp"
 
 namespace nat64d::xlate {
 
@@ -47,6 +47,7 @@ struct Parsed6 {
     uint8_t icmp_type = 0, icmp_code = 0;
     Tuple6 inner;                    // ICMP error: the embedded packet's tuple as written
     uint16_t inner_off = 0;          // ICMP error: from l3 to the embedded IPv6 header
+    uint16_t problem_off = 0;        // a refusal answered with Parameter Problem: the field it points at
 };
 
 struct Parsed4 {
@@ -60,6 +61,7 @@ struct Parsed4 {
     uint8_t icmp_type = 0, icmp_code = 0;
     Tuple4 inner;
     uint16_t inner_off = 0;
+    uint16_t problem_off = 0;        // a refusal answered with Parameter Problem: the field it points at
 };
 
 /// What the translated packet gets. Host order; In6 in network order.
@@ -83,20 +85,33 @@ struct XlateConfig {
 /// destination options and routing with segments left 0 are skipped; others
 /// refused, RFC 7915 s5.1), reads ports / ICMP fields and, for ICMPv6 errors,
 /// the embedded packet's tuple (which may be truncated after its ports).
-/// Refusals: drop_malformed, drop_ext_header, drop_segments_left,
-/// drop_unsupported_proto, drop_icmp_untranslatable, drop_icmp_error_in_error.
+/// Refusals: drop_malformed, drop_ext_header, drop_segments_left (problem_off
+/// set), drop_unsupported_proto, drop_icmp_untranslatable,
+/// drop_icmp_error_in_error, drop_bad_src6, drop_fragment_size (problem_off
+/// set), drop_udp_length, drop_udp_zero_checksum6, drop_tcp_offset.
 Verdict parse_6(const uint8_t* l3, uint32_t len, Parsed6& out) noexcept;
 
 /// Parses an IPv4 packet (options allowed and skipped; an unexpired source route
-/// option refuses with drop_source_route, RFC 7915 s4.1).
+/// option refuses with drop_source_route, RFC 7915 s4.1). Refusals besides the
+/// shape ones: drop_bad_checksum, drop_bad_src4, drop_fragment_size
+/// (problem_off set), drop_udp_length, drop_tcp_offset.
 Verdict parse_4(const uint8_t* l3, uint32_t len, Parsed4& out) noexcept;
+
+/// True for an IPv6 source a translator must never carry: multicast,
+/// unspecified, loopback, link-local (RFC 4291 s2.5.2, s2.5.3, s2.5.6, s2.7).
+bool is_bad_source6(const uint8_t* a) noexcept;
+/// True for an IPv4 source no router forwards: 0/8, 127/8, 224/4 and up
+/// (multicast, reserved, broadcast; RFC 1812 s5.3.7).
+bool is_bad_source4(Ip4 a) noexcept;
 
 /// Translates IPv6 to IPv4 in place (RFC 7915 s5). `outer` gives the IPv4
 /// addresses and the new ports (or identifier, in `sport`). For an ICMPv6 error
 /// `inner` gives the embedded packet's new addresses and ports; else it is unused.
 /// pkt.l3 moves forward; pkt.len shrinks. Decrements the hop limit: a packet
 /// that would leave with 0 is refused with drop_ttl_expired and left unchanged.
-/// A result larger than cfg.mtu4 is refused with drop_packet_too_big, unchanged.
+/// A result larger than cfg.mtu4 with DF to be set (over 1260 bytes and not a
+/// fragment) is refused with drop_packet_too_big, unchanged; a smaller one is
+/// translated with DF clear for the caller to fragment (needs_fragmentation_4).
 /// ip4_id: the identification to use when the result has DF clear.
 Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
                        const Rewrite4& inner, const XlateConfig& cfg, uint16_t ip4_id) noexcept;
@@ -109,6 +124,25 @@ Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
 /// the caller splits it with split_fragments_6 (RFC 7915 s4.1).
 Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
                        const Rewrite6& inner, const XlateConfig& cfg) noexcept;
+
+/// What translate_6to4 / translate_4to6 would refuse for this packet's hop
+/// limit, size or checksum rules, decided before the NAT opens any state for it
+/// (a refused packet must not take a session or a port): forward,
+/// drop_ttl_expired, drop_packet_too_big, drop_udp_zero_checksum (4to6).
+Verdict precheck_6to4(const uint8_t* l3, const Parsed6& p, const XlateConfig& cfg) noexcept;
+Verdict precheck_4to6(const uint8_t* l3, const Parsed4& p, const XlateConfig& cfg) noexcept;
+
+/// The MTU a Packet Too Big answering a refused 6to4 packet advertises: the
+/// IPv4 link's plus 20, never below 1280 (RFC 8201 s4, RFC 7915 s5.1).
+uint32_t refused_mtu_6to4(const XlateConfig& cfg) noexcept;
+/// The next-hop MTU a Fragmentation Needed answering a refused 4to6 packet
+/// advertises: the IPv6 link's minus 20 (RFC 7915 s4.1).
+uint32_t refused_mtu_4to6(const XlateConfig& cfg) noexcept;
+
+/// True when a translated IPv4 packet is larger than the IPv4 link carries; it
+/// then has DF clear (precheck_6to4 refused the rest) and the caller splits it
+/// with write_fragment_4.
+bool needs_fragmentation_4(uint32_t ip4_len, const XlateConfig& cfg) noexcept;
 
 /// True when a translated IPv6 packet must be split (DF was clear and it is
 /// larger than cfg.lowest_ipv6_mtu).

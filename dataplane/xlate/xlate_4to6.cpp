@@ -198,13 +198,38 @@ Verdict translate_icmp_error_4to6(PacketView& pkt, const Parsed4& p, const Rewri
 
 } // namespace
 
-Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
-                       const Rewrite6& inner, const XlateConfig& cfg) noexcept
+Verdict precheck_4to6(const uint8_t* l3, const Parsed4& p, const XlateConfig& cfg) noexcept
 {
     // RFC 7915 s4.1: the translator is a router and decrements the TTL; a packet
     // that would leave with 0 stays unchanged for the caller's Time Exceeded.
     if (p.ttl <= 1) [[unlikely]]
         return Verdict::drop_ttl_expired;
+    if (p.icmp == IcmpKind::error)
+        return Verdict::forward;   // cut to fit (RFC 4443 s2.4 (c))
+    const uint32_t ul_len = load_be16(l3 + 2) - p.l4_off;
+    const uint32_t total6 = kIp6HeaderLen + (p.frag.is_fragment ? kFragHeaderLen : 0) + ul_len;
+    // s4.1: with DF set the sender does path MTU discovery; it gets Fragmentation
+    // Needed from the caller. With DF clear the caller fragments (needs_fragmentation_6).
+    if (p.df && total6 > cfg.mtu6) [[unlikely]]
+        return Verdict::drop_packet_too_big;
+    // s4.5: a UDP checksum is mandatory in IPv6. It can only be computed over a
+    // whole datagram; a fragmented one is dropped.
+    if (p.tuple.proto == kProtoUdp && p.frag.offset_bytes == 0 && p.frag.more &&
+        load_be16(l3 + p.l4_off + kUdpCsumOff) == 0) [[unlikely]]
+        return Verdict::drop_udp_zero_checksum;
+    return Verdict::forward;
+}
+
+uint32_t refused_mtu_4to6(const XlateConfig& cfg) noexcept
+{
+    return cfg.mtu6 - (kIp6HeaderLen - kIp4HeaderLen);
+}
+
+Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
+                       const Rewrite6& inner, const XlateConfig& cfg) noexcept
+{
+    if (Verdict v = precheck_4to6(pkt.l3, p, cfg); v != Verdict::forward) [[unlikely]]
+        return v;
     if (p.icmp == IcmpKind::error) [[unlikely]]
         return translate_icmp_error_4to6(pkt, p, outer, inner, cfg);
 
@@ -214,10 +239,6 @@ Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
     const uint32_t ul_len = total4 - ihl;
     const uint32_t hdr6 = kIp6HeaderLen + (p.frag.is_fragment ? kFragHeaderLen : 0);
     const uint32_t total6 = hdr6 + ul_len;
-    // s4.1: with DF set the sender does path MTU discovery; it gets Fragmentation
-    // Needed from the caller. With DF clear the caller fragments (needs_fragmentation_6).
-    if (p.df && total6 > cfg.mtu6) [[unlikely]]
-        return Verdict::drop_packet_too_big;
     if (hdr6 > ihl && hdr6 - ihl > pkt.headroom) [[unlikely]]
         return Verdict::drop_no_headroom;
 
@@ -225,10 +246,6 @@ Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
     if (p.frag.offset_bytes == 0) {
         const bool udp_zero = p.tuple.proto == kProtoUdp && load_be16(l4 + kUdpCsumOff) == 0;
         if (udp_zero) [[unlikely]] {
-            // s4.5: a UDP checksum is mandatory in IPv6. It can only be computed
-            // over a whole datagram; a fragmented one is dropped.
-            if (p.frag.more)
-                return Verdict::drop_udp_zero_checksum;
             store_be16(l4, outer.sport);
             store_be16(l4 + 2, outer.dport);
             uint32_t sum = pseudo_sum6(outer.src.data(), outer.dst.data(), ul_len, kProtoUdp);

@@ -145,6 +145,10 @@ Verdict translate_icmp_error_6to4(PacketView& pkt, const Parsed6& p, const Rewri
         return Verdict::drop_malformed;
     const uint32_t in_ul_len = in_total6 - e.l4_off;
     const uint32_t in_total4 = kIp4HeaderLen + in_ul_len;
+    // The quoted packet travelled 4to6, so it was once an IPv4 packet: a quote
+    // claiming more than an IPv4 total length can say is not one of ours.
+    if (in_total4 > 0xFFFF)
+        return Verdict::drop_malformed;
     const bool in_first = e.frag_off == 0 || (load_be16(in6 + e.frag_off + 2) & ~7u) == 0;
     if (in_first) {
         // The embedded packet travelled 4to6: its identifier is the IPv6 side's, dport.
@@ -182,13 +186,40 @@ Verdict translate_icmp_error_6to4(PacketView& pkt, const Parsed6& p, const Rewri
 
 } // namespace
 
-Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
-                       const Rewrite4& inner, const XlateConfig& cfg, uint16_t ip4_id) noexcept
+Verdict precheck_6to4(const uint8_t* l3, const Parsed6& p, const XlateConfig& cfg) noexcept
 {
     // RFC 7915 s5.1 / RFC 8200 s3: the translator forwards, so it decrements the
     // hop limit; left unchanged so the caller can quote it in Time Exceeded.
     if (p.hop_limit <= 1) [[unlikely]]
         return Verdict::drop_ttl_expired;
+    if (p.icmp == IcmpKind::error)
+        return Verdict::forward;   // cut to fit (RFC 1812 s4.3.2.3)
+    const uint32_t total4 = kIp4HeaderLen + kIp6HeaderLen + load_be16(l3 + 4) - p.l4_off;
+    // s5.1: up to 1260 bytes (and any fragment) DF stays clear, so a packet a
+    // host sent within the IPv6 minimum MTU crosses an IPv4 link below 1260
+    // in fragments; only bigger ones get Packet Too Big (RFC 8021: no atomic fragments).
+    if (total4 > cfg.mtu4 && total4 > kDfThreshold && !p.frag.is_fragment) [[unlikely]]
+        return Verdict::drop_packet_too_big;
+    return Verdict::forward;
+}
+
+uint32_t refused_mtu_6to4(const XlateConfig& cfg) noexcept
+{
+    // RFC 8201 s4: a host never lowers its path MTU below 1280; what the IPv4
+    // link cannot carry at that size the translator fragments (above).
+    return std::max(cfg.mtu4 + (kIp6HeaderLen - kIp4HeaderLen), kIp6MinMtu);
+}
+
+bool needs_fragmentation_4(uint32_t ip4_len, const XlateConfig& cfg) noexcept
+{
+    return ip4_len > cfg.mtu4;
+}
+
+Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
+                       const Rewrite4& inner, const XlateConfig& cfg, uint16_t ip4_id) noexcept
+{
+    if (Verdict v = precheck_6to4(pkt.l3, p, cfg); v != Verdict::forward) [[unlikely]]
+        return v;
     if (p.icmp == IcmpKind::error) [[unlikely]]
         return translate_icmp_error_6to4(pkt, p, outer, inner, cfg, ip4_id);
 
@@ -196,8 +227,6 @@ Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
     const uint32_t total6 = kIp6HeaderLen + load_be16(l3 + 4);
     const uint32_t ul_len = total6 - p.l4_off;
     const uint32_t total4 = kIp4HeaderLen + ul_len;
-    if (total4 > cfg.mtu4) [[unlikely]]
-        return Verdict::drop_packet_too_big;
 
     uint8_t* l4 = l3 + p.l4_off;
     if (p.frag.offset_bytes == 0)

@@ -34,6 +34,7 @@
 #include "control/stats.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
+#include "dataplane/worker/mesh.hpp"
 #include "dataplane/worker/worker.hpp"
 #include "dataplane/xlate/checksum.hpp"
 #include "test/bench/machine.hpp"
@@ -240,13 +241,13 @@ int main(int argc, char** argv)
     const double hash_bytes = double(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
     const double array_bytes = double(malloc_in_use() - heap0);
 
-    nat::NeighbourCache neighbours(nat::NeighbourConfig{});
     const In6 gw6{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     const Ip4 gw4 = 0xCB0071FE;                            // 203.0.113.254
-    neighbours.add_static(nat::neighbour_key4(gw4), nat::MacAddr{2, 0, 0, 0, 0, 4});
-    neighbours.add_static(nat::neighbour_key6(gw6), nat::MacAddr{2, 0, 0, 0, 0, 6});
-
+    dp::WorkerMesh mesh(1, 0);
     dp::WorkerConfig wc;
+    wc.mesh = &mesh;
+    wc.static_neighbours = {{nat::neighbour_key4(gw4), nat::MacAddr{2, 0, 0, 0, 0, 4}},
+                            {nat::neighbour_key6(gw6), nat::MacAddr{2, 0, 0, 0, 0, 6}}};
     wc.inside_port = b.in.id;
     wc.outside_port = b.out.id;
     wc.inside_mac = b.in.mac;
@@ -265,7 +266,7 @@ int main(int argc, char** argv)
     wc.prefix.len = 96;
     wc.pool_for_generated = b.pool;
     wc.hairpinning = true;
-    auto worker = std::make_unique<dp::Worker>(wc, *flows, neighbours);
+    auto worker = std::make_unique<dp::Worker>(wc, *flows);
     worker->set_now(1);
 
     bench::print_machine("dp_bench: one worker, in process, net_null ports, 84-byte IPv6 frames <-> 64-byte IPv4");

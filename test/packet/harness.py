@@ -4,6 +4,7 @@ checks every field of the output with scapy (checksums recomputed by scapy,
 never by nat64d's code) and the drop counters nat64d prints at exit."""
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -26,31 +27,42 @@ def server6(ip4=SERVER4, prefix="2001:db8:64::"):
     return f"{prefix}{a << 8 | b:x}:{c << 8 | d:x}"
 
 
-def base_config(tmp, one_arm=False, extra="", idle_ms=300):
+def base_config(tmp, one_arm=False, extra="", idle_ms=300, prefix=PREFIX, static_neighbours=True, workers=1):
+    """workers > 1: each port gets one capture per queue (in{6,4,}-q<N>.pcap)."""
+    def pcap_args(name, rx, tx):
+        if workers == 1:
+            return f"{name},rx_pcap={tmp}/{rx}.pcap,tx_pcap={tmp}/{tx}.pcap"
+        qs = ",".join(f"rx_pcap={tmp}/{rx}-q{q}.pcap" for q in range(workers))
+        qt = ",".join(f"tx_pcap={tmp}/{tx}-q{q}.pcap" for q in range(workers))
+        return f"{name},{qs},{qt}"
     if one_arm:
-        vdevs = f'"--vdev", "net_pcap0,rx_pcap={tmp}/in.pcap,tx_pcap={tmp}/out.pcap"'
+        vdevs = f'"--vdev", "{pcap_args("net_pcap0", "in", "out")}"'
         ports = 'mode = "one-arm"\ninside = "net_pcap0"\ninside_mac = "%s"' % BOX_MAC_IN
     else:
-        vdevs = (f'"--vdev", "net_pcap0,rx_pcap={tmp}/in6.pcap,tx_pcap={tmp}/out6.pcap", '
-                 f'"--vdev", "net_pcap1,rx_pcap={tmp}/in4.pcap,tx_pcap={tmp}/out4.pcap"')
+        vdevs = (f'"--vdev", "{pcap_args("net_pcap0", "in6", "out6")}", '
+                 f'"--vdev", "{pcap_args("net_pcap1", "in4", "out4")}"')
         ports = ('inside = "net_pcap0"\noutside = "net_pcap1"\n'
                  f'inside_mac = "{BOX_MAC_IN}"\noutside_mac = "{BOX_MAC_OUT}"')
+    # Two CPUs here: the main lcore and the workers share them.
+    lcores = "0-1" if workers == 1 else f"0@0,(1-{workers})@1"
+    neighbours = f'neighbours = ["{CLIENT6} {CLIENT_MAC}", "198.51.100.254 {SERVER_MAC}"]' if static_neighbours else ""
     return f"""
 [eal]
-args = ["--no-huge", "-m", "256", "--no-pci", "-l", "0-1", "--file-prefix", "nat64d-pkt-{os.getpid()}", {vdevs}, "--log-level", "lib.eal:error"]
+args = ["--no-huge", "-m", "256", "--no-pci", "--lcores", "{lcores}", "--file-prefix", "nat64d-pkt-{os.getpid()}", {vdevs}, "--log-level", "lib.eal:error"]
 
 [ports]
 {ports}
 mbufs = 4095
+workers = {workers}
 
 [addresses]
 inside_ipv6 = "{BOX6}/64"
 outside_ipv4 = "{BOX4}/24"
-neighbours = ["{CLIENT6} {CLIENT_MAC}", "198.51.100.254 {SERVER_MAC}"]
+{neighbours}
 gateway4 = "198.51.100.254"
 
 [nat64]
-prefix = "{PREFIX}"
+prefix = "{prefix}"
 
 [pool]
 addresses = ["{POOL4}"]
@@ -68,18 +80,32 @@ exit_when_idle_ms = {idle_ms}
 
 
 class Run:
-    """One nat64d run over capture files."""
+    """One nat64d run over capture files. With workers > 1, inside/outside/merged
+    are lists of per-queue frame lists."""
 
-    def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra="", idle_ms=300):
+    def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra="", idle_ms=300,
+                 prefix=PREFIX, static_neighbours=True, workers=1):
         self.tmp = tempfile.mkdtemp(prefix="nat64d-pkt.")
+        try:
+            self._run(nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _run(self, nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers):
+        def write(name, frames):
+            if workers == 1:
+                wrpcap(f"{self.tmp}/{name}.pcap", list(frames), linktype=1)
+            else:
+                for q in range(workers):
+                    wrpcap(f"{self.tmp}/{name}-q{q}.pcap", list(frames[q]) if q < len(frames) else [], linktype=1)
         if one_arm:
-            wrpcap(f"{self.tmp}/in.pcap", list(merged), linktype=1)
+            write("in", merged)
         else:
-            wrpcap(f"{self.tmp}/in6.pcap", list(inside), linktype=1)
-            wrpcap(f"{self.tmp}/in4.pcap", list(outside), linktype=1)
+            write("in6", inside)
+            write("in4", outside)
         conf = f"{self.tmp}/nat64d.conf"
         with open(conf, "w") as f:
-            f.write(base_config(self.tmp, one_arm, extra, idle_ms))
+            f.write(base_config(self.tmp, one_arm, extra, idle_ms, prefix, static_neighbours, workers))
         p = subprocess.run([nat64d, "--config", conf], capture_output=True, text=True, timeout=60)
         self.log = p.stdout + p.stderr
         if p.returncode != 0:
@@ -88,17 +114,29 @@ class Run:
         if not stats:
             raise AssertionError(f"nat64d printed no stats:\n{self.log}")
         self.stats = json.loads(stats[-1][len("stats: "):])
-        if one_arm:
-            self.out = list(rdpcap(f"{self.tmp}/out.pcap"))
-            self.out6 = [p for p in self.out if IPv6 in p]
-            self.out4 = [p for p in self.out if IP in p]
-        else:
-            self.out = list(rdpcap(f"{self.tmp}/out6.pcap")) + list(rdpcap(f"{self.tmp}/out4.pcap"))
-            self.out6 = [p for p in self.out if IPv6 in p]
-            self.out4 = [p for p in self.out if IP in p]
+        # nat64d stops once it saw no frame for idle_ms: prove it stopped
+        # because the captures were done, not early (every frame was received).
+        def count(frames):
+            return len(frames) if workers == 1 else sum(len(q) for q in frames)
+        sent = count(merged) if one_arm else count(inside) + count(outside)
+        got = sum(w["rx_inside"]["packets"] + w["rx_outside"]["packets"] for w in self.stats["workers"])
+        if got != sent:
+            raise AssertionError(f"nat64d received {got} of the {sent} input frames:\n{self.log}")
+        def read(name):
+            if workers == 1:
+                return list(rdpcap(f"{self.tmp}/{name}.pcap"))
+            return [p for q in range(workers) for p in rdpcap(f"{self.tmp}/{name}-q{q}.pcap")]
+        self.out = read("out") if one_arm else read("out6") + read("out4")
+        self.out6 = [p for p in self.out if IPv6 in p]
+        self.out4 = [p for p in self.out if IP in p]
 
     def drops(self, name):
         return self.stats["drops"][name]
+
+    def total(self, counter):
+        """A per-worker counter summed over the workers (packets, for a direction)."""
+        return sum(w[counter]["packets"] if isinstance(w[counter], dict) else w[counter]
+                   for w in self.stats["workers"])
 
 
 def from_client(l4, src=CLIENT6, dst=None, hlim=64, **ip6):

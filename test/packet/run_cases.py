@@ -5,6 +5,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
+import conformance  # noqa: E402,F401  (registers its cases)
 
 
 def main():

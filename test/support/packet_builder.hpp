@@ -29,7 +29,7 @@ struct Ip4Hdr {
     uint16_t frag_offset_bytes = 0;   // multiple of 8
     uint8_t ttl = 64;
     uint8_t proto = 6;
-    Ip4 src = 0;
+    Ip4 src = 0xC0000201;   // 192.0.2.1: a source a router forwards (RFC 1812 s5.3.7)
     Ip4 dst = 0;
     Bytes options;                    // padded to 4 bytes with End of Options
     std::optional<uint16_t> total_len;   // override (e.g. a quoted, cut packet)
@@ -43,7 +43,7 @@ struct Ip6Hdr {
     uint32_t flow = 0;
     uint8_t nh = 6;
     uint8_t hop = 64;
-    In6 src{};
+    In6 src{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};   // 2001:db8::1, a unicast source
     In6 dst{};
     std::optional<uint16_t> payload_len;   // override
 };

@@ -230,8 +230,63 @@ TEST_CASE("the fragment cache reports its fixed memory", "[nat][frag_cache][memo
     FragCache fc(c);
     INFO("fragment cache, defaults: " << fc.memory_bytes() << " bytes");
     CHECK(fc.memory_bytes() > 1024 * sizeof(FragKey));
-    CHECK(fc.memory_bytes() < 200 * 1024);
+    // About 300 bytes a datagram, most of it the byte ranges RFC 5722's
+    // overlap check remembers.
+    CHECK(fc.memory_bytes() < 512 * 1024);
     CHECK(FragCache::validate(c) == nullptr);
     c.max_entries = 0;
     CHECK(FragCache::validate(c) != nullptr);
+}
+
+TEST_CASE("overlapping IPv6 fragments discard the whole datagram", "[nat][frag_cache][rfc5722]")
+{
+    FragCache fc(small());
+    std::array<uint64_t, 4> out{};
+    std::array<uint64_t, 4> discard{};
+    // Two fragments arrive before the first; the second overlaps the first of them.
+    REQUIRE(fc.later_fragment(key6(1), 11, 0, {1232, 2464}, discard).action == FragAction::held);
+    const FragLater r = fc.later_fragment(key6(1), 12, 0, {2400, 3000}, discard);
+    CHECK(r.action == FragAction::drop);
+    CHECK(r.why == Verdict::drop_fragment_overlap);
+    REQUIRE(r.discarded == 1);
+    CHECK(discard[0] == 11);   // what was held goes too
+    CHECK(fc.held() == 0);
+    // The rest of the datagram, first fragment included, is refused as well.
+    const FragFirst f = fc.first_fragment(key6(1), 5, 0, out, {0, 1232});
+    CHECK(f.overlap);
+    CHECK_FALSE(f.recorded);
+    CHECK(fc.later_fragment(key6(1), 13, 0, {3000, 3100}, discard).why == Verdict::drop_fragment_overlap);
+    // Another datagram is not affected.
+    CHECK(fc.first_fragment(key6(2), 6, 0, out, {0, 1232}).recorded);
+    CHECK(fc.later_fragment(key6(2), 14, 0, {1232, 2000}, discard).action == FragAction::translate);
+}
+
+TEST_CASE("a first fragment overlapping a held one condemns its datagram", "[nat][frag_cache][rfc5722]")
+{
+    FragCache fc(small());
+    std::array<uint64_t, 4> out{};
+    REQUIRE(fc.later_fragment(key6(3), 21, 0, {1000, 1500}).action == FragAction::held);
+    const FragFirst f = fc.first_fragment(key6(3), 7, 0, out, {0, 1232});
+    CHECK(f.overlap);
+    REQUIRE(f.released == 1);
+    CHECK(out[0] == 21);   // handed back for the caller to drop
+}
+
+TEST_CASE("an exact duplicate fragment is not an overlap", "[nat][frag_cache][rfc8200]")
+{
+    FragCache fc(small());
+    std::array<uint64_t, 4> out{};
+    REQUIRE(fc.first_fragment(key6(4), 9, 0, out, {0, 1232}).recorded);
+    CHECK(fc.later_fragment(key6(4), 31, 0, {1232, 2000}).action == FragAction::translate);
+    CHECK(fc.later_fragment(key6(4), 32, 0, {1232, 2000}).action == FragAction::translate);   // RFC 8200 s4.5
+    CHECK(fc.first_fragment(key6(4), 9, 0, out, {0, 1232}).recorded);                         // retransmitted first
+}
+
+TEST_CASE("IPv4 fragments may overlap (RFC 791 reassembly copes)", "[nat][frag_cache]")
+{
+    FragCache fc(small());
+    std::array<uint64_t, 4> out{};
+    const FragKey k4 = make_frag_key4(0xC0000201, 0xC6336401, 77, kProtoUdp);
+    REQUIRE(fc.first_fragment(k4, 3, 0, out, {0, 1480}).recorded);
+    CHECK(fc.later_fragment(k4, 41, 0, {1400, 2000}).action == FragAction::translate);
 }

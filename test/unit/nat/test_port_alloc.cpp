@@ -57,7 +57,7 @@ TEST_CASE("allocated ports stay in the worker's slice and the configured range",
             CHECK(r.addr == kA);
             CHECK(r.port >= 2000);
             CHECK(r.port <= 2999);
-            CHECK(r.port % 4 == w);
+            CHECK((r.port / 2) % 4 == w);   // whole even/odd pairs per worker
             CHECK(pa.worker_of(r.port) == w);
             CHECK(seen.insert(r.port).second);   // never an in-use port twice
             CHECK(pa.owner(PortProto::udp, 0, r.port) == 100 + i);
@@ -71,27 +71,42 @@ TEST_CASE("allocated ports stay in the worker's slice and the configured range",
 TEST_CASE("worker slices partition the range exactly", "[nat][port_alloc]")
 {
     PortAllocator pa(config({kA}, {1001, 1010}, 3));
-    // 1001..1010: %3 == 0 -> 1002 1005 1008; == 1 -> 1003 1006 1009; == 2 -> 1001 1004 1007 1010
-    CHECK(pa.slice_size(0, PortProto::tcp) == 3);
+    // 1001..1010 as pairs q = port / 2: 500 (1001 only), 501, 502, 503, 504, 505 (1010 only).
+    // q % 3 == 0 -> 501, 504: 1002 1003 1008 1009; == 1 -> 502, 505: 1004 1005 1010;
+    // == 2 -> 500, 503: 1001 1006 1007
+    CHECK(pa.slice_size(0, PortProto::tcp) == 4);
     CHECK(pa.slice_size(1, PortProto::tcp) == 3);
-    CHECK(pa.slice_size(2, PortProto::tcp) == 4);
+    CHECK(pa.slice_size(2, PortProto::tcp) == 3);
+    CHECK(pa.worker_of(1001) == 2);
+    CHECK(pa.worker_of(1010) == 1);
+    std::set<uint16_t> all;
+    for (uint32_t w = 0; w < 3; ++w)
+        for (uint32_t i = 0; i < pa.slice_size(w, PortProto::tcp); ++i) {
+            const PortAllocation r = pa.allocate(w, PortProto::tcp, host(1, 1), 10 * w + i + 1, 0);
+            REQUIRE(r.verdict == Verdict::forward);
+            CHECK(pa.worker_of(r.port) == w);
+            CHECK(all.insert(r.port).second);
+        }
+    CHECK(all.size() == 10);
+    CHECK(*all.begin() == 1001);
+    CHECK(*all.rbegin() == 1010);
 }
 
 TEST_CASE("a full slice reports drop_ports_exhausted", "[nat][port_alloc]")
 {
     PortAllocator pa(config({kA}, {1000, 1009}, 2));
     std::set<uint16_t> got;
-    for (uint32_t i = 0; i < 5; ++i) {
+    for (uint32_t i = 0; i < 6; ++i) {
         const PortAllocation r = pa.allocate(0, PortProto::tcp, host(1, 1), i + 1, 0);
         REQUIRE(r.verdict == Verdict::forward);
         got.insert(r.port);
     }
-    CHECK(got == std::set<uint16_t>{1000, 1002, 1004, 1006, 1008});
+    CHECK(got == std::set<uint16_t>{1000, 1001, 1004, 1005, 1008, 1009});   // pairs 500, 502, 504
     CHECK(pa.allocate(0, PortProto::tcp, host(1, 1), 9, 0).verdict == Verdict::drop_ports_exhausted);
     // Worker 1's slice and the other protocols are untouched.
     CHECK(pa.allocate(1, PortProto::tcp, host(1, 1), 9, 0).verdict == Verdict::forward);
     CHECK(pa.allocate(0, PortProto::udp, host(1, 1), 9, 0).verdict == Verdict::forward);
-    CHECK(pa.in_use(0, PortProto::tcp) == 6);
+    CHECK(pa.in_use(0, PortProto::tcp) == 7);
 }
 
 TEST_CASE("reserved ports are never handed out", "[nat][port_alloc][rfc6146]")
@@ -367,7 +382,7 @@ TEST_CASE("workers allocate concurrently, each only from its own slice", "[nat][
         for (uint32_t i = 0; i < got[w].size(); ++i) {
             const PortAllocation& r = got[w][i];
             REQUIRE(r.verdict == Verdict::forward);
-            CHECK(r.port % kWorkers == w);
+            CHECK(pa.worker_of(r.port) == w);
             if (i % 3 != 0) {
                 CHECK(pa.owner(PortProto::tcp, r.addr_index, r.port) == w * 10000 + i + 1);
                 ++live;
@@ -375,4 +390,59 @@ TEST_CASE("workers allocate concurrently, each only from its own slice", "[nat][
         }
     }
     CHECK(pa.in_use(0, PortProto::tcp) + pa.in_use(1, PortProto::tcp) == live);
+}
+
+TEST_CASE("a well-known source port gets a well-known public port, others never do", "[nat][port_alloc][rfc6146]")
+{
+    const uint32_t workers = GENERATE(1u, 2u, 3u);
+    PortAllocator pa(config({kA}, {1, 65535}, workers, 5));
+    for (uint32_t w = 0; w < workers; ++w) {
+        for (uint32_t i = 0; i < 50; ++i) {
+            const uint16_t src = static_cast<uint16_t>(100 + i);
+            const PortAllocation low = pa.allocate(w, PortProto::udp, host(1, 1), 1000 * w + i + 1, 0, src);
+            REQUIRE(low.verdict == Verdict::forward);
+            CHECK(low.port < 1024);                    // RFC 6146 s3.5.1.1
+            CHECK((low.port & 1) == (src & 1));        // RFC 4787 REQ-3 (parity)
+            const uint16_t high_src = static_cast<uint16_t>(40000 + i);
+            const PortAllocation high = pa.allocate(w, PortProto::udp, host(1, 2), 1000 * w + 500 + i, 0, high_src);
+            REQUIRE(high.verdict == Verdict::forward);
+            CHECK(high.port >= 1024);
+            CHECK((high.port & 1) == (high_src & 1));
+        }
+    }
+}
+
+TEST_CASE("when the well-known ports are gone a well-known source port gets a high one", "[nat][port_alloc][rfc6146]")
+{
+    PortAllocator pa(config({kA}, {1020, 1100}, 1, 3));
+    std::set<uint16_t> low;
+    for (uint32_t i = 0; i < 4; ++i) {
+        const PortAllocation r = pa.allocate(0, PortProto::tcp, host(1, 1), i + 1, 0, 500);
+        REQUIRE(r.verdict == Verdict::forward);
+        low.insert(r.port);
+    }
+    CHECK(low == std::set<uint16_t>{1020, 1021, 1022, 1023});   // even first (500 is even), then odd
+    const PortAllocation r = pa.allocate(0, PortProto::tcp, host(1, 1), 9, 0, 500);
+    REQUIRE(r.verdict == Verdict::forward);
+    CHECK(r.port >= 1024);
+    CHECK(r.port % 2 == 0);
+    // A high source port never takes a freed well-known one.
+    pa.free_port(PortProto::tcp, 0, 1021, 0);
+    for (uint32_t i = 0; i < 70; ++i) {
+        const PortAllocation h = pa.allocate(0, PortProto::tcp, host(1, 2), 100 + i, 0, 33333);
+        if (h.verdict != Verdict::forward)
+            break;
+        CHECK(h.port >= 1024);
+    }
+}
+
+TEST_CASE("without class preservation any port of the range is taken", "[nat][port_alloc]")
+{
+    PortAllocConfig c = config({kA}, {1000, 1003}, 1, 2);
+    c.preserve_port_class = false;
+    PortAllocator pa(c);
+    std::set<uint16_t> got;
+    for (uint32_t i = 0; i < 4; ++i)
+        got.insert(pa.allocate(0, PortProto::udp, host(1, 1), i + 1, 0, 40000).port);
+    CHECK(got == std::set<uint16_t>{1000, 1001, 1002, 1003});
 }

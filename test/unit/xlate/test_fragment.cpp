@@ -119,3 +119,58 @@ TEST_CASE("fragment: packets that cannot be split give 0", "[fragment]")
     CHECK(write_fragment_6(out.data(), 100, pkt.data(), static_cast<uint32_t>(pkt.size()), 1280, 0, 1) == 0);
     CHECK(write_fragment_6(out.data(), 4096, v4.data(), static_cast<uint32_t>(v4.size()), 1280, 0, 1) == 0);
 }
+
+TEST_CASE("fragment: an IPv4 packet splits into fragments within a small link MTU", "[fragment][rfc791][rfc7915]")
+{
+    const Bytes data = pattern(1172, 3);   // 20 + 8 + 1172 = 1200 bytes of IPv4, DF clear
+    Ip4Hdr h;
+    h.id = 0x7777;
+    const Bytes pkt = udp4(kPublic4, kServer4, kPublicPort, kServerPort, data, h);
+    const uint32_t n = xlate::fragment_count_4(pkt.data(), static_cast<uint32_t>(pkt.size()), 1000);
+    REQUIRE(n == 2);   // 976 + 204 bytes of data: 976 is the largest multiple of 8 within 1000 - 20
+    Bytes body;
+    for (uint32_t i = 0; i < n; ++i) {
+        Bytes f(2048);
+        const uint32_t len = xlate::write_fragment_4(f.data(), 2048, pkt.data(), static_cast<uint32_t>(pkt.size()), 1000, i);
+        REQUIRE(len != 0);
+        f.resize(len);
+        CHECK(f.size() <= 1000);
+        CHECK(be16_at(f, 2) == f.size());
+        CHECK(be16_at(f, 4) == 0x7777);                        // one identification
+        CHECK((be16_at(f, 6) & 0x1FFF) * 8u == body.size());   // offsets follow the data
+        CHECK(((be16_at(f, 6) & 0x2000) != 0) == (i + 1 < n)); // MF on all but the last
+        CHECK((be16_at(f, 6) & 0x4000) == 0);                  // DF clear
+        CHECK(ref_ip4_header_ok(f));
+        body.insert(body.end(), f.begin() + 20, f.end());
+    }
+    CHECK(body == Bytes(pkt.begin() + 20, pkt.end()));   // the datagram, intact
+}
+
+TEST_CASE("fragment: IPv4 with DF set is never split", "[fragment][rfc791]")
+{
+    Ip4Hdr h;
+    h.df = true;
+    const Bytes pkt = udp4(kPublic4, kServer4, 1, 2, pattern(1400), h);
+    CHECK(xlate::fragment_count_4(pkt.data(), static_cast<uint32_t>(pkt.size()), 1000) == 0);
+}
+
+TEST_CASE("6to4: a packet within 1280 bytes crosses a small IPv4 link in fragments, a bigger one is too big",
+          "[rfc7915][rfc8201][6to4]")
+{
+    xlate::XlateConfig cfg;
+    cfg.mtu4 = 1000;
+    const Bytes fits = udp6(kHost6, kServer6, kHostPort, kServerPort, pattern(1152));   // 1200 bytes
+    const Bytes big = udp6(kHost6, kServer6, kHostPort, kServerPort, pattern(1352));    // 1400 bytes
+    Parsed6 p;
+    REQUIRE(xlate::parse_6(fits.data(), static_cast<uint32_t>(fits.size()), p) == Verdict::forward);
+    CHECK(xlate::precheck_6to4(fits.data(), p, cfg) == Verdict::forward);
+    Translated t = run_6to4(fits, kOut6to4, kOut6to4, cfg);
+    REQUIRE(t.verdict == Verdict::forward);
+    CHECK((be16_at(t.out, 6) & 0x4000) == 0);               // DF clear: the caller fragments it
+    CHECK(xlate::needs_fragmentation_4(static_cast<uint32_t>(t.out.size()), cfg));
+    REQUIRE(xlate::parse_6(big.data(), static_cast<uint32_t>(big.size()), p) == Verdict::forward);
+    CHECK(xlate::precheck_6to4(big.data(), p, cfg) == Verdict::drop_packet_too_big);
+    CHECK(xlate::refused_mtu_6to4(cfg) == 1280);            // never below 1280 (RFC 8201 s4)
+    cfg.mtu4 = 1400;
+    CHECK(xlate::refused_mtu_6to4(cfg) == 1420);
+}

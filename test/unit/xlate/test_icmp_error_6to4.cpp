@@ -315,6 +315,17 @@ TEST_CASE("6to4 icmp: a fragmented ICMPv6 error cannot be translated", "[rfc7915
     h.dst = kServer6;
     h.nh = kProtoFragment;
     const Bytes in = ip6_packet(h, cat({frag_header(kProtoIcmp6, 0, true, 9),
-                                        icmp_header(1, 4, 0), quoted_tcp6(8)}));
+                                        icmp_header(1, 4, 0), quoted_tcp6(12)}));   // 80 bytes
     CHECK(parse6_verdict(in) == Verdict::drop_icmp_untranslatable);
+}
+
+TEST_CASE("6to4 icmp: a quote claiming a payload length IPv4 cannot carry is refused", "[rfc7915][6to4][icmp]")
+{
+    // The quoted packet travelled 4to6, so it was an IPv4 packet once; 65535
+    // bytes of IPv6 payload would wrap the quoted IPv4 total length.
+    Bytes quoted = quoted_tcp6(8);
+    quoted[4] = 0xFF;
+    quoted[5] = 0xFF;
+    const Bytes in = error6(1, 4, 0, quoted);
+    CHECK(run_6to4(in, kErrOuter, kErrInner).verdict == Verdict::drop_malformed);
 }

@@ -47,7 +47,9 @@ TEST_CASE("parse: malformed IPv6 packets are refused", "[parse][6to4]")
     CHECK(parse6_verdict(icmp6(kHost6, kServer6, 128, 0, 0, {}, h)) == Verdict::drop_malformed);
     Bytes bad_doff = tcp6(kHost6, kServer6, 1, 2, {});
     bad_doff[52] = 0x40;   // data offset 4 < 5
-    CHECK(parse6_verdict(bad_doff) == Verdict::drop_malformed);
+    CHECK(parse6_verdict(bad_doff) == Verdict::drop_tcp_offset);
+    bad_doff[52] = 0x60;   // data offset 6: options past the end of the packet
+    CHECK(parse6_verdict(bad_doff) == Verdict::drop_tcp_offset);
 }
 
 TEST_CASE("parse: a truncated or repeated extension header is malformed", "[parse][6to4]")

@@ -139,14 +139,13 @@ TEST_CASE("6to4: a UDP checksum that computes to zero is sent as 0xffff", "[rfc7
     CHECK(ref_l4_ok4(t.out));
 }
 
-TEST_CASE("6to4: a zero IPv6 UDP checksum stays zero, meaning none in IPv4", "[rfc7915][6to4]")
+TEST_CASE("6to4: IPv6 UDP with checksum zero is discarded", "[rfc8200][6to4]")
 {
+    // RFC 8200 s8.1: an IPv6 receiver discards it, so there is nothing valid to
+    // translate (RFC 7915 s4.5 lets only the IPv4 direction compute one).
     Bytes in = udp6(kHost6, kServer6, kHostPort, 53, pattern(20));
     in[46] = in[47] = 0;
-    Translated t = run_6to4(in, Rewrite4{kPublic4, kServer4, kPublicPort, 53});
-    REQUIRE(t.verdict == Verdict::forward);
-    CHECK(be16_at(t.out, 26) == 0);
-    CHECK(be16_at(t.out, 20) == kPublicPort);
+    CHECK(parse6_verdict(in) == Verdict::drop_udp_zero_checksum6);
 }
 
 TEST_CASE("6to4: hop-by-hop, destination options and routing with segments left 0 are skipped",
@@ -218,7 +217,8 @@ TEST_CASE("6to4: protocols other than TCP, UDP and ICMPv6 are refused", "[rfc614
 TEST_CASE("6to4: a first fragment keeps id, offset and MF and its TCP checksum is adjusted",
           "[rfc7915][6to4][fragment]")
 {
-    // The whole segment is 20 + 200 bytes; the first fragment carries 20 + 96.
+    // The whole segment is 20 + 200 bytes; the first fragment carries 20 + 100
+    // (a non-last fragment carries a multiple of 8 bytes, RFC 8200 s4.5).
     const Bytes data = pattern(200);
     Bytes l4 = cat({tcp_header(kHostPort, kServerPort), data});
     set_l4_checksum6(l4, kProtoTcp, kHost6, kServer6);
@@ -226,7 +226,7 @@ TEST_CASE("6to4: a first fragment keeps id, offset and MF and its TCP checksum i
     h.src = kHost6;
     h.dst = kServer6;
     h.nh = kProtoFragment;
-    const Bytes in = ip6_packet(h, cat({frag_header(kProtoTcp, 0, true, 0xABCD1234), slice(l4, 0, 116)}));
+    const Bytes in = ip6_packet(h, cat({frag_header(kProtoTcp, 0, true, 0xABCD1234), slice(l4, 0, 120)}));
     Parsed6 p;
     REQUIRE(xlate::parse_6(in.data(), static_cast<uint32_t>(in.size()), p) == Verdict::forward);
     CHECK(p.frag.is_fragment);
@@ -237,8 +237,8 @@ TEST_CASE("6to4: a first fragment keeps id, offset and MF and its TCP checksum i
 
     Translated t = run_6to4(in);
     REQUIRE(t.verdict == Verdict::forward);
-    CHECK(t.out.size() == 20 + 116);
-    CHECK(be16_at(t.out, 2) == 136);
+    CHECK(t.out.size() == 20 + 120);
+    CHECK(be16_at(t.out, 2) == 140);
     CHECK(be16_at(t.out, 4) == 0x1234);        // low 16 bits of the identification
     CHECK(be16_at(t.out, 6) == 0x2000);        // MF, DF clear, offset 0
     CHECK(t.out[9] == kProtoTcp);

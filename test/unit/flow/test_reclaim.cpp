@@ -5,7 +5,6 @@
 // (between two quiescent reports) a session it found must keep its key and
 // public port, and that port must never answer for another subscriber.
 // In-process, EAL with --no-huge; no NIC.
-#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -282,19 +281,6 @@ TEST_CASE("reclaim: static BIB add and del at run time, with events", "[reclaim]
             CHECK(ev[i].dport == 5555);
         }
     }
-}
-
-int main(int argc, char** argv)
-{
-    const char* eal[] = {"unit_reclaim", "--no-huge", "-m", "256", "--no-pci", "--no-shconf", "-l", "0",
-                         "--no-telemetry", "--log-level", "lib.eal:error"};
-    if (rte_eal_init(static_cast<int>(std::size(eal)), const_cast<char**>(eal)) < 0) {
-        std::fprintf(stderr, "unit_reclaim: EAL init failed\n");
-        return 1;
-    }
-    const int rc = Catch::Session().run(argc, argv);
-    rte_eal_cleanup();
-    return rc;
 }
 
 TEST_CASE("reclaim: a full retire queue pauses the ager until a grace period ends, and no position leaks",
