@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything nat64d needs to build, test, demo and benchmark on a
-# fresh Debian 12 machine. Idempotent: packages already present are not touched.
+# fresh Debian 12 machine. Idempotent: packages already present are not
+# touched, and services already running on the host are never stopped or
+# reconfigured.
 set -euo pipefail
 
 packages=(
@@ -10,8 +12,11 @@ packages=(
   # tests and coverage
   python3 python3-scapy python3-prometheus-client gcovr tcpdump iproute2 iputils-ping
   curl iperf3 socat traceroute procps kmod
+  # companions the tests run in namespaces: BGP (BIRD 2), DNS64 resolver
+  # (unbound), an authoritative server (NSD) and dig
+  bird2 unbound nsd bind9-dnsutils
   # fuzzing, baselines and plots
-  clang libfuzzer-14-dev tayga nftables bird2 unbound python3-matplotlib valgrind
+  clang libfuzzer-14-dev tayga nftables python3-matplotlib valgrind
 )
 
 missing=()
@@ -21,20 +26,38 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
 fi
 
-# The Debian unbound and bird2 packages start system services on install; the
-# project starts its own instances in namespaces, so the system ones stay off.
-for svc in unbound bird; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
-    systemctl stop "$svc" || true
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# bird2, unbound and nsd start their system daemon from the package's
+# maintainer scripts, which would bind ports 179 and 53 on the host. The tests
+# start their own instances in namespaces, so the install must not start any.
+# Both paths the maintainer scripts take, invoke-rc.d (no systemd) and
+# deb-systemd-invoke (systemd is PID 1), ask /usr/sbin/policy-rc.d first and
+# skip the start when it exits 101 ("action forbidden", invoke-rc.d(8)).
+# Only when the host has no policy of its own; ours is removed on any exit.
+# Services already running are left as they are either way.
+POLICY=/usr/sbin/policy-rc.d
+POLICY_MARK="# nat64d setup.sh: no daemon starts while packages install"
+remove_policy() {
+  if [ -f "$POLICY" ] && grep -qxF "$POLICY_MARK" "$POLICY"; then
+    $SUDO rm -f "$POLICY"
   fi
-done
+}
+if [ ! -e "$POLICY" ]; then
+  trap remove_policy EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  printf '#!/bin/sh\n%s\nexit 101\n' "$POLICY_MARK" | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+fi
+
+echo "setup: installing ${missing[*]}"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "setup: all packages present"

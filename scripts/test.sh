@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine, builds nat64d with coverage and runs every
 # test layer: unit (Catch2), scapy cross-check, packet level (net_pcap), end to
-# end (net_tap and namespaces), control plane, and a smoke run of the benchmark
-# harness. Ends with "N passed, N failed"; exits non-zero
-# on any failure.
+# end (net_tap and namespaces), control plane, DNS64 (unbound and NSD in
+# namespaces), and a smoke run of the benchmark harness. Ends with
+# "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -43,7 +43,7 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
-for layer in crosscheck cli migrate packet e2e control bench; do
+for layer in crosscheck cli migrate packet e2e control dns64 bench; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     BUILD="$BUILD" "test/$layer/run.sh" || true
