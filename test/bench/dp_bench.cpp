@@ -9,13 +9,19 @@
 // with no translation: "own" cycles are nat64d's cost on top of that.
 // Not a test: it prints a table, and `CSV,...` lines for scripts/bench.sh.
 //
-//   dp_bench [MAX_FLOWS] [--quick] [--packets N] [--repeat R]   (root; EAL runs with --no-huge)
+//   dp_bench [MAX_FLOWS] [--quick] [--packets N] [--repeat R] [--workers 2]   (root; EAL runs with --no-huge)
+// --workers 2 adds, after the tear-down, two workers on two lcores over the
+// one flow table: setup in parallel, established mixed traffic with half of
+// each worker's replies belonging to sessions the other one created (the
+// aggregate rate against one worker's, same flows), and the cost of a reply
+// on the worker that did not create its session next to one on its creator.
 // Established figures are the best of R runs (default 3); setup and tear-down
 // happen once per flow and are measured once.
 #include <malloc.h>
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <pthread.h>
 #include <thread>
@@ -166,6 +172,176 @@ double run(Bench& b, const std::vector<const FrameSet*>& sets, uint32_t first, u
     return double(cycles) / double(std::max<uint64_t>(sent, 1));
 }
 
+// Two workers, one table (issue: many workers). The flows [0, n) split in
+// halves: worker w creates the flows f with f % 2 == w. Each worker then gets
+// the 6to4 frames of its own flows and the 4to6 replies of flows f with
+// (f / 2) % 2 == w: half of those are the other worker's sessions, as with
+// RSS, where a reply's queue has nothing to do with its request's.
+struct WorkerRun {
+    dp::Worker* worker;
+    const FrameSet* f6;
+    const FrameSet* f4;
+    std::vector<uint32_t> out_flows, in_flows;   // which frames, in order
+    uint64_t packets = 0;
+    double cycles_per_packet = 0;
+};
+
+double feed(Bench& b, WorkerRun& r, bool mixed_dirs)
+{
+    std::array<rte_mbuf*, kBurst> pkts;
+    uint64_t cycles = 0, sent = 0;
+    size_t oi = 0, ii = 0;
+    bool out_turn = true;
+    while (sent < r.packets) {
+        const bool out = mixed_dirs ? out_turn : r.in_flows.empty();
+        const FrameSet& fs = out ? *r.f6 : *r.f4;
+        const std::vector<uint32_t>& idx = out ? r.out_flows : r.in_flows;
+        size_t& pos = out ? oi : ii;
+        const uint16_t n = static_cast<uint16_t>(std::min<uint64_t>(kBurst, r.packets - sent));
+        if (rte_pktmbuf_alloc_bulk(b.pool, pkts.data(), n) != 0)
+            break;
+        for (uint16_t i = 0; i < n; ++i) {
+            auto* d = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(pkts[i], static_cast<uint16_t>(fs.len)));
+            std::memcpy(d, fs.at(idx[pos]), fs.len);
+            pos = pos + 1 == idx.size() ? 0 : pos + 1;
+        }
+        const uint64_t t0 = rte_rdtsc_precise();
+        r.worker->process_burst(pkts.data(), n, out ? dp::Side::inside : dp::Side::outside);
+        r.worker->flush();
+        cycles += rte_rdtsc_precise() - t0;
+        sent += n;
+        out_turn = !out_turn;
+    }
+    return r.cycles_per_packet = double(cycles) / double(std::max<uint64_t>(sent, 1));
+}
+
+int feed_on_lcore(void* arg)
+{
+    auto* r = static_cast<std::pair<Bench*, WorkerRun*>*>(arg);
+    feed(*r->first, *r->second, true);
+    return 0;
+}
+
+void two_workers(Bench& b, dp::FlowTable& flows, dp::WorkerConfig wc, const FrameSet& f6, uint32_t n,
+                 uint64_t packets, int repeat)
+{
+    std::printf("\n# two workers on lcores 0 and 1 (CPUs 0 and 1), one flow table, %u flows\n", n);
+    std::array<std::unique_ptr<dp::Worker>, 2> w;
+    for (uint32_t i = 0; i < 2; ++i) {
+        wc.worker_id = i;
+        wc.queue = static_cast<uint16_t>(i);
+        w[i] = std::make_unique<dp::Worker>(wc, flows);
+        w[i]->set_now(1);
+    }
+    // Setup in parallel: each worker opens its half of the flows.
+    std::array<WorkerRun, 2> setup;
+    for (uint32_t i = 0; i < 2; ++i) {
+        setup[i].worker = w[i].get();
+        setup[i].f6 = &f6;
+        setup[i].f4 = &f6;
+        for (uint32_t f = i; f < n; f += 2)
+            setup[i].out_flows.push_back(f);
+        setup[i].packets = setup[i].out_flows.size();
+    }
+    std::pair<Bench*, WorkerRun*> arg1{&b, &setup[1]};
+    auto setup_one = [](void* a) {
+        auto* p = static_cast<std::pair<Bench*, WorkerRun*>*>(a);
+        feed(*p->first, *p->second, false);
+        return 0;
+    };
+    rte_eal_remote_launch(setup_one, &arg1, 1);
+    feed(b, setup[0], false);
+    rte_eal_wait_lcore(1);
+    const double setup_rate = double(b.hz) / setup[0].cycles_per_packet + double(b.hz) / setup[1].cycles_per_packet;
+    std::printf("| two workers: new flows (setup) in parallel | %u | %.0f / %.0f | %.2f M flows/s together | - | - |\n",
+                n, setup[0].cycles_per_packet, setup[1].cycles_per_packet, setup_rate / 1e6);
+    std::printf("CSV,setup_2workers,%u,%.1f,%.3f,0\n", n, (setup[0].cycles_per_packet + setup[1].cycles_per_packet) / 2,
+                setup_rate / 1e6);
+
+    // The replies, to the public address and port each flow got.
+    FrameSet f4{std::vector<uint8_t>(size_t(n) * kFrameLen4), kFrameLen4, n};
+    uint32_t missing = 0;
+    for (uint32_t f = 0; f < n; ++f) {
+        const int32_t p = flows.lookup(nat::make_flow_key6(host_of(f), kServer, sport_of(f), 53, kProtoUdp));
+        if (p < 0) {
+            ++missing;
+            continue;
+        }
+        build_frame4(&f4.bytes[size_t(f) * kFrameLen4], b.out.mac, flows.pub4(flows.session(p)),
+                     flows.session(p).pub_port(), f);
+    }
+    std::array<WorkerRun, 2> run2;
+    WorkerRun one;   // worker 0 alone, the same traffic as both together
+    one.worker = w[0].get();
+    one.f6 = &f6;
+    one.f4 = &f4;
+    for (uint32_t i = 0; i < 2; ++i) {
+        run2[i].worker = w[i].get();
+        run2[i].f6 = &f6;
+        run2[i].f4 = &f4;
+        run2[i].packets = packets;
+        for (uint32_t f = i; f < n; f += 2)
+            run2[i].out_flows.push_back(f);
+        for (uint32_t f = 0; f < n; ++f)
+            if ((f / 2) % 2 == i)
+                run2[i].in_flows.push_back(f);   // half this worker's sessions, half the other's
+    }
+    for (uint32_t f = 0; f < n; ++f) {
+        one.out_flows.push_back(f);
+        one.in_flows.push_back(f);
+    }
+    one.packets = packets;
+    double single = 1e30, together = 0;
+    std::array<double, 2> per{1e30, 1e30};
+    for (int r = 0; r < repeat; ++r) {
+        single = std::min(single, feed(b, one, true));
+        std::pair<Bench*, WorkerRun*> a1{&b, &run2[1]};
+        rte_eal_remote_launch(feed_on_lcore, &a1, 1);
+        feed(b, run2[0], true);
+        rte_eal_wait_lcore(1);
+        const double t = double(b.hz) / run2[0].cycles_per_packet + double(b.hz) / run2[1].cycles_per_packet;
+        if (t > together) {
+            together = t;
+            per = {run2[0].cycles_per_packet, run2[1].cycles_per_packet};
+        }
+    }
+    const double one_rate = double(b.hz) / single;
+    std::printf("| established mixed, one worker (all flows) | %u | %.0f | %.2f | - | - |\n", n, single, one_rate / 1e6);
+    std::printf("| established mixed, two workers, half the replies foreign | %u | %.0f / %.0f | %.2f together, %.2fx one worker | - | - |\n",
+                n, per[0], per[1], together / 1e6, together / one_rate);
+    std::printf("CSV,mixed_1worker,%u,%.1f,%.3f,0\nCSV,mixed_2workers,%u,%.1f,%.3f,%.3f\n", n, single, one_rate / 1e6, n,
+                (per[0] + per[1]) / 2, together / 1e6, together / one_rate);
+
+    // A reply on the session's creator against one on the other worker, one
+    // worker at a time (worker 0: its own flows are the even ones).
+    WorkerRun home, foreign;
+    home.worker = foreign.worker = w[0].get();
+    home.f6 = foreign.f6 = &f6;
+    home.f4 = foreign.f4 = &f4;
+    for (uint32_t f = 0; f < n; ++f)
+        (f % 2 == 0 ? home : foreign).in_flows.push_back(f);
+    home.packets = foreign.packets = packets;
+    double c_home = 1e30, c_foreign = 1e30;
+    feed(b, home, false);   // warm: both sets once before measuring either
+    feed(b, foreign, false);
+    for (int r = 0; r < repeat; ++r) {
+        c_home = std::min(c_home, feed(b, home, false));
+        c_foreign = std::min(c_foreign, feed(b, foreign, false));
+    }
+    std::printf("| 4to6 reply on its session's worker / on the other worker | %u | %.0f / %.0f | %.2f / %.2f | - | %+.1f%% |\n",
+                n, c_home, c_foreign, double(b.hz) / c_home / 1e6, double(b.hz) / c_foreign / 1e6,
+                (c_foreign / c_home - 1) * 100);
+    std::printf("CSV,reply_home,%u,%.1f,%.3f,0\nCSV,reply_foreign,%u,%.1f,%.3f,0\n", n, c_home,
+                double(b.hz) / c_home / 1e6, n, c_foreign, double(b.hz) / c_foreign / 1e6);
+    if (missing != 0)
+        std::printf("# %u flows had no session after setup\n", missing);
+    for (uint32_t i = 0; i < 2; ++i)
+        for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v)
+            if (w[i]->counters().verdicts[v].read() != 0)
+                std::printf("#   worker %u drop %.*s: %lu\n", i, int(kVerdictNames[v].size()), kVerdictNames[v].data(),
+                            static_cast<unsigned long>(w[i]->counters().verdicts[v].read()));
+}
+
 size_t malloc_in_use()
 {
     const struct mallinfo2 mi = mallinfo2();
@@ -180,6 +356,7 @@ int main(int argc, char** argv)
     bool quick = false;
     uint64_t packets = 0;       // per established measurement; 0: 4M (1M with --quick)
     int repeat = 3;             // each figure is the best of this many runs (a shared machine is noisy)
+    uint32_t nworkers = 1;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--quick") == 0)
             quick = true;
@@ -187,12 +364,14 @@ int main(int argc, char** argv)
             packets = std::stoull(argv[++i]);
         else if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
             repeat = std::max(1, std::stoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
+            nworkers = std::clamp(uint32_t(std::stoul(argv[++i])), 1u, 2u);
         else
             max_flows = uint32_t(std::stoul(argv[i]));
     }
     // EAL memory holds the hashes: about 1.2 GB at 10M flows.
     const std::string eal_mb = max_flows > (1u << 21) ? "4096" : "3072";
-    std::vector<std::string> args{"dp_bench", "--no-huge", "-m", eal_mb, "--no-pci", "-l", "0",
+    std::vector<std::string> args{"dp_bench", "--no-huge", "-m", eal_mb, "--no-pci", "-l", nworkers > 1 ? "0-1" : "0",
                                   "--file-prefix", "nat64d-dpbench", "--log-level", "lib.eal:error",
                                   "--log-level", "pmd.net.null:error", "--no-telemetry",
                                   "--vdev", "net_null0", "--vdev", "net_null1"};
@@ -208,8 +387,9 @@ int main(int argc, char** argv)
     Bench b;
     b.hz = rte_get_tsc_hz();
     b.pool = dp::create_packet_pool("bench", 8191, 0);
-    b.in = dp::start_port({"net_null0", 1, 1, 512, 512, 1500, nullptr}, b.pool);
-    b.out = dp::start_port({"net_null1", 1, 1, 512, 512, 1500, nullptr}, b.pool);
+    const auto nq = static_cast<uint16_t>(nworkers);
+    b.in = dp::start_port({"net_null0", nq, nq, 512, 512, 1500, nullptr}, b.pool);
+    b.out = dp::start_port({"net_null1", nq, nq, 512, 512, 1500, nullptr}, b.pool);
 
     nat::PortAllocConfig pcfg;
     // One subscriber per kFlowsPerHost flows; paired pooling (the default) puts
@@ -222,6 +402,7 @@ int main(int argc, char** argv)
     for (uint32_t i = 0; i < addresses; ++i)
         pcfg.pool.push_back(0x64400000 + i + 1);          // 100.64.0.1 ... (RFC 6598, a CGN pool)
     pcfg.paired_pooling = true;
+    pcfg.workers = nworkers;
     pcfg.seed = 1;
     pcfg.quarantine_s = 0;
     nat::PortAllocator ports(pcfg);
@@ -231,6 +412,7 @@ int main(int argc, char** argv)
     const size_t heap0 = malloc_in_use();
     dp::FlowTableConfig fcfg;
     fcfg.max_flows = max_flows;
+    fcfg.workers = nworkers;
     auto flows = std::make_unique<dp::FlowTable>(fcfg, ports);
     // Fault every page in now, as hugepage memory is at EAL start: without
     // hugepages EAL memory and rte_zmalloc'd tables are touched lazily, and
@@ -243,7 +425,7 @@ int main(int argc, char** argv)
 
     const In6 gw6{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     const Ip4 gw4 = 0xCB0071FE;                            // 203.0.113.254
-    dp::WorkerMesh mesh(1, 0);
+    dp::WorkerMesh mesh(nworkers, 0);
     dp::WorkerConfig wc;
     wc.mesh = &mesh;
     wc.static_neighbours = {{nat::neighbour_key4(gw4), nat::MacAddr{2, 0, 0, 0, 0, 4}},
@@ -266,6 +448,7 @@ int main(int argc, char** argv)
     wc.prefix.len = 96;
     wc.pool_for_generated = b.pool;
     wc.hairpinning = true;
+    wc.workers = nworkers;
     auto worker = std::make_unique<dp::Worker>(wc, *flows);
     worker->set_now(1);
 
@@ -404,20 +587,27 @@ int main(int argc, char** argv)
         }   // the worker's share: freed ports into quarantine (a worker drains 1024 every 16 loops)
     }
     const uint64_t cyc = rte_rdtsc_precise() - t0;
+    // Whatever still waits for its port to go back frees its table position
+    // now, so what follows starts from an empty table.
+    for (int idle = 0; idle < 4;)
+        idle = flows->drain_port_returns(0, later) + flows->release_ports() == 0 ? idle + 1 : 0;
     const double per = double(cyc) / double(std::max<uint64_t>(removed, 1));
     std::printf("| tear-down (ager) %lu of %u sessions | %u | %.0f | %.2f M flows/s | - | - |\n",
                 static_cast<unsigned long>(removed), live, live, per, double(b.hz) / per / 1e6);
     std::printf("CSV,teardown,%u,%.1f,%.3f,0\n", live, per, double(b.hz) / per / 1e6);
 
+    if (nworkers > 1)
+        two_workers(b, *flows, wc, f6, counts.back(), est_packets, repeat);
+
     const auto& c = worker->counters();
     uint64_t drops = 0;
-    for (size_t v = 1; v < kVerdictCount; ++v)
+    for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v)
         drops += c.verdicts[v].read();
     std::printf("\n# translated 6to4 %lu, 4to6 %lu, dropped %lu, sessions left %u, mappings left %u\n",
                 static_cast<unsigned long>(c.translated_6to4.packets.read()),
                 static_cast<unsigned long>(c.translated_4to6.packets.read()), static_cast<unsigned long>(drops),
                 flows->session_count(), flows->mapping_count());
-    for (size_t v = 1; v < kVerdictCount; ++v)
+    for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v)
         if (c.verdicts[v].read() != 0)
             std::printf("#   drop %.*s: %lu\n", int(kVerdictNames[v].size()), kVerdictNames[v].data(),
                         static_cast<unsigned long>(c.verdicts[v].read()));

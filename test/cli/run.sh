@@ -72,3 +72,19 @@ sigterm_clean() {
     /usr/bin/python3 -c "from scapy.all import rdpcap; rdpcap('$TMP/out.pcap')"
 }
 check sigterm_exits_0_and_removes_pidfile sigterm_clean
+
+# ports.workers = N must be real or refused at start with one line saying what
+# is missing: queues on the device, or lcores.
+refused_at_start() {  # refused_at_start EAL_LCORES VDEV_PCAP EXPECTED
+  sed -e "s|\"-l\", \"0-1\"|\"--lcores\", \"$1\"|" -e "s|net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap|$2|" \
+      -e "s|^\[ports\]|[ports]\nworkers = 2|" -e "s|nat64d-cli-$$|nat64d-cli2-$$|" "$TMP/run.conf" > "$TMP/workers.conf"
+  local out rc
+  out=$(timeout 60 "$NAT64D" --config "$TMP/workers.conf" 2>&1); rc=$?
+  echo "exit $rc: $out"
+  [ "$rc" -ne 0 ] && ! echo "$out" | grep -q "nat64d: running" && echo "$out" | grep -qF "$3"
+}
+check workers_need_queues_on_the_device refused_at_start "0@0,1@0,2@1" \
+  "net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap" "port net_pcap0: ports.workers = 2 needs 2 RX and TX queues"
+check workers_need_lcores refused_at_start "0@0,1@1" \
+  "net_pcap0,rx_pcap=$TMP/empty.pcap,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap,tx_pcap=$TMP/out2.pcap" \
+  "ports.workers = 2 needs 3 lcores"

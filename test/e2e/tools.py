@@ -63,6 +63,39 @@ def udp_client(host, port, count):
     return ok == count
 
 
+def udp_many(host, port, flows):
+    """flows sockets, each its own source port, each sends a datagram and
+    checks its echo; resent up to 5 times (UDP is lossy); all flows at once."""
+    import selectors
+    import time
+    sel = selectors.DefaultSelector()
+    payloads = {}
+    for _ in range(flows):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setblocking(False)
+        s.connect((host, port))
+        payloads[s] = os.urandom(40) + s.getsockname()[1].to_bytes(2, "big")
+        sel.register(s, selectors.EVENT_READ)
+    done = set()
+    for _ in range(5):
+        for s, data in payloads.items():
+            if s not in done:
+                s.send(data)
+        end = time.monotonic() + 2
+        while len(done) < flows and time.monotonic() < end:
+            for key, _ in sel.select(timeout=0.2):
+                try:
+                    got = key.fileobj.recv(65535)
+                except OSError:
+                    continue
+                if got == payloads[key.fileobj]:
+                    done.add(key.fileobj)
+        if len(done) == flows:
+            break
+    print(f"{len(done)}/{flows} flows echoed intact")
+    return len(done) == flows
+
+
 def udp_big(host, port, size, tries):
     """One large datagram, resent until its echo comes back whole: the first
     copies are lost to the smaller IPv4 link until path MTU discovery adapts."""
@@ -91,5 +124,7 @@ if __name__ == "__main__":
         udp_echo_server(sys.argv[2], int(sys.argv[3]))
     elif cmd == "udp-big":
         sys.exit(0 if udp_big(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])) else 1)
+    elif cmd == "udp-many":
+        sys.exit(0 if udp_many(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])) else 1)
     elif cmd == "udp-client":
         sys.exit(0 if udp_client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])) else 1)

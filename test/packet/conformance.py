@@ -239,3 +239,21 @@ def cold_start_holds_a_burst_for_an_unresolved_next_hop(nat64d):
     expect(r.total("translated_6to4") == 100, f"translated counted once each: {r.total('translated_6to4')}")
     expect(sum(r.stats["drops"].values()) == 0, f"no drop at all: { {k: v for k, v in r.stats['drops'].items() if v} }")
     expect([p for p in r.out if ARP in p and p[ARP].op == 1], "the box asked for the gateway")
+
+
+@case
+def two_workers_translate_their_queues_from_their_own_port_slices(nat64d):
+    # ports.workers = 2, one capture per queue: each worker takes its queue and
+    # hands out ports of its own slice ((port / 2) % workers == worker).
+    q0 = [from_client(UDP(sport=50000 + i, dport=53) / Raw(b"q0")) for i in range(20)]
+    q1 = [from_client(UDP(sport=51000 + i, dport=53) / Raw(b"q1")) for i in range(20)]
+    r = Run(nat64d, inside=[q0, q1], outside=[[], []], workers=2)
+    expect(len(r.stats["workers"]) == 2, "two workers ran")
+    expect([w["translated_6to4"]["packets"] for w in r.stats["workers"]] == [20, 20], "each translated its queue")
+    ports = {bytes(p[UDP].payload): set() for p in r.out4}
+    for p in r.out4:
+        ports[bytes(p[UDP].payload)].add(p[UDP].sport)
+    expect(len(ports[b"q0"]) == 20 and len(ports[b"q1"]) == 20 and not ports[b"q0"] & ports[b"q1"],
+           "forty distinct public ports")
+    expect(all((p // 2) % 2 == 0 for p in ports[b"q0"]) and all((p // 2) % 2 == 1 for p in ports[b"q1"]),
+           "each from its worker's slice")
