@@ -13,6 +13,9 @@ namespace {
 using nlohmann::json;
 
 constexpr uint32_t kEventBatch = 1024;
+// A listing's slice per control-loop pass: about a millisecond of work.
+constexpr uint32_t kListPositionsPerSlice = 16384;
+constexpr uint32_t kListRowsPerSlice = 2048;
 constexpr uint32_t kEventsPerPass = 256 * 1024;   // bounds one control-loop pass
 
 std::string bib_text(uint8_t proto6, const In6& a6, uint16_t p6)
@@ -85,55 +88,78 @@ json Service::stats() const
     return collect_stats(src);
 }
 
-json Service::flows_result(const FlowFilter& f) const
+json Service::session_row(const dp::SessionInfo& s)
 {
-    json rows = json::array();
-    bool truncated = false;
-    const uint32_t now = now_s(rte_rdtsc());
-    ctx_.flows->visit_sessions(now, [&](const dp::SessionInfo& s) {
-        if (!filter_matches(f, s.key.proto, s.key.src, s.pub4, s.pub_port))
-            return true;
-        if (rows.size() >= f.limit) {
-            truncated = true;
-            return false;
-        }
-        json r{{"proto", proto_name(s.key.proto)},
-               {"ipv6", format_ip6(s.key.src)},
-               {"port6", s.key.sport},
-               {"public", format_ip4(s.pub4)},
-               {"public_port", s.pub_port},
-               {"dst", format_ip4(s.key.dst4)},
-               {"dport", s.key.dport},
-               {"idle_s", s.idle_s}};
-        if (s.key.proto == kProtoTcp)
-            r["state"] = std::string(nat::tcp_state_name(s.tcp_state));
-        rows.push_back(std::move(r));
-        return true;
-    });
-    return {{"flows", rows}, {"truncated", truncated}};
+    json r{{"proto", proto_name(s.key.proto)},
+           {"ipv6", format_ip6(s.key.src)},
+           {"port6", s.key.sport},
+           {"public", format_ip4(s.pub4)},
+           {"public_port", s.pub_port},
+           {"dst", format_ip4(s.key.dst4)},
+           {"dport", s.key.dport},
+           {"idle_s", s.idle_s}};
+    if (s.key.proto == kProtoTcp)
+        r["state"] = std::string(nat::tcp_state_name(s.tcp_state));
+    return r;
 }
 
-json Service::bib_result(const FlowFilter& f) const
+json Service::mapping_row(const dp::MappingInfo& m)
 {
-    json rows = json::array();
-    bool truncated = false;
-    ctx_.flows->visit_mappings([&](const dp::MappingInfo& m) {
-        if (!filter_matches(f, m.key.proto, m.key.src, m.pub4, m.pub_port))
-            return true;
-        if (rows.size() >= f.limit) {
-            truncated = true;
-            return false;
+    return {{"proto", proto_name(m.key.proto)},
+            {"ipv6", format_ip6(m.key.src)},
+            {"port6", m.key.sport},
+            {"public", format_ip4(m.pub4)},
+            {"public_port", m.pub_port},
+            {"static", m.is_static},
+            {"sessions", m.sessions}};
+}
+
+// `flows` and `bib list` in slices: a table of millions of entries is walked
+// kListPositionsPerSlice positions per control-loop pass, so one listing (or
+// sixteen) never keeps the ager, the event log or other clients waiting.
+Reply Service::list_reply(const FlowFilter& f, bool mappings)
+{
+    struct Listing {
+        FlowFilter filter;
+        bool mappings;
+        uint32_t pos = 0;
+        uint32_t rows = 0;
+        bool truncated = false;
+    };
+    auto st = std::make_shared<Listing>(Listing{f, mappings});
+    Reply r;
+    r.text = fmt::format("{{\"ok\":true,\"result\":{{\"{}\":[", mappings ? "mappings" : "flows");
+    r.more = [this, st](std::string& out) {
+        const FlowFilter& flt = st->filter;
+        uint32_t in_slice = 0;
+        const auto add = [&](const json& row) {
+            if (st->rows >= flt.limit) {
+                st->truncated = true;
+                return false;
+            }
+            out += st->rows++ == 0 ? "" : ",";
+            out += row.dump(-1, ' ', false, json::error_handler_t::replace);
+            return ++in_slice < kListRowsPerSlice;
+        };
+        uint32_t end = 0;
+        if (st->mappings) {
+            st->pos = ctx_.flows->visit_mappings(st->pos, kListPositionsPerSlice, [&](const dp::MappingInfo& m) {
+                return !filter_matches(flt, m.key.proto, m.key.src, m.pub4, m.pub_port) || add(mapping_row(m));
+            });
+            end = ctx_.flows->mapping_positions();
+        } else {
+            const uint32_t now = now_s(rte_rdtsc());
+            st->pos = ctx_.flows->visit_sessions(st->pos, kListPositionsPerSlice, now, [&](const dp::SessionInfo& s) {
+                return !filter_matches(flt, s.key.proto, s.key.src, s.pub4, s.pub_port) || add(session_row(s));
+            });
+            end = ctx_.flows->session_positions();
         }
-        rows.push_back({{"proto", proto_name(m.key.proto)},
-                        {"ipv6", format_ip6(m.key.src)},
-                        {"port6", m.key.sport},
-                        {"public", format_ip4(m.pub4)},
-                        {"public_port", m.pub_port},
-                        {"static", m.is_static},
-                        {"sessions", m.sessions}});
+        if (!st->truncated && st->pos < end)
+            return false;
+        out += fmt::format("],\"truncated\":{}}}}}\n", st->truncated ? "true" : "false");
         return true;
-    });
-    return {{"mappings", rows}, {"truncated", truncated}};
+    };
+    return r;
 }
 
 json Service::serve(const Request& r)
@@ -146,9 +172,8 @@ json Service::serve(const Request& r)
     case Command::config:
         return config_to_json(*ctx_.cfg);
     case Command::flows:
-        return flows_result(r.filter);
     case Command::bib_list:
-        return bib_result(r.filter);
+        break;   // made in slices by handle()
     case Command::bib_add: {
         const BibEntry& b = r.bib;
         uint32_t addr_index = 0;
@@ -188,6 +213,8 @@ Reply Service::handle(const std::string& line)
         return {error_reply(std::string("malformed request: ") + e.what()), true};
     }
     try {
+        if (req.cmd == Command::flows || req.cmd == Command::bib_list)
+            return list_reply(req.filter, req.cmd == Command::bib_list);
         return {ok_reply(serve(req)), false};
     } catch (const RequestError& e) {
         return {error_reply(e.what()), false};   // well-formed but refused: the connection stays

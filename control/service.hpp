@@ -56,8 +56,9 @@ public:
 
 private:
     int64_t unix_ms_of(uint64_t tsc) const noexcept;
-    nlohmann::json flows_result(const FlowFilter& f) const;
-    nlohmann::json bib_result(const FlowFilter& f) const;
+    Reply list_reply(const FlowFilter& f, bool mappings);
+    static nlohmann::json session_row(const dp::SessionInfo& s);
+    static nlohmann::json mapping_row(const dp::MappingInfo& m);
     nlohmann::json serve(const Request& r);
 
     struct WorkerHealth {

@@ -34,14 +34,22 @@ SocketServer::SocketServer(std::string path, const SocketOwner& owner, Handler h
         throw std::runtime_error(fmt::format("control.socket = {}: path too long", path_));
     std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
 
-    // A socket file left by a nat64d that died: the pidfile already proved no
-    // other instance runs, so it is ours to replace. Anything else stays.
+    // A socket file left by a nat64d that died is ours to replace; one that
+    // answers is another daemon's (a second instance with another pidfile):
+    // taking it over would leave that one unreachable. Anything else stays.
     struct stat st{};
     if (lstat(path_.c_str(), &st) == 0) {
         if (!S_ISSOCK(st.st_mode)) {
             errno = EEXIST;
             fail(path_, "exists and is not a socket");
         }
+        const int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const bool answers = probe >= 0 && connect(probe, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+        if (probe >= 0)
+            close(probe);
+        if (answers)
+            throw std::runtime_error(fmt::format(
+                "control.socket = {}: another nat64d answers on it; give this one its own control.socket", path_));
         unlink(path_.c_str());
     }
     listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -83,15 +91,26 @@ void SocketServer::accept_clients(uint64_t now_ms)
         const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;   // EAGAIN, or an error that the next poll reports again
+        bool reserved = false;
         if (clients_.size() >= limits_.max_clients) {
-            const std::string msg = error_reply("too many clients");
-            (void)!send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-            close(fd);
-            ++refused_;
-            continue;
+            ucred peer{};
+            socklen_t len = sizeof(peer);
+            size_t root_slots_used = 0;
+            for (const Client& c : clients_)
+                root_slots_used += c.reserved ? 1 : 0;
+            reserved = root_slots_used < limits_.reserved_root_slots &&
+                       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) == 0 && peer.uid == 0;
+            if (!reserved) {
+                const std::string msg = error_reply("too many clients");
+                (void)!send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                close(fd);
+                ++refused_;
+                continue;
+            }
         }
         Client c;
         c.fd = fd;
+        c.reserved = reserved;
         c.last_active_ms = now_ms;
         clients_.push_back(std::move(c));
     }
@@ -106,11 +125,17 @@ bool SocketServer::serve_input(Client& c, uint64_t now_ms)
     } else if (n < 0) {
         return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
     } else {
+        if (c.in.buffered() == 0)
+            c.line_started_ms = now_ms;   // the deadline runs from a line's first byte
         c.in.feed(buf, static_cast<size_t>(n));
-        c.last_active_ms = now_ms;
     }
+    return serve_lines(c, now_ms);
+}
+
+bool SocketServer::serve_lines(Client& c, uint64_t now_ms)
+{
     std::string line;
-    for (uint32_t i = 0; i < limits_.max_lines_per_poll && !c.close_after_flush; ++i) {
+    for (uint32_t i = 0; i < limits_.max_lines_per_poll && !c.close_after_flush && !c.more; ++i) {
         const LineReader::Status st = c.in.next(line);
         if (st == LineReader::Status::need_more)
             break;
@@ -120,27 +145,40 @@ bool SocketServer::serve_input(Client& c, uint64_t now_ms)
             ++refused_;
             break;
         }
+        c.line_started_ms = now_ms;   // what follows in the buffer is the next line
         if (line.empty())
-            continue;
+            continue;   // a bare newline is no request and keeps nothing alive
+        c.last_active_ms = now_ms;
         ++requests_;
         Reply r = handler_(line);
         c.out += r.text;
+        c.more = std::move(r.more);
         if (r.close) {
             c.close_after_flush = true;
             ++refused_;
         }
     }
-    if (c.eof && c.in.buffered() > 0 && !c.close_after_flush) {
+    if (c.eof && c.in.buffered() > 0 && !c.close_after_flush && !c.more) {
         // A last request without its newline: answer it as if it had one.
         c.in.feed("\n", 1);
         if (c.in.next(line) == LineReader::Status::line && !line.empty()) {
             ++requests_;
-            c.out += handler_(line).text;
+            Reply r = handler_(line);
+            c.out += r.text;
+            c.more = std::move(r.more);
         }
     }
-    if (c.eof)
+    if (c.eof && !c.more && c.in.buffered() == 0)
         c.close_after_flush = true;
     return true;
+}
+
+bool SocketServer::busy() const noexcept
+{
+    for (const Client& c : clients_)
+        if (c.more)
+            return true;
+    return false;
 }
 
 bool SocketServer::flush_output(Client& c)
@@ -170,7 +208,7 @@ void SocketServer::poll_once(int timeout_ms, uint64_t now_ms)
             ev |= POLLOUT;
         fds.push_back({c.fd, ev, 0});
     }
-    const int ready = poll(fds.data(), fds.size(), timeout_ms);
+    const int ready = poll(fds.data(), fds.size(), busy() ? 0 : timeout_ms);
     if (ready < 0)
         return;   // EINTR: a signal; the caller's loop looks at it
     std::vector<bool> drop(clients_.size(), false);
@@ -180,7 +218,17 @@ void SocketServer::poll_once(int timeout_ms, uint64_t now_ms)
         bool keep = true;
         if (re & (POLLERR | POLLNVAL))
             keep = false;
-        if (keep && (re & (POLLIN | POLLHUP)) && !c.close_after_flush)
+        if (keep && c.more && c.out.size() - c.out_sent < limits_.pause_reading_bytes) {
+            // One slice of a long reply; its end lets the next request in.
+            if (c.more(c.out)) {
+                c.more = nullptr;
+                c.last_active_ms = now_ms;
+                keep = serve_lines(c, now_ms);
+                if (c.eof && !c.more && c.in.buffered() == 0)
+                    c.close_after_flush = true;
+            }
+        }
+        if (keep && (re & (POLLIN | POLLHUP)) && !c.close_after_flush && !c.more)
             keep = serve_input(c, now_ms);
         if (keep && (c.out.size() > c.out_sent || c.close_after_flush)) {
             const size_t before = c.out.size() - c.out_sent;
@@ -190,9 +238,11 @@ void SocketServer::poll_once(int timeout_ms, uint64_t now_ms)
         }
         if (keep && c.out.size() - c.out_sent > limits_.max_output_bytes)
             keep = false;   // it does not read its replies
-        if (keep && now_ms - c.last_active_ms > limits_.idle_timeout_ms &&
-            (re & POLLOUT) == 0)
-            keep = false;   // silent too long (or stuck mid-line)
+        if (keep && !c.more && c.out.size() == c.out_sent) {
+            if (c.in.buffered() > 0 ? now_ms - c.line_started_ms > limits_.idle_timeout_ms
+                                    : now_ms - c.last_active_ms > limits_.idle_timeout_ms)
+                keep = false;   // stuck mid-line, or silent too long
+        }
         drop[i] = !keep;
     }
     size_t j = 0;

@@ -3,7 +3,12 @@
 // one reply line each (control/protocol.hpp). What it tolerates: a line over
 // 64 KiB gets an error and a close; a client that stops reading is closed once
 // its unsent replies pass max_output_bytes; a client silent for idle_timeout_ms
-// is closed; past max_clients a new connection gets an error and a close.
+// is closed, and one that started a line and did not finish it within
+// idle_timeout_ms of its first byte too; past max_clients a new connection
+// gets an error and a close, except one from root while the reserved slot is
+// free (so the operator's `nat64ctl health` always gets in). A long reply is
+// made in slices, one per poll pass and client, so the control thread goes on
+// ageing and serving others in between.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +27,7 @@ struct SocketLimits {
     size_t pause_reading_bytes = 1u << 20;  // stop reading requests while this much is unsent
     uint32_t idle_timeout_ms = 10'000;
     uint32_t max_lines_per_poll = 16;       // per client and poll, so one client cannot hog the loop
+    size_t reserved_root_slots = 1;         // beyond max_clients, for connections from uid 0
 };
 
 struct SocketOwner {
@@ -32,16 +38,21 @@ struct SocketOwner {
 
 /// What the daemon answers to one request line.
 struct Reply {
-    std::string text;                        // one line, newline included
+    std::string text;                        // one line, newline included (or its start, with `more`)
     bool close = false;                      // close the connection once it is sent
+    // Set: the reply goes on. Called once per poll pass; appends the next
+    // slice to `out` and returns true once the reply (newline included) is
+    // complete. The client's next request waits for it.
+    std::function<bool(std::string& out)> more;
 };
 
 class SocketServer {
 public:
     using Handler = std::function<Reply(const std::string& line)>;
 
-    /// Binds and listens at `path` (a stale socket file there is replaced).
-    /// Throws std::runtime_error naming the path.
+    /// Binds and listens at `path`. A socket file there that nobody answers
+    /// (left by a daemon that died) is replaced; one that answers belongs to a
+    /// running daemon and is left alone: std::runtime_error naming the path.
     SocketServer(std::string path, const SocketOwner& owner, Handler handler, SocketLimits limits = {});
     ~SocketServer();
     SocketServer(const SocketServer&) = delete;
@@ -51,6 +62,8 @@ public:
     /// a monotonic clock for idle timeouts.
     void poll_once(int timeout_ms, uint64_t now_ms);
     size_t clients() const noexcept { return clients_.size(); }
+    /// True while some reply is being made in slices: poll again without waiting.
+    bool busy() const noexcept;
     uint64_t requests() const noexcept { return requests_; }
     uint64_t refused() const noexcept { return refused_; }
 
@@ -62,10 +75,14 @@ private:
         size_t out_sent = 0;
         bool close_after_flush = false;
         bool eof = false;
-        uint64_t last_active_ms = 0;
+        bool reserved = false;               // holds the root slot
+        uint64_t last_active_ms = 0;         // last whole request, or reply bytes taken
+        uint64_t line_started_ms = 0;        // first byte of the unfinished line
+        std::function<bool(std::string&)> more;   // a reply still being made
     };
     void accept_clients(uint64_t now_ms);
     bool serve_input(Client& c, uint64_t now_ms);   // false: close now
+    bool serve_lines(Client& c, uint64_t now_ms);   // answers the complete lines read
     bool flush_output(Client& c);                   // false: close now
 
     std::string path_;

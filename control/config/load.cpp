@@ -2,7 +2,11 @@
 // Config; the Config back out as JSON (nat64ctl config) or as config file text.
 #include "control/config/load.hpp"
 
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <map>
+#include <set>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -17,6 +21,9 @@ namespace {
 
 std::string read_file(const std::string& option, const std::string& path)
 {
+    struct stat st{};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw ConfigError(fmt::format("config: {} = {}: is a directory, not a config file", option, path));
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw ConfigError(fmt::format("config: {} = {}: cannot open: {}", option, path, std::strerror(errno)));
@@ -60,6 +67,68 @@ std::string to_file_value(const nlohmann::json& v)
     return v.dump();
 }
 
+// Where each key is set in a config file's text: "section.key" -> line.
+std::map<std::string, int, std::less<>> key_lines(std::string_view text)
+{
+    std::map<std::string, int, std::less<>> lines;
+    std::string section;
+    int line = 0;
+    size_t pos = 0;
+    while (pos <= text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = text.size();
+        std::string_view l = text.substr(pos, end - pos);
+        ++line;
+        const size_t first = l.find_first_not_of(" \t");
+        if (first != std::string_view::npos) {
+            l = l.substr(first);
+            if (l.front() == '[') {
+                const size_t close = l.find(']');
+                if (close != std::string_view::npos)
+                    section = std::string(l.substr(1, close - 1));
+            } else if (l.front() != '#' && l.front() != ';') {
+                const size_t key_end = l.find_first_of(" \t=");
+                const std::string key(l.substr(0, key_end));
+                const std::string full = section.empty() || key.find('.') != std::string::npos ? key : section + "." + key;
+                lines.emplace(full, line);
+            }
+        }
+        pos = end + 1;
+    }
+    return lines;
+}
+
+// Validates and reports every error, not the first only: a key at fault takes
+// its default and validation runs again, until it passes or an error names no
+// key given (a required one missing, or one a removed key was needed for).
+// file/text: where the keys were read, for "file:line: " before each error.
+Config validate_all(RawConfig raw, const std::string& file, std::string_view text)
+{
+    const auto lines = key_lines(text);
+    std::vector<std::string> errors;
+    std::set<std::string> dropped;
+    for (;;) {
+        try {
+            Config c = validate(raw);
+            if (errors.empty())
+                return c;
+            break;
+        } catch (const ConfigError& e) {
+            if (dropped.count(e.key) != 0)
+                break;   // a consequence of an error already reported
+            const auto at = lines.find(e.key);
+            errors.push_back(!file.empty() && at != lines.end() ? fmt::format("{}:{}: {}", file, at->second, e.what())
+                                                                : std::string(e.what()));
+            if (e.key.empty() || raw.find(e.key) == nullptr)
+                break;
+            raw.erase(e.key);
+            dropped.insert(e.key);
+        }
+    }
+    throw ConfigError(fmt::format("{}", fmt::join(errors, "\n")));
+}
+
 } // namespace
 
 CommandLine parse_command_line(int argc, const char* const* argv)
@@ -78,9 +147,12 @@ CommandLine parse_command_line(int argc, const char* const* argv)
     }
     cl.check_only = schema.check_only();
     cl.config_path = schema.config_path();
-    if (!cl.config_path.empty())
-        schema.parse_file_text(read_file(cl.check_only ? "--check-config" : "--config", cl.config_path));
-    cl.config = validate(schema.raw());
+    std::string text;
+    if (!cl.config_path.empty()) {
+        text = read_file(cl.check_only ? "--check-config" : "--config", cl.config_path);
+        schema.parse_file_text(text);
+    }
+    cl.config = validate_all(schema.raw(), cl.config_path, text);
     return cl;
 }
 
@@ -93,7 +165,7 @@ Config parse_config_text(std::string_view text, const std::vector<std::string>& 
     if (!schema.config_path().empty())
         throw ConfigError("config: --config and --check-config cannot be used with a given config text");
     schema.parse_file_text(text);
-    return validate(schema.raw());
+    return validate_all(schema.raw(), "", text);
 }
 
 nlohmann::json config_to_json(const Config& c)
@@ -181,16 +253,20 @@ nlohmann::json config_to_json(const Config& c)
     return j;
 }
 
-std::string config_to_text(const Config& config)
+std::string config_to_text(const Config& config) { return config_json_to_text(config_to_json(config)); }
+
+std::string config_json_to_text(const nlohmann::json& j)
 {
-    const nlohmann::json j = config_to_json(config);
     std::string out;
     std::string_view section;
     for (const KeySpec& spec : config_keys()) {
         const std::size_t dot = spec.name.find('.');
         const std::string_view sec = spec.name.substr(0, dot);
         const std::string key(spec.name.substr(dot + 1));
-        const nlohmann::json& v = j.at(std::string(sec)).at(key);
+        const auto s = j.find(std::string(sec));
+        if (s == j.end() || s->find(key) == s->end())
+            continue;
+        const nlohmann::json& v = s->at(key);
         if (v.is_null() || (v.is_array() && v.empty()))
             continue;
         if (sec != section) {

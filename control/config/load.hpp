@@ -12,9 +12,14 @@
 
 namespace nat64d::ctl {
 
-/// One line: "config: <key> = <value>: <reason>".
+/// "config: <key> = <value>: <reason>", one line per error; a key read from a
+/// file is preceded by "<file>:<line>: ". key: the key at fault, when one is.
 struct ConfigError : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& what, std::string key_at_fault = {})
+        : std::runtime_error(what), key(std::move(key_at_fault))
+    {
+    }
+    std::string key;
 };
 
 struct CommandLine {
@@ -26,7 +31,8 @@ struct CommandLine {
 };
 
 /// Parses argv (flags, --config FILE, --check-config FILE which implies check_only)
-/// and validates. Flags override the file. Throws ConfigError with the one-line message.
+/// and validates. Flags override the file. Throws ConfigError with a line per
+/// error found (each key at fault is reported once, with its file line).
 CommandLine parse_command_line(int argc, const char* const* argv);
 
 /// Same from a config file's text plus optional extra flags (for tests and the management socket).
@@ -38,6 +44,9 @@ nlohmann::json config_to_json(const Config& config);
 
 /// The configuration as config file text; parse_config_text() of it gives back config.
 std::string config_to_text(const Config& config);
+/// The same from config_to_json()'s form (what `nat64ctl config` receives):
+/// unset keys are left out, so the text loads back as it is.
+std::string config_json_to_text(const nlohmann::json& j);
 
 /// Dotted quad / RFC 5952 text.
 std::string format_ip4(Ip4 ip4);

@@ -276,6 +276,13 @@ void RawConfig::set(std::string_view name, std::vector<std::string> values)
     values_.insert_or_assign(std::string(name), std::move(values));
 }
 
+void RawConfig::erase(std::string_view name)
+{
+    const auto it = values_.find(name);
+    if (it != values_.end())
+        values_.erase(it);
+}
+
 const std::vector<std::string>* RawConfig::find(std::string_view name) const
 {
     const auto it = values_.find(name);

@@ -41,6 +41,8 @@ class RawConfig {
 public:
     /// name must be a known key (find_key).
     void set(std::string_view name, std::vector<std::string> values);
+    /// Forgets name: it takes its default (to look for more errors past one).
+    void erase(std::string_view name);
     /// The values given for name, or nullptr if the key was not given.
     const std::vector<std::string>* find(std::string_view name) const;
     const std::map<std::string, std::vector<std::string>, std::less<>>& values() const noexcept

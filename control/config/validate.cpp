@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cassert>
@@ -26,7 +28,8 @@ constexpr unsigned kUOctet = 8;   // RFC 6052 s2.2: bits 64..71
 [[noreturn]] void fail(std::string_view key, std::string_view value, std::string_view reason)
 {
     throw ConfigError(
-        fmt::format("config: {} = {}: {}", key, value.empty() ? std::string_view("\"\"") : value, reason));
+        fmt::format("config: {} = {}: {}", key, value.empty() ? std::string_view("\"\"") : value, reason),
+        std::string(key));
 }
 
 bool parse_u64(std::string_view text, uint64_t& out)
@@ -268,6 +271,8 @@ void read_port_mac(const RawConfig& raw, std::string_view key, PortConfig& port)
     port.has_mac = true;
 }
 
+void check_workers(const Config& c);
+
 void read_ports(const RawConfig& raw, Config& c)
 {
     if (const std::string* s = scalar(raw, "ports.mode")) {
@@ -305,6 +310,175 @@ void read_ports(const RawConfig& raw, Config& c)
     } else if (!c.outside.device.empty()) {
         fail("ports.outside", c.outside.device, "must be empty in one-arm mode (both families use ports.inside)");
     }
+    check_workers(c);
+}
+
+// The lcore ids an EAL argument list gives ("-l 0-2", "-l0,2", "-c 0x7",
+// "--lcores=0@0,(1-2)@1"), or nullopt when it gives none (EAL then takes
+// every CPU) or one we cannot read (EAL will say).
+struct LcoreCount {
+    uint32_t lcores = 0;
+    uint32_t highest_cpu = 0;   // of the CPUs they run on
+};
+
+std::optional<std::vector<uint32_t>> id_list(std::string_view text)   // "0-2,5"
+{
+    std::vector<uint32_t> ids;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t j = text.find(',', i);
+        if (j == std::string_view::npos)
+            j = text.size();
+        const std::string_view item = text.substr(i, j - i);
+        const size_t dash = item.find('-');
+        uint64_t a = 0, b = 0;
+        if (!parse_u64(item.substr(0, dash), a) || (dash != std::string_view::npos && !parse_u64(item.substr(dash + 1), b)))
+            return std::nullopt;
+        if (dash == std::string_view::npos)
+            b = a;
+        if (b < a || b > 4095)
+            return std::nullopt;
+        for (uint64_t k = a; k <= b; ++k)
+            ids.push_back(static_cast<uint32_t>(k));
+        i = j + 1;
+    }
+    return ids;
+}
+
+std::optional<LcoreCount> eal_lcores(const std::vector<std::string>& args)
+{
+    for (size_t i = 0; i < args.size(); ++i) {
+        std::string_view a = args[i];
+        std::string_view value;
+        char kind = 0;
+        if (a == "-l" || a == "-c" || a == "--lcores") {
+            if (i + 1 >= args.size())
+                return std::nullopt;
+            kind = a == "-l" ? 'l' : a == "-c" ? 'c' : 'L';
+            value = args[i + 1];
+        } else if (a.substr(0, 2) == "-l" && a.size() > 2) {
+            kind = 'l';
+            value = a.substr(2);
+        } else if (a.substr(0, 9) == "--lcores=") {
+            kind = 'L';
+            value = a.substr(9);
+        } else {
+            continue;
+        }
+        LcoreCount n;
+        if (kind == 'c') {
+            uint64_t mask = 0;
+            const std::string_view hex = value.substr(0, 2) == "0x" ? value.substr(2) : value;
+            const auto [p, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), mask, 16);
+            if (ec != std::errc() || p != hex.data() + hex.size())
+                return std::nullopt;
+            for (uint32_t b = 0; b < 64; ++b)
+                if ((mask >> b) & 1) {
+                    ++n.lcores;
+                    n.highest_cpu = b;
+                }
+            return n;
+        }
+        if (kind == 'l') {
+            const auto ids = id_list(value);
+            if (!ids)
+                return std::nullopt;
+            n.lcores = static_cast<uint32_t>(ids->size());
+            n.highest_cpu = ids->empty() ? 0 : *std::max_element(ids->begin(), ids->end());
+            return n;
+        }
+        // --lcores: lcore sets, each "IDS" or "(IDS)", optionally "@CPU" or "@(CPUS)";
+        // without "@" an lcore runs on the CPU of its own number.
+        size_t k = 0;
+        while (k < value.size()) {
+            std::string_view ids_text, cpus_text;
+            if (value[k] == '(') {
+                const size_t close = value.find(')', k);
+                if (close == std::string_view::npos)
+                    return std::nullopt;
+                ids_text = value.substr(k + 1, close - k - 1);
+                k = close + 1;
+            } else {
+                size_t end = value.find_first_of(",@", k);
+                if (end == std::string_view::npos)
+                    end = value.size();
+                ids_text = value.substr(k, end - k);
+                k = end;
+            }
+            if (k < value.size() && value[k] == '@') {
+                ++k;
+                if (k < value.size() && value[k] == '(') {
+                    const size_t close = value.find(')', k);
+                    if (close == std::string_view::npos)
+                        return std::nullopt;
+                    cpus_text = value.substr(k + 1, close - k - 1);
+                    k = close + 1;
+                } else {
+                    size_t end = value.find(',', k);
+                    if (end == std::string_view::npos)
+                        end = value.size();
+                    cpus_text = value.substr(k, end - k);
+                    k = end;
+                }
+            }
+            const auto ids = id_list(ids_text);
+            const auto cpus = id_list(cpus_text.empty() ? ids_text : cpus_text);
+            if (!ids || !cpus || ids->empty())
+                return std::nullopt;
+            n.lcores += static_cast<uint32_t>(ids->size());
+            n.highest_cpu = std::max(n.highest_cpu, *std::max_element(cpus->begin(), cpus->end()));
+            if (k < value.size() && value[k] == ',')
+                ++k;
+        }
+        return n;
+    }
+    return std::nullopt;
+}
+
+// Every rx_pcap a net_pcap vdev named `device` is given: its RX queues.
+std::optional<uint32_t> pcap_rx_queues(const std::vector<std::string>& args, const std::string& device)
+{
+    for (size_t i = 0; i + 1 < args.size(); ++i) {
+        if (args[i] != "--vdev")
+            continue;
+        const std::string& v = args[i + 1];
+        if (v.compare(0, device.size(), device) != 0 || (v.size() > device.size() && v[device.size()] != ','))
+            continue;
+        if (device.compare(0, 8, "net_pcap") != 0)
+            return std::nullopt;
+        uint32_t n = 0;
+        for (size_t p = v.find("rx_pcap="); p != std::string::npos; p = v.find("rx_pcap=", p + 1))
+            ++n;
+        for (size_t p = v.find("rx_iface="); p != std::string::npos; p = v.find("rx_iface=", p + 1))
+            ++n;
+        return n;
+    }
+    return std::nullopt;
+}
+
+// What start-up would refuse about ports.workers, said before anything starts.
+void check_workers(const Config& c)
+{
+    const std::string n = std::to_string(c.workers);
+    if (const auto lc = eal_lcores(c.eal_args)) {
+        if (lc->lcores < c.workers + 1)
+            fail("ports.workers", n,
+                 fmt::format("needs {} lcores (the main one for control and one per worker), [eal] args give {}: "
+                             "e.g. \"--lcores=0-{}\", or on fewer CPUs \"--lcores=0@0,(1-{})@1\"",
+                             c.workers + 1, lc->lcores, c.workers, c.workers));
+        const long cpus = sysconf(_SC_NPROCESSORS_CONF);
+        if (cpus > 0 && lc->highest_cpu >= static_cast<uint64_t>(cpus))
+            fail("eal.args", fmt::format("CPU {}", lc->highest_cpu),
+                 fmt::format("this machine has CPUs 0..{}; map lcores onto them with --lcores=LCORE@CPU", cpus - 1));
+    }
+    for (const PortConfig* p : {&c.inside, &c.outside}) {
+        if (p->device.empty())
+            continue;
+        if (const auto q = pcap_rx_queues(c.eal_args, p->device); q && *q != 0 && *q < c.workers)
+            fail("ports.workers", n,
+                 fmt::format("{} has {} RX queue(s): give it one rx_pcap per worker, or set ports.workers = {}",
+                             p->device, *q, *q));
+    }
 }
 
 void read_nat64(const RawConfig& raw, Config& c)
@@ -328,6 +502,10 @@ void read_nat64(const RawConfig& raw, Config& c)
     read_bool(raw, "nat64.allow_non_global", c.allow_non_global);
     read_number(raw, "nat64.lowest_ipv6_mtu", c.lowest_ipv6_mtu, kIp6MinMtu, kMaxMtu,
                 "must be at least 1280 (RFC 8200 s5: the IPv6 minimum link MTU)");
+    if (c.lowest_ipv6_mtu > c.inside.mtu_bytes)
+        fail("nat64.lowest_ipv6_mtu", std::to_string(c.lowest_ipv6_mtu),
+             fmt::format("larger than ports.inside_mtu = {}: fragments that size would not fit the inside link",
+                         c.inside.mtu_bytes));
     if (const std::string* s = scalar(raw, "nat64.filtering")) {
         if (*s == "endpoint-independent")
             c.filtering = Filtering::endpoint_independent;
@@ -611,7 +789,7 @@ void read_timeouts(const RawConfig& raw, Config& c)
     read_timeout(raw, "timeouts.tcp_incoming_syn", t.tcp_incoming_syn_s, 1, t.allow_short, "");
     read_timeout(raw, "timeouts.fragment", t.fragment_s, 1, t.allow_short, "");
     read_timeout(raw, "timeouts.neighbour_reachable", t.neighbour_reachable_s, 1, t.allow_short, "");
-    read_number(raw, "timeouts.port_quarantine", t.port_quarantine_s, 0, UINT32_MAX);
+    read_number(raw, "timeouts.port_quarantine", t.port_quarantine_s, 0, nat::kMaxTimeoutS);
 }
 
 void read_control(const RawConfig& raw, Config& c)
@@ -625,6 +803,16 @@ void read_control(const RawConfig& raw, Config& c)
     read_string(raw, "control.pidfile", c.pidfile);
     read_number(raw, "control.exit_when_idle_ms", c.exit_when_idle_ms, 0, UINT32_MAX);
     read_string(raw, "control.log_file", c.log_file);
+    if (!c.log_file.empty()) {
+        // Checked now, not when the log opens after the flow table is built.
+        const size_t slash = c.log_file.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : c.log_file.substr(0, slash);
+        struct stat st{};
+        if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            fail("control.log_file", c.log_file, fmt::format("directory {} does not exist", dir));
+        if (access(dir.c_str(), W_OK) != 0 && access(c.log_file.c_str(), W_OK) != 0)
+            fail("control.log_file", c.log_file, fmt::format("directory {} is not writable", dir));
+    }
     read_bool(raw, "control.log_syslog", c.log_syslog);
     read_string(raw, "control.socket_owner", c.socket_owner);
     read_string(raw, "control.socket_group", c.socket_group);

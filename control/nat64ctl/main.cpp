@@ -225,15 +225,8 @@ void print_health(const json& h)
     print_table({"WORKER", "POLLING", "LOOPS", "LAST_PROGRESS_MS"}, rows);
 }
 
-void print_config(const json& c)
-{
-    for (const auto& [section, keys] : c.items()) {
-        std::printf("[%s]\n", section.c_str());
-        for (const auto& [k, v] : keys.items())
-            std::printf("%s = %s\n", k.c_str(), v.dump().c_str());
-        std::puts("");
-    }
-}
+// The running configuration as a config file nat64d loads back as it is.
+void print_config(const json& c) { std::fputs(config_json_to_text(c).c_str(), stdout); }
 
 struct FilterArgs {
     std::string proto, ipv6, pub;

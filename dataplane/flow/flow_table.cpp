@@ -710,11 +710,16 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
     return removed;
 }
 
-void FlowTable::visit_sessions(uint32_t now_s, const std::function<bool(const SessionInfo&)>& fn) const
+uint32_t FlowTable::session_positions() const noexcept { return key_slots(max_flows_); }
+uint32_t FlowTable::mapping_positions() const noexcept { return key_slots(max_mappings_); }
+
+uint32_t FlowTable::visit_sessions(uint32_t from, uint32_t max_positions, uint32_t now_s,
+                                   const std::function<bool(const SessionInfo&)>& fn) const
 {
     const uint32_t slots = key_slots(max_flows_);
+    const uint32_t end = max_positions >= slots - std::min(from, slots) ? slots : from + max_positions;
     SessionInfo info;
-    for (uint32_t pos = 0; pos < slots; ++pos) {
+    for (uint32_t pos = from; pos < end; ++pos) {
         if (!live_key(pos, info.key))
             continue;
         const Session& s = sessions_[pos];
@@ -723,22 +728,22 @@ void FlowTable::visit_sessions(uint32_t now_s, const std::function<bool(const Se
         info.idle_s = s.idle_s(now_s);
         info.tcp_state = s.tcp_state();
         if (!fn(info))
-            return;
+            return pos + 1;
     }
+    return end;
 }
 
-void FlowTable::visit_mappings(const std::function<bool(const MappingInfo&)>& fn) const
+uint32_t FlowTable::visit_mappings(uint32_t from, uint32_t max_positions,
+                                   const std::function<bool(const MappingInfo&)>& fn) const
 {
-    const void* kp = nullptr;
-    void* data = nullptr;
-    uint32_t next = 0;
+    const uint32_t slots = key_slots(max_mappings_);
+    const uint32_t end = max_positions >= slots - std::min(from, slots) ? slots : from + max_positions;
     MappingInfo info;
-    for (;;) {
-        const int32_t pos = rte_hash_iterate(mappings_hash_, &kp, &data, &next);
-        if (pos < 0)
-            return;
-        const MappingSlot& slot = mappings_[static_cast<uint32_t>(pos)];
-        if (!slot.ready())
+    for (uint32_t pos = from; pos < end; ++pos) {
+        const MappingSlot& slot = mappings_[pos];
+        void* kp = nullptr;
+        if (!slot.ready() || rte_hash_get_key_with_position(mappings_hash_, static_cast<int32_t>(pos), &kp) < 0 ||
+            kp == nullptr)
             continue;
         std::memcpy(&info.key, kp, sizeof(info.key));
         info.pub4 = ports_.address(slot.addr_index);
@@ -747,8 +752,9 @@ void FlowTable::visit_mappings(const std::function<bool(const MappingInfo&)>& fn
         const uint32_t n = slot.sessions.load(std::memory_order_relaxed);
         info.sessions = n == kDead ? 0 : n;
         if (!fn(info))
-            return;
+            return pos + 1;
     }
+    return end;
 }
 
 FlowTableStats FlowTable::stats() const noexcept

@@ -248,9 +248,22 @@ public:
     bool events_enabled() const noexcept { return events_; }
 
     /// Control thread: calls fn for each live session until it returns false.
-    void visit_sessions(uint32_t now_s, const std::function<bool(const SessionInfo&)>& fn) const;
+    void visit_sessions(uint32_t now_s, const std::function<bool(const SessionInfo&)>& fn) const
+    {
+        visit_sessions(0, UINT32_MAX, now_s, fn);
+    }
+    /// The same in slices, so a long listing never holds the control thread:
+    /// looks at most max_positions table positions from `from` and returns
+    /// where to go on, or end_positions() when the table is done (or fn
+    /// returned false: then the position after the one it refused).
+    uint32_t visit_sessions(uint32_t from, uint32_t max_positions, uint32_t now_s,
+                            const std::function<bool(const SessionInfo&)>& fn) const;
     /// Control thread: calls fn for each live mapping until it returns false.
-    void visit_mappings(const std::function<bool(const MappingInfo&)>& fn) const;
+    void visit_mappings(const std::function<bool(const MappingInfo&)>& fn) const { visit_mappings(0, UINT32_MAX, fn); }
+    uint32_t visit_mappings(uint32_t from, uint32_t max_positions, const std::function<bool(const MappingInfo&)>& fn) const;
+    /// Where a sliced visit of sessions / mappings ends.
+    uint32_t session_positions() const noexcept;
+    uint32_t mapping_positions() const noexcept;
 
     FlowTableStats stats() const noexcept;
     const nat::PortAllocator& ports() const noexcept { return ports_; }

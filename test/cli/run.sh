@@ -17,9 +17,18 @@ cleanup() {
 trap cleanup EXIT
 
 
+# Every example validates; what only the box it was written for has (its CPUs,
+# its log directory) is reported as such on a smaller machine, and nothing else.
+example_valid() {
+  local out rc
+  out=$("$NAT64D" --check-config "$1" 2>&1); rc=$?
+  echo "exit $rc:"; echo "$out"
+  [ "$rc" -eq 0 ] && return 0
+  ! echo "$out" | grep -vE "config: eal.args = CPU [0-9]+: this machine has CPUs|config: control.log_file = .*: directory .* does not exist"
+}
 for conf in "$ROOT"/config/*.conf; do
   case "$(basename "$conf")" in bird*|unbound*) continue ;; esac
-  check "check_config_$(basename "$conf" .conf)" "$NAT64D" --check-config "$conf"
+  check "check_config_$(basename "$conf" .conf)" example_valid "$conf"
 done
 
 # A broken file: nothing starts, exit non-zero, one line naming key, value, why.
@@ -30,9 +39,39 @@ bad_config() {  # bad_config KEY_LINE EXPECTED_PREFIX
   echo "exit $rc: $out"
   [ "$rc" -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -qF "$2"
 }
+bad_config_file() {  # bad_config_file PATH EXPECTED
+  local out rc
+  out=$("$NAT64D" --check-config "$1" 2>&1); rc=$?
+  echo "exit $rc: $out"
+  [ "$rc" -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -qF "$2"
+}
 check bad_prefix_length bad_config $'[nat64]\nprefix = "64:ff9b::/33"' "config: nat64.prefix = 64:ff9b::/33:"
 check unknown_key bad_config $'[nat64]\nprefixx = "64:ff9b::/96"' "config: nat64.prefixx"
 check bad_port_range bad_config $'[pool]\ntcp_ports = "2000-1000"' "config: pool.tcp_ports = 2000-1000:"
+
+# Every error at once, each with its file line; nothing starts.
+all_errors() {
+  printf '[ports]\ninside = "net_null0"\noutside = "net_null1"\nworkers = 0\n[addresses]\ninside_ipv6 = "2001:db8:1::1/64"\noutside_ipv4 = "192.0.2.1/24"\n[nat64]\nprefix = "64:ff9b::/33"\n[pool]\naddresses = ["192.0.2.1"]\n[timeouts]\nudp = 5\n' > "$TMP/many.conf"
+  local out rc
+  out=$("$NAT64D" --check-config "$TMP/many.conf" 2>&1); rc=$?
+  echo "exit $rc:"; echo "$out"
+  [ "$rc" -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 3 ] &&
+    echo "$out" | grep -qF "$TMP/many.conf:4: config: ports.workers = 0:" &&
+    echo "$out" | grep -qF "$TMP/many.conf:9: config: nat64.prefix = 64:ff9b::/33:" &&
+    echo "$out" | grep -qF "$TMP/many.conf:13: config: timeouts.udp = 5:"
+}
+check check_config_reports_every_error_with_its_line all_errors
+check config_is_a_directory bad_config_file "$TMP" "is a directory, not a config file"
+check log_file_directory_missing bad_config $'[control]\nlog_file = "/nonexistent-dir/events.log"' \
+  "config: control.log_file = /nonexistent-dir/events.log: directory /nonexistent-dir does not exist"
+check lowest_ipv6_mtu_above_inside_mtu bad_config $'[nat64]\nlowest_ipv6_mtu = 1500\n[ports]\ninside_mtu = 1400' \
+  "config: nat64.lowest_ipv6_mtu = 1500: larger than ports.inside_mtu = 1400"
+check port_quarantine_capped bad_config $'[timeouts]\nport_quarantine = 2000000000' \
+  "config: timeouts.port_quarantine = 2000000000: must be at most"
+check workers_against_lcores_at_check bad_config $'[eal]\nargs = ["-l", "0-1"]\n[ports]\nworkers = 2' \
+  "config: ports.workers = 2: needs 3 lcores"
+check lcores_against_the_machine bad_config $'[eal]\nargs = ["-l", "0-4095"]' \
+  "config: eal.args = CPU 4095: this machine has CPUs"
 
 # One instance per pidfile; SIGTERM exits 0 and flushes the capture.
 cat > "$TMP/run.conf" <<CONF
@@ -77,6 +116,7 @@ check sigterm_exits_0_and_removes_pidfile sigterm_clean
 # is missing: queues on the device, or lcores.
 refused_at_start() {  # refused_at_start EAL_LCORES VDEV_PCAP EXPECTED
   sed -e "s|\"-l\", \"0-1\"|\"--lcores\", \"$1\"|" -e "s|net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap|$2|" \
+      -e "s|^outside = \"net_pcap0\"|outside = \"${2%%,*}\"|" \
       -e "s|^\[ports\]|[ports]\nworkers = 2|" -e "s|nat64d-cli-$$|nat64d-cli2-$$|" "$TMP/run.conf" > "$TMP/workers.conf"
   local out rc
   out=$(timeout 60 "$NAT64D" --config "$TMP/workers.conf" 2>&1); rc=$?
@@ -84,7 +124,12 @@ refused_at_start() {  # refused_at_start EAL_LCORES VDEV_PCAP EXPECTED
   [ "$rc" -ne 0 ] && ! echo "$out" | grep -q "nat64d: running" && echo "$out" | grep -qF "$3"
 }
 check workers_need_queues_on_the_device refused_at_start "0@0,1@0,2@1" \
-  "net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap" "port net_pcap0: ports.workers = 2 needs 2 RX and TX queues"
+  "net_pcap0,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap" \
+  "config: ports.workers = 2: net_pcap0 has 1 RX queue(s): give it one rx_pcap per worker"
 check workers_need_lcores refused_at_start "0@0,1@1" \
   "net_pcap0,rx_pcap=$TMP/empty.pcap,rx_pcap=$TMP/empty.pcap,tx_pcap=$TMP/out.pcap,tx_pcap=$TMP/out2.pcap" \
-  "ports.workers = 2 needs 3 lcores"
+  "config: ports.workers = 2: needs 3 lcores"
+# A device the configuration cannot see into is refused when its port starts:
+# net_af_packet has one queue pair unless given qpairs=N.
+check workers_refused_by_a_device_at_start refused_at_start "0@0,1@0,2@1" \
+  "net_af_packet0,iface=lo" "port net_af_packet0: ports.workers = 2 needs 2 RX and TX queues, the device has 1 / 1"

@@ -93,6 +93,29 @@ check bib_del_forward_stops bash -c "! ip netns exec '$NS_SRV' /usr/bin/python3 
 prom() { ctl stats --prometheus > "$LAB_DIR/metrics.prom" && /usr/bin/python3 "$TOOLS" prom-parse "$LAB_DIR/metrics.prom"; }
 check prometheus_parses prom
 
+# The running configuration, as nat64ctl prints it, is a config file that loads back.
+config_loads_back() {
+  ctl config > "$LAB_DIR/running.conf" || return 1
+  cat "$LAB_DIR/running.conf"
+  "$BUILD/control/nat64d" --check-config "$LAB_DIR/running.conf"
+}
+check config_output_loads_back config_loads_back
+
+# A second nat64d with its own pidfile but this socket path must not take the
+# socket over: it refuses to start and the first keeps answering.
+second_on_same_socket() {
+  sed -e "s|^pidfile = .*|pidfile = \"$LAB_DIR/second.pid\"|" -e "s|nat64d-$LAB_ID|nat64d-second-$LAB_ID|" \
+      -e "s|net_tap0,iface=n64in|net_null0|" -e "s|net_tap1,iface=n64out|net_null1|" \
+      -e "s|^inside = \"net_tap0\"|inside = \"net_null0\"|" -e "s|^outside = \"net_tap1\"|outside = \"net_null1\"|" \
+      -e "s|^log_file = .*||" "$LAB_DIR/nat64d.conf" > "$LAB_DIR/second.conf"
+  local out rc
+  out=$(timeout 60 "$BUILD/control/nat64d" --config "$LAB_DIR/second.conf" 2>&1); rc=$?
+  echo "exit $rc: $out" | tail -3
+  [ "$rc" -ne 0 ] && echo "$out" | grep -q "another nat64d answers on it" && ctl health >/dev/null &&
+    [ "$(ctl --json config | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["control"]["pidfile"])')" = "$LAB_DIR/nat64d.pid" ]
+}
+check second_daemon_cannot_take_the_socket second_on_same_socket
+
 # --- the socket survives its clients
 check malformed_request_error_and_close /usr/bin/python3 "$TOOLS" malformed "$SOCK"
 check oversized_request_error_and_close /usr/bin/python3 "$TOOLS" oversized "$SOCK"

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -123,6 +124,7 @@ TEST_CASE("socket: past max_clients a client gets an error and a close", "[contr
 {
     SocketLimits lim;
     lim.max_clients = 1;
+    lim.reserved_root_slots = 0;   // this test may run as root
     SocketServer s(temp_socket_path(), SocketOwner{}, echo_handler, lim);
     const int first = connect_to(temp_socket_path());
     s.poll_once(10, 0);
@@ -172,4 +174,124 @@ TEST_CASE("socket: a stale socket file is replaced, another file is not", "[cont
     std::fclose(f);
     CHECK_THROWS_WITH(SocketServer(plain, SocketOwner{}, echo_handler), Catch::Contains("exists and is not a socket"));
     std::remove(plain.c_str());
+}
+
+TEST_CASE("socket: a line's deadline runs from its first byte, whatever trickles in after", "[control][socket]")
+{
+    SocketLimits lim;
+    lim.idle_timeout_ms = 1000;
+    SocketServer s(temp_socket_path(), SocketOwner{}, echo_handler, lim);
+    const int fd = connect_to(temp_socket_path());
+    s.poll_once(5, 0);   // accepted
+    // One byte every 300 ms (the clock is the test's): never a whole line.
+    for (uint64_t t = 0; t <= 900; t += 300) {
+        REQUIRE(send(fd, "x", 1, 0) == 1);
+        s.poll_once(5, t);
+        CHECK(s.clients() == 1);
+    }
+    REQUIRE(send(fd, "x", 1, 0) == 1);
+    s.poll_once(5, 1200);   // 1200 ms after the first byte
+    CHECK(s.clients() == 0);
+    close(fd);
+}
+
+TEST_CASE("socket: bare newlines keep no connection alive", "[control][socket]")
+{
+    SocketLimits lim;
+    lim.idle_timeout_ms = 1000;
+    SocketServer s(temp_socket_path(), SocketOwner{}, echo_handler, lim);
+    const int fd = connect_to(temp_socket_path());
+    s.poll_once(5, 0);
+    for (uint64_t t = 300; t <= 900; t += 300) {
+        REQUIRE(send(fd, "\n", 1, 0) == 1);
+        s.poll_once(5, t);
+    }
+    s.poll_once(5, 1100);
+    CHECK(s.clients() == 0);
+    close(fd);
+}
+
+TEST_CASE("socket: root gets the reserved slot when every other one is taken", "[control][socket]")
+{
+    REQUIRE(getuid() == 0);   // the test command runs as root; the slot is for uid 0
+    SocketLimits lim;
+    lim.max_clients = 2;
+    SocketServer s(temp_socket_path(), SocketOwner{}, echo_handler, lim);
+    const int a = connect_to(temp_socket_path());
+    const int b = connect_to(temp_socket_path());
+    s.poll_once(5, 0);
+    const int root = connect_to(temp_socket_path());   // over max_clients, from root
+    s.poll_once(5, 0);
+    CHECK(s.clients() == 3);
+    REQUIRE(send(root, "health\n", 7, 0) == 7);
+    bool closed = false;
+    CHECK(serve_and_read(s, root, 1, closed) == "{\"ok\":true,\"result\":\"health\"}\n");
+    const int fourth = connect_to(temp_socket_path());   // the reserved slot is taken
+    CHECK(serve_and_read(s, fourth, 0, closed) == "{\"error\":\"too many clients\",\"ok\":false}\n");
+    for (int fd : {a, b, root, fourth})
+        close(fd);
+}
+
+TEST_CASE("socket: a socket another server answers on is not taken over", "[control][socket]")
+{
+    const std::string path = temp_socket_path();
+    SocketServer first(path, SocketOwner{}, echo_handler);
+    CHECK_THROWS_WITH(SocketServer(path, SocketOwner{}, echo_handler), Catch::Contains("another nat64d answers on it"));
+    // The first still has its socket.
+    const int fd = connect_to(path);
+    REQUIRE(send(fd, "still\n", 6, 0) == 6);
+    bool closed = false;
+    CHECK(serve_and_read(first, fd, 1, closed) == "{\"ok\":true,\"result\":\"still\"}\n");
+    close(fd);
+}
+
+TEST_CASE("socket: a stale socket file nobody answers on is replaced", "[control][socket]")
+{
+    const std::string path = temp_socket_path();
+    // A socket bound and closed without unlinking: what a killed daemon leaves.
+    const int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strcpy(a.sun_path, path.c_str());
+    unlink(path.c_str());
+    REQUIRE(bind(stale, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0);
+    close(stale);
+    SocketServer s(path, SocketOwner{}, echo_handler);
+    const int fd = connect_to(path);
+    REQUIRE(send(fd, "new\n", 4, 0) == 4);
+    bool closed = false;
+    CHECK(serve_and_read(s, fd, 1, closed) == "{\"ok\":true,\"result\":\"new\"}\n");
+    close(fd);
+}
+
+TEST_CASE("socket: a long reply is made in slices while other clients are served", "[control][socket]")
+{
+    // "big" answers in 5 slices; anything else at once.
+    const auto handler = [](const std::string& line) {
+        if (line != "big")
+            return Reply{ok_reply(line), false, nullptr};
+        auto left = std::make_shared<int>(5);
+        Reply r{"{\"ok\":true,\"result\":[", false, nullptr};
+        r.more = [left](std::string& out) {
+            out += std::to_string(*left);
+            if (--*left == 0) {
+                out += "]}\n";
+                return true;
+            }
+            out += ",";
+            return false;
+        };
+        return r;
+    };
+    SocketServer s(temp_socket_path(), SocketOwner{}, handler);
+    const int slow = connect_to(temp_socket_path());
+    const int quick = connect_to(temp_socket_path());
+    REQUIRE(send(slow, "big\nafter\n", 10, 0) == 10);   // the second request waits for the first reply
+    s.poll_once(5, 0);
+    REQUIRE(send(quick, "ping\n", 5, 0) == 5);
+    bool closed = false;
+    CHECK(serve_and_read(s, quick, 1, closed) == "{\"ok\":true,\"result\":\"ping\"}\n");
+    CHECK(serve_and_read(s, slow, 2, closed) == "{\"ok\":true,\"result\":[5,4,3,2,1]}\n{\"ok\":true,\"result\":\"after\"}\n");
+    close(slow);
+    close(quick);
 }
