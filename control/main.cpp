@@ -110,6 +110,8 @@ nat::Timeouts to_nat_timeouts(const Timeouts& t)
 
 int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores);
 
+} // namespace
+
 // Signals first: a SIGTERM that arrives while the EAL starts (a service
 // manager stopping a slow start) must end nat64d the clean way, pidfile removed.
 void install_signal_handlers()
@@ -120,9 +122,10 @@ void install_signal_handlers()
     std::signal(SIGPIPE, SIG_IGN);
 }
 
+namespace {
+
 int run(const Config& cfg)
 {
-    install_signal_handlers();
     PidFile pid(cfg.pidfile);
 
     std::vector<std::string> args{"nat64d"};
@@ -358,6 +361,7 @@ int main(int argc, char** argv)
     using namespace nat64d;
     // Line-buffered even into a file: scripts and operators wait on these lines.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    ctl::install_signal_handlers();
     ctl::CommandLine cl;
     try {
         cl = ctl::parse_command_line(argc, argv);

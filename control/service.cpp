@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "control/config/load.hpp"
+#include "control/config/validate.hpp"
 
 namespace nat64d::ctl {
 namespace {
@@ -176,6 +177,16 @@ json Service::serve(const Request& r)
         break;   // made in slices by handle()
     case Command::bib_add: {
         const BibEntry& b = r.bib;
+        // The rules static.bib has at start (one place for both).
+        StaticBib sb;
+        sb.proto = b.proto6;
+        sb.addr6 = b.addr6;
+        sb.port6 = b.port6;
+        sb.addr4 = b.addr4;
+        sb.port4 = b.port4;
+        if (const std::string why = why_not_static_bib(sb, *ctx_.cfg); !why.empty())
+            throw RequestError(fmt::format("{} -> {}:{}: {}", bib_text(b.proto6, b.addr6, b.port6),
+                                           format_ip4(b.addr4), b.port4, why));
         uint32_t addr_index = 0;
         nat::PortProto proto;
         if (!ctx_.flows->ports().find_address(b.addr4, addr_index))

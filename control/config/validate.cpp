@@ -716,6 +716,37 @@ std::string_view proto_name(uint8_t proto)
     return proto == kProtoTcp ? "tcp" : proto == kProtoUdp ? "udp" : "icmp";
 }
 
+} // namespace
+
+std::string why_not_static_bib(const StaticBib& b, const Config& c)
+{
+    if (b.proto != kProtoTcp && b.proto != kProtoUdp && b.proto != kProtoIcmp6)
+        return "the protocol must be tcp, udp or icmp";
+    if (const std::string_view why = why_not_unicast6(b.addr6); !why.empty())
+        return std::string(why);
+    if (is_link_local6(b.addr6))
+        return "a link-local address (fe80::/10) is no host the prefix can reach";
+    if (in_prefix6(b.addr6, c.prefix.addr, c.prefix.len))
+        return fmt::format("{} lies inside nat64.prefix {}; a static BIB maps an IPv6 host", format_ip6(b.addr6),
+                           format_prefix6(c.prefix));
+    if (b.addr6 == c.inside_ip6)
+        return fmt::format("{} is the box's own address (addresses.inside_ipv6), not a host behind it",
+                           format_ip6(b.addr6));
+    if (b.port6 == 0 || b.port4 == 0)
+        return b.proto == kProtoIcmp6 ? "ICMP identifier 0 is not mapped" : "port 0 is not a port";
+    if (std::find(c.pool.begin(), c.pool.end(), b.addr4) == c.pool.end())
+        return fmt::format("{} is not in pool.addresses", format_ip4(b.addr4));
+    // The public port table covers the configured range only.
+    const PortRange& r = b.proto == kProtoTcp ? c.tcp_ports : b.proto == kProtoUdp ? c.udp_ports : c.icmp_ids;
+    const char* range_key = b.proto == kProtoTcp ? "pool.tcp_ports" : b.proto == kProtoUdp ? "pool.udp_ports"
+                                                                                           : "pool.icmp_ids";
+    if (b.port4 < r.first || b.port4 > r.last)
+        return fmt::format("public port {} lies outside {} = {}-{}", b.port4, range_key, r.first, r.last);
+    return {};
+}
+
+namespace {
+
 void read_static_bib(const RawConfig& raw, Config& c)
 {
     constexpr std::string_view kKey = "static.bib";
@@ -737,14 +768,8 @@ void read_static_bib(const RawConfig& raw, Config& c)
                                        [](std::string_view t, In6& a) { return parse_ip6(t, a); });
         b.addr4 = parse_transport<Ip4>(kKey, entry, f[2], "IPv4", b.port4,
                                        [](std::string_view t, Ip4& a) { return parse_ip4(t, a); });
-        if (const std::string_view why = why_not_unicast6(b.addr6); !why.empty())
+        if (const std::string why = why_not_static_bib(b, c); !why.empty())
             fail(kKey, entry, why);
-        if (in_prefix6(b.addr6, c.prefix.addr, c.prefix.len))
-            fail(kKey, entry,
-                 fmt::format("{} lies inside nat64.prefix {}; a static BIB maps an IPv6 host",
-                             format_ip6(b.addr6), format_prefix6(c.prefix)));
-        if (std::find(c.pool.begin(), c.pool.end(), b.addr4) == c.pool.end())
-            fail(kKey, entry, fmt::format("{} is not in pool.addresses", format_ip4(b.addr4)));
         for (const StaticBib& other : c.static_bib) {
             if (other.proto != b.proto)
                 continue;

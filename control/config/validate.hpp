@@ -31,4 +31,10 @@ Config default_config();
 /// Builds and checks the Config from raw values. Throws ConfigError for the first bad key.
 Config validate(const RawConfig& raw);
 
+/// Why a static mapping (from static.bib or `nat64ctl bib add`) cannot be, or
+/// "" when it can: the same rules for both (RFC 6146 s3.5.1.1 maps IPv6 hosts,
+/// public side from the pool). Conflicts with mappings that exist are not
+/// looked at here.
+std::string why_not_static_bib(const StaticBib& b, const Config& c);
+
 } // namespace nat64d::ctl

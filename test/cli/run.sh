@@ -133,3 +133,22 @@ check workers_need_lcores refused_at_start "0@0,1@1" \
 # net_af_packet has one queue pair unless given qpairs=N.
 check workers_refused_by_a_device_at_start refused_at_start "0@0,1@0,2@1" \
   "net_af_packet0,iface=lo" "port net_af_packet0: ports.workers = 2 needs 2 RX and TX queues, the device has 1 / 1"
+
+# SIGTERM at any moment of start-up (a service manager stopping a slow start)
+# ends nat64d the clean way: exit 0, no pidfile left, whenever it arrives.
+sigterm_during_start() {
+  local delay pid rc
+  sed -e "s|nat64d-cli-$$|nat64d-cli3-$$|" "$TMP/run.conf" > "$TMP/early.conf"
+  for delay in 0 0.02 0.05 0.1 0.2 0.4; do
+    "$NAT64D" --config "$TMP/early.conf" >"$TMP/early.log" 2>&1 &
+    pid=$!
+    # From the pidfile on (written just before the EAL starts) nat64d owns
+    # its signals; before main() runs no program can.
+    until [ -e "$TMP/nat64d.pid" ] || ! kill -0 "$pid" 2>/dev/null; do sleep 0.002; done
+    sleep "$delay"
+    kill -TERM "$pid"; wait "$pid"; rc=$?
+    echo "signal after ${delay}s: exit $rc"
+    [ "$rc" -eq 0 ] && [ ! -e "$TMP/nat64d.pid" ] || { tail -3 "$TMP/early.log"; return 1; }
+  done
+}
+check sigterm_during_start_exits_0 sigterm_during_start

@@ -89,6 +89,20 @@ check bib_list_static bash -c "'$CTL' -s '$SOCK' bib list --proto tcp | grep -q 
 check bib_del ctl bib del tcp "$CLIENT_IP6" 8080
 check bib_del_forward_stops bash -c "! ip netns exec '$NS_SRV' /usr/bin/python3 '$TOOLS' tcp-connect '$POOL_IP4' 8080 2"
 
+# bib add takes what static.bib takes, and refuses what it refuses.
+bib_add_refused() {  # bib_add_refused PROTO ADDR6 PORT6 ADDR4 PORT4 REASON
+  local out rc
+  out=$(ctl bib add "$1" "$2" "$3" "$4" "$5" 2>&1); rc=$?
+  echo "exit $rc: $out"
+  [ "$rc" = 1 ] && echo "$out" | grep -qF "$6"
+}
+check bib_add_refuses_multicast bib_add_refused udp ff02::1 53 "$POOL_IP4" 5353 "multicast"
+check bib_add_refuses_unspecified bib_add_refused udp :: 53 "$POOL_IP4" 5353 "unspecified"
+check bib_add_refuses_v4_mapped bib_add_refused udp ::ffff:192.0.2.9 53 "$POOL_IP4" 5353 "IPv4-mapped"
+check bib_add_refuses_prefix_address bib_add_refused udp 64:ff9b::c000:209 53 "$POOL_IP4" 5353 "inside nat64.prefix"
+check bib_add_refuses_the_box bib_add_refused udp "$BOX_IP6" 53 "$POOL_IP4" 5353 "the box's own address"
+check bib_add_refuses_identifier_0 bib_add_refused icmp "$CLIENT_IP6" 0 "$POOL_IP4" 7 "identifier 0"
+
 # --- Prometheus
 prom() { ctl stats --prometheus > "$LAB_DIR/metrics.prom" && /usr/bin/python3 "$TOOLS" prom-parse "$LAB_DIR/metrics.prom"; }
 check prometheus_parses prom

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "config_test_util.hpp"
+#include "control/config/validate.hpp"
 
 using namespace nat64d;
 using namespace nat64d::ctl;
@@ -446,4 +447,63 @@ TEST_CASE("validate: booleans and enumerations are checked", "[config][validate]
     CHECK_FALSE(c.hairpinning);
     CHECK_FALSE(c.paired_pooling);
     CHECK(c.filtering == Filtering::address_dependent);
+}
+
+// ---- static mappings: one set of rules for static.bib and `bib add` -----------
+
+TEST_CASE("validate: a static mapping names an IPv6 host, a pool address and real ports", "[config][validate][rfc6146]")
+{
+    const Config c = parse_config_text(kMinimalConf);
+    const auto why = [&](uint8_t proto, const char* a6, uint16_t p6, const char* a4, uint16_t p4) {
+        StaticBib b;
+        b.proto = proto;
+        REQUIRE(parse_ip6(a6, b.addr6));
+        REQUIRE(parse_ip4(a4, b.addr4));
+        b.port6 = p6;
+        b.port4 = p4;
+        return why_not_static_bib(b, c);
+    };
+    CHECK(why(kProtoTcp, "2001:db8:1::5", 80, "192.0.2.8", 8080).empty());
+    CHECK_THAT(why(kProtoTcp, "ff02::1", 80, "192.0.2.8", 8080), Catch::Contains("multicast"));
+    CHECK_THAT(why(kProtoTcp, "::", 80, "192.0.2.8", 8080), Catch::Contains("unspecified"));
+    CHECK_THAT(why(kProtoTcp, "::ffff:192.0.2.5", 80, "192.0.2.8", 8080), Catch::Contains("IPv4-mapped"));
+    CHECK_THAT(why(kProtoTcp, "fe80::5", 80, "192.0.2.8", 8080), Catch::Contains("link-local"));
+    CHECK_THAT(why(kProtoTcp, "64:ff9b::c000:205", 80, "192.0.2.8", 8080), Catch::Contains("inside nat64.prefix"));
+    CHECK_THAT(why(kProtoTcp, "2001:db8:1::1", 80, "192.0.2.8", 8080), Catch::Contains("the box's own address"));
+    CHECK_THAT(why(kProtoTcp, "2001:db8:1::5", 0, "192.0.2.8", 8080), Catch::Contains("port 0"));
+    CHECK_THAT(why(kProtoIcmp6, "2001:db8:1::5", 7, "192.0.2.8", 0), Catch::Contains("identifier 0"));
+    CHECK_THAT(why(kProtoTcp, "2001:db8:1::5", 80, "198.51.100.1", 8080), Catch::Contains("not in pool.addresses"));
+    const Config narrow = parse_config_text(kMinimalConf, {"--pool.tcp_ports=1024-65535"});
+    StaticBib low;
+    low.proto = kProtoTcp;
+    REQUIRE(parse_ip6("2001:db8:1::5", low.addr6));
+    REQUIRE(parse_ip4("192.0.2.8", low.addr4));
+    low.port6 = 80;
+    low.port4 = 80;
+    CHECK_THAT(why_not_static_bib(low, narrow), Catch::Contains("outside pool.tcp_ports = 1024-65535"));
+}
+
+TEST_CASE("validate: settings that would pass and then fail at start are refused now", "[config][validate]")
+{
+    CHECK_THAT(error_with({"--timeouts.port_quarantine=2000000000"}),
+               Catch::StartsWith("config: timeouts.port_quarantine = 2000000000: must be at most"));
+    CHECK_THAT(error_with({"--nat64.lowest_ipv6_mtu=1500", "--ports.inside_mtu=1400"}),
+               Catch::StartsWith("config: nat64.lowest_ipv6_mtu = 1500: larger than ports.inside_mtu = 1400"));
+    CHECK_THAT(error_with({"--ports.workers=3", "--eal.args=-l", "--eal.args=0-1"}),
+               Catch::StartsWith("config: ports.workers = 3: needs 4 lcores"));
+    CHECK(error_with({"--ports.workers=2", "--eal.args=--lcores=0@0,(1-2)@1"}).empty());
+    CHECK(error_with({"--ports.workers=2", "--eal.args=-c", "--eal.args=0x3"}) ==
+          "config: ports.workers = 2: needs 3 lcores (the main one for control and one per worker), [eal] args give 2: "
+          "e.g. \"--lcores=0-2\", or on fewer CPUs \"--lcores=0@0,(1-2)@1\"");
+    CHECK_THAT(error_with({"--control.log_file=/nonexistent-dir/x.log"}),
+               Catch::Contains("directory /nonexistent-dir does not exist"));
+}
+
+TEST_CASE("validate: every error is reported, each once", "[config][validate]")
+{
+    const std::string e = error_with({"--ports.workers=0", "--nat64.prefix=64:ff9b::/33", "--timeouts.udp=5"});
+    CHECK_THAT(e, Catch::Contains("config: ports.workers = 0:"));
+    CHECK_THAT(e, Catch::Contains("config: nat64.prefix = 64:ff9b::/33:"));
+    CHECK_THAT(e, Catch::Contains("config: timeouts.udp = 5:"));
+    CHECK(std::count(e.begin(), e.end(), '\n') == 2);
 }
