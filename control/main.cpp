@@ -269,6 +269,12 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     wc.timeouts = to_nat_timeouts(cfg.timeouts);
     // The configured rate is the box's: each worker gets its share.
     wc.icmp_errors_per_s = cfg.icmp_errors_per_s == 0 ? 0 : std::max(1u, cfg.icmp_errors_per_s / cfg.workers);
+    wc.icmp_errors_per_subscriber_per_s = cfg.icmp_errors_per_subscriber_per_s;
+    wc.subscriber_prefix_len = cfg.subscriber_prefix_len;
+    wc.clients = cfg.clients;
+    wc.fragments.max_entries_per_source =
+        cfg.fragments_per_subscriber != 0 ? cfg.fragments_per_subscriber : std::max(1u, cfg.fragment_cache / 8);
+    wc.fragments.source_prefix_len6 = cfg.subscriber_prefix_len;
     wc.pool_for_generated = pool;
     wc.fragments.max_entries = cfg.fragment_cache;
     wc.fragments.max_held_total = cfg.fragment_cache;

@@ -92,6 +92,10 @@ struct Config {
     uint32_t lowest_ipv6_mtu = 1280;
     Filtering filtering = Filtering::endpoint_independent;
     bool hairpinning = true;
+    // IPv6 sources allowed to use the box; empty: any (the box is then an
+    // open relay for whoever can reach its inside port).
+    std::vector<xlate::Prefix6> clients;
+    uint8_t subscriber_prefix_len = 56;   // one subscriber's share of the IPv6 space
 
     // [pool]
     std::vector<Ip4> pool;              // public IPv4 addresses, in order
@@ -108,7 +112,9 @@ struct Config {
     // [limits]
     uint32_t max_flows = 1u << 20;
     uint32_t fragment_cache = 1024;
-    uint32_t icmp_errors_per_s = 1000;  // per worker
+    uint32_t icmp_errors_per_s = 1000;  // the box's, shared by its workers
+    uint32_t icmp_errors_per_subscriber_per_s = 20;   // to one subscriber (IPv6 /subscriber_prefix_len, IPv4 /32)
+    uint32_t fragments_per_subscriber = 0;  // datagrams in the fragment cache per source subscriber; 0: fragment_cache / 8
     Timeouts timeouts;
 
     // [control]

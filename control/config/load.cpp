@@ -209,6 +209,10 @@ nlohmann::json config_to_json(const Config& c)
     nat64["lowest_ipv6_mtu"] = c.lowest_ipv6_mtu;
     nat64["filtering"] = c.filtering == Filtering::endpoint_independent ? "endpoint-independent" : "address-dependent";
     nat64["hairpinning"] = c.hairpinning;
+    nat64["clients"] = json::array();
+    for (const xlate::Prefix6& p : c.clients)
+        nat64["clients"].push_back(format_prefix6(p));
+    nat64["subscriber_prefix_len"] = c.subscriber_prefix_len;
 
     json& pool = j["pool"];
     pool["addresses"] = json::array();
@@ -229,6 +233,8 @@ nlohmann::json config_to_json(const Config& c)
     limits["max_flows"] = c.max_flows;
     limits["fragment_cache"] = c.fragment_cache;
     limits["icmp_errors_per_s"] = c.icmp_errors_per_s;
+    limits["icmp_errors_per_subscriber_per_s"] = c.icmp_errors_per_subscriber_per_s;
+    limits["fragments_per_subscriber"] = c.fragments_per_subscriber;
 
     json& timeouts = j["timeouts"];
     const Timeouts& t = c.timeouts;

@@ -52,6 +52,11 @@ constexpr std::array kKeys{
     KeySpec{"nat64.lowest_ipv6_mtu", K::scalar, "BYTES", "assumed IPv6 path MTU when fragmenting 4to6 (RFC 7915 s4; at least 1280)"},
     KeySpec{"nat64.filtering", K::scalar, "endpoint-independent|address-dependent", "inbound filtering (RFC 4787, RFC 6146 s3.5.2)"},
     KeySpec{"nat64.hairpinning", K::flag, "BOOL", "translate IPv6 to IPv6 through the pool (RFC 6146 s3.8)"},
+    KeySpec{"nat64.clients", K::list, "PREFIX6/LEN",
+            "IPv6 sources that may use the box, e.g. [\"2001:db8:100::/40\"]; others are dropped "
+            "(drop_not_client); empty: any source"},
+    KeySpec{"nat64.subscriber_prefix_len", K::scalar, "LEN",
+            "the IPv6 prefix length of one subscriber (per-subscriber limits count by it), 32..128"},
     // [pool]
     KeySpec{"pool.addresses", K::list, "ADDR4[/LEN]", "public IPv4 addresses and small blocks (/22 or longer) for dynamic mappings (required)"},
     KeySpec{"pool.tcp_ports", K::scalar, "FIRST-LAST", "dynamic TCP port range"},
@@ -68,7 +73,15 @@ constexpr std::array kKeys{
     // [limits]
     KeySpec{"limits.max_flows", K::scalar, "N", "flow table size (at most 2^27)"},
     KeySpec{"limits.fragment_cache", K::scalar, "N", "fragments held while waiting for the first one"},
-    KeySpec{"limits.icmp_errors_per_s", K::scalar, "N", "ICMP errors sent per second per worker; 0: none"},
+    KeySpec{"limits.icmp_errors_per_s", K::scalar, "N",
+            "ICMP errors the box sends per second, all workers together; 0: none (Packet Too Big has a quarter of "
+            "it again, of its own)"},
+    KeySpec{"limits.icmp_errors_per_subscriber_per_s", K::scalar, "N",
+            "ICMP errors sent to one subscriber (IPv6 /subscriber_prefix_len, IPv4 /32) per second and worker, so "
+            "one subscriber's flood cannot use up the others' budget"},
+    KeySpec{"limits.fragments_per_subscriber", K::scalar, "N",
+            "datagrams one source subscriber may have in the fragment cache; past it its oldest goes; "
+            "0: fragment_cache / 8"},
     // [timeouts]
     KeySpec{"timeouts.udp", K::scalar, "SECONDS", "UDP session lifetime (RFC 6146 s4: at least 120)"},
     KeySpec{"timeouts.tcp_established", K::scalar, "SECONDS", "established TCP session lifetime (RFC 6146 s4: at least 7440)"},

@@ -515,6 +515,17 @@ void read_nat64(const RawConfig& raw, Config& c)
             fail("nat64.filtering", *s, "expected endpoint-independent or address-dependent");
     }
     read_bool(raw, "nat64.hairpinning", c.hairpinning);
+    for (const std::string& text : list(raw, "nat64.clients")) {
+        std::optional<unsigned> len;
+        const In6 a = parse_net6("nat64.clients", text, len);
+        if (!len)
+            fail("nat64.clients", text, "missing the prefix length, e.g. 2001:db8:100::/40");
+        if (!host_bits_zero6(a, *len))
+            fail("nat64.clients", text,
+                 fmt::format("host bits are set; the prefix is {}/{}", format_ip6(mask_prefix6(a, *len)), *len));
+        c.clients.push_back(xlate::Prefix6{a, static_cast<uint8_t>(*len)});
+    }
+    read_number(raw, "nat64.subscriber_prefix_len", c.subscriber_prefix_len, 32, 128);
 }
 
 /// An IPv6 address of the inside network must not be in the NAT64 prefix: those
@@ -919,6 +930,9 @@ Config validate(const RawConfig& raw)
     read_number(raw, "limits.max_flows", c.max_flows, 1, kMaxFlows);
     read_number(raw, "limits.fragment_cache", c.fragment_cache, 1, kMaxFragmentCache);
     read_number(raw, "limits.icmp_errors_per_s", c.icmp_errors_per_s, 0, kMaxIcmpErrorsPerS);
+    read_number(raw, "limits.icmp_errors_per_subscriber_per_s", c.icmp_errors_per_subscriber_per_s, 1,
+                kMaxIcmpErrorsPerS);
+    read_number(raw, "limits.fragments_per_subscriber", c.fragments_per_subscriber, 0, c.fragment_cache);
     read_timeouts(raw, c);
     read_control(raw, c);
     return c;

@@ -34,8 +34,18 @@ FragCache::FragCache(const FragCacheConfig& cfg)
       entries_(std::make_unique<Entry[]>(cfg.max_entries)),
       fifo_(std::make_unique<uint32_t[]>(cfg.max_entries)),
       node_handle_(std::make_unique<uint64_t[]>(cfg.max_held_total)),
-      node_next_(std::make_unique<uint32_t[]>(cfg.max_held_total))
+      node_next_(std::make_unique<uint32_t[]>(cfg.max_held_total)),
+      max_per_source_(cfg.max_entries_per_source),
+      source_prefix_len6_(cfg.source_prefix_len6)
 {
+    // Buckets of sources, twice the entries: two sources share one rarely,
+    // and then only count together (stricter, never looser).
+    uint32_t buckets = 1;
+    while (buckets < 2 * max_entries_)
+        buckets <<= 1;
+    source_mask_ = buckets - 1;
+    source_count_ = std::make_unique<uint16_t[]>(buckets);
+    evicted_ = std::make_unique<uint64_t[]>(max_held_per_entry_);
     assert(validate(cfg) == nullptr);
     for (uint32_t i = max_entries_; i-- > 0;) {
         entries_[i].head = free_entry_;
@@ -59,8 +69,69 @@ uint32_t FragCache::find(const FragKey& key, uint64_t hash) const noexcept
     });
 }
 
+uint32_t FragCache::source_of(const FragKey& key) const noexcept
+{
+    In6 s = key.src;
+    const uint32_t bits = key.family == 6 ? source_prefix_len6_ : 128;   // IPv4: the whole mapped address
+    for (uint32_t i = 0; i < 16; ++i) {
+        if (i * 8 >= bits)
+            s[i] = 0;
+        else if (i * 8 + 8 > bits)
+            s[i] = static_cast<uint8_t>(s[i] & (0xFFu << (8 - (bits - i * 8))));
+    }
+    return static_cast<uint32_t>(hash_bytes(s.data(), s.size(), seed_ ^ key.family)) & source_mask_;
+}
+
+void FragCache::evict_oldest_of(uint32_t source) noexcept
+{
+    // Oldest first in creation order; under a flood the flooder's entries are
+    // most of the ring, so the scan ends early.
+    for (uint32_t k = 0; k < live_; ++k) {
+        uint32_t slot = fifo_head_ + k;
+        if (slot >= max_entries_)
+            slot -= max_entries_;
+        const uint32_t i = fifo_[slot];
+        Entry& e = entries_[i];
+        if (e.source != source)
+            continue;
+        while (e.count != 0) {
+            const uint64_t h = node_handle_[pop_held(e)];
+            if (n_evicted_ < max_held_per_entry_)
+                evicted_[n_evicted_++] = h;
+        }
+        // Out of the ring, which keeps its creation order.
+        for (uint32_t j = k; j > 0; --j) {
+            uint32_t to = fifo_head_ + j, from = fifo_head_ + j - 1;
+            if (to >= max_entries_)
+                to -= max_entries_;
+            if (from >= max_entries_)
+                from -= max_entries_;
+            fifo_[to] = fifo_[from];
+        }
+        if (++fifo_head_ == max_entries_)
+            fifo_head_ = 0;
+        remove(i);
+        ++evictions_;
+        return;
+    }
+}
+
+size_t FragCache::take_evicted(std::span<uint64_t> out) noexcept
+{
+    const size_t n = std::min<size_t>(n_evicted_, out.size());
+    for (size_t k = 0; k < n; ++k)
+        out[k] = evicted_[k];
+    n_evicted_ = 0;
+    return n;
+}
+
 uint32_t FragCache::create(const FragKey& key, uint64_t hash, uint64_t now_ms) noexcept
 {
+    if (max_per_source_ != 0) {
+        const uint32_t source = source_of(key);
+        if (source_count_[source] >= max_per_source_) [[unlikely]]
+            evict_oldest_of(source);
+    }
     if (free_entry_ == kNil) [[unlikely]]
         return kNil;
     const uint32_t i = free_entry_;
@@ -74,6 +145,8 @@ uint32_t FragCache::create(const FragKey& key, uint64_t hash, uint64_t now_ms) n
     e.mapped = 0;
     e.poisoned = 0;
     e.ranges = 0;
+    e.source = source_of(key);
+    ++source_count_[e.source];
     index_.insert(hash, i);
     // Deadlines are creation time + one constant, so creation order is expiry
     // order and a ring replaces a timer heap.
@@ -102,6 +175,7 @@ void FragCache::remove(uint32_t i) noexcept
 {
     Entry& e = entries_[i];
     index_.erase(hash_of(e.key), i);
+    --source_count_[e.source];
     e.head = free_entry_;
     free_entry_ = i;
     --live_;

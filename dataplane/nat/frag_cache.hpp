@@ -48,6 +48,12 @@ struct FragCacheConfig {
     uint32_t max_held_total = 1024;     // fragments held in all
     uint32_t timeout_ms = 2000;         // RFC 6146 s4 FRAGMENT_MIN: at least 2 s
     uint64_t seed = 0;                  // hash seed; any value works
+    // Datagrams one source may have at once (0: no limit), so orphan
+    // fragments from one subscriber cannot take every entry from the others:
+    // past it the source's oldest datagram goes. A source is the IPv6 source's
+    // first source_prefix_len6 bits (a subscriber), or the IPv4 address.
+    uint32_t max_entries_per_source = 0;
+    uint8_t source_prefix_len6 = 56;
 };
 
 /// What to do with a non-first fragment.
@@ -108,6 +114,12 @@ public:
     /// there may be more: call again. Call once per loop, before the burst.
     size_t expire(uint64_t now_ms, std::span<uint64_t> expired) noexcept;
 
+    /// Handles held by datagrams evicted to keep a source within its limit,
+    /// since the last call: the caller drops them (drop_fragment_cache_full).
+    /// Call after first_fragment() and later_fragment().
+    size_t take_evicted(std::span<uint64_t> out) noexcept;
+    uint64_t evictions() const noexcept { return evictions_; }
+
     uint32_t entries() const noexcept { return live_; }
     uint32_t held() const noexcept { return held_; }
     uint32_t max_held_per_entry() const noexcept { return max_held_per_entry_; }
@@ -131,8 +143,12 @@ private:
         uint8_t mapped;         // the first fragment was seen
         uint8_t poisoned;       // overlapped itself: everything of it is dropped
         uint8_t ranges;         // used in range_
+        uint32_t source;        // its source's counter in source_count_
         std::array<Span16, kMaxRanges> range;
     };
+    uint32_t source_of(const FragKey& key) const noexcept;
+    // Makes room for one more datagram of `source`: evicts its oldest.
+    void evict_oldest_of(uint32_t source) noexcept;
     // Records r in e; false when it overlaps one recorded (not an exact duplicate).
     static bool add_range(Entry& e, const FragRange& r) noexcept;
 
@@ -152,6 +168,13 @@ private:
     uint32_t free_entry_ = kNil;
     uint32_t free_node_ = kNil;
     uint32_t fifo_head_ = 0;    // ring of live entries in creation (= deadline) order
+    uint32_t max_per_source_ = 0;
+    uint8_t source_prefix_len6_ = 56;
+    uint32_t source_mask_ = 0;
+    std::unique_ptr<uint16_t[]> source_count_;   // datagrams per source hash bucket
+    std::unique_ptr<uint64_t[]> evicted_;        // handles of evicted datagrams, for the caller
+    uint32_t n_evicted_ = 0;
+    uint64_t evictions_ = 0;
     OpenIndex index_;
     std::unique_ptr<Entry[]> entries_;
     std::unique_ptr<uint32_t[]> fifo_;

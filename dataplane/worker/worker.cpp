@@ -18,6 +18,7 @@
 #include <rte_prefetch.h>
 
 #include "dataplane/io/port.hpp"
+#include "dataplane/nat/hash.hpp"
 #include "dataplane/xlate/checksum.hpp"
 #include "dataplane/xlate/fragment.hpp"
 #include "dataplane/xlate/icmp_gen.hpp"
@@ -516,6 +517,7 @@ bool Worker::record_first_fragment(rte_mbuf* m, const nat::FragKey& fkey, nat::F
                                    std::span<uint64_t> released, uint32_t& n_released) noexcept
 {
     const nat::FragFirst f = frags_.first_fragment(fkey, static_cast<uint64_t>(pos), now_ms_, released, range);
+    drop_evicted_fragments();
     n_released = f.released;
     if (!f.overlap) [[likely]]
         return true;
@@ -542,6 +544,7 @@ void Worker::later_fragment(rte_mbuf* m, const nat::FragKey& fkey, nat::FragRang
 {
     std::array<uint64_t, 64> discard;
     const nat::FragLater r = frags_.later_fragment(fkey, reinterpret_cast<uintptr_t>(m), now_ms_, range, discard);
+    drop_evicted_fragments();
     switch (r.action) {
     case nat::FragAction::translate:
         if (to_4)
@@ -579,6 +582,11 @@ bool Worker::incoming_tuple_6to4(rte_mbuf* m, Item6& it) noexcept
     const xlate::Tuple6& t = it.is_error ? it.p.inner : it.p.tuple;
     const In6& src6 = it.is_error ? t.dst : t.src;
     const In6& dst6 = it.is_error ? t.src : t.dst;
+    // An error from a router speaks for the client its quote was addressed to.
+    if (!cfg_.clients.empty() && !is_client(src6)) [[unlikely]] {
+        refuse(m, Verdict::drop_not_client);
+        return false;
+    }
     Ip4 dst4 = 0;
     if (!xlate::extract_ip4(cfg_.prefix, dst6, dst4)) {
         refuse(m, Verdict::drop_not_in_prefix);
@@ -988,7 +996,8 @@ void Worker::send_icmp_error(const rte_mbuf* orig, IcmpReply reply, uint32_t par
     if (!tc.send)
         return;
     nat::TokenBucket& bucket = reply == IcmpReply::packet_too_big ? ptb_bucket_ : icmp_bucket_;
-    if (!bucket.take(now_ms_)) {
+    // The sender of the refused packet gets the error: its source address.
+    if (!subscriber_may_get_error(o + (ip6 ? 8 : 12), ip6) || !bucket.take(now_ms_)) {
         counters_.icmp_errors_rate_limited.add();
         return;
     }
@@ -1015,6 +1024,49 @@ void Worker::send_icmp_error(const rte_mbuf* orig, IcmpReply reply, uint32_t par
         send_6(r, load_in6(out + 24));
     else
         send_4(r, load_be32(out + 16));
+}
+
+bool Worker::subscriber_may_get_error(const uint8_t* dst, bool ip6) noexcept
+{
+    In6 masked{};
+    uint32_t bits = 32;
+    if (ip6) {
+        bits = cfg_.subscriber_prefix_len;
+        std::memcpy(masked.data(), dst, 16);
+        for (uint32_t i = 0; i < 16; ++i) {
+            if (i * 8 >= bits)
+                masked[i] = 0;
+            else if (i * 8 + 8 > bits)
+                masked[i] = static_cast<uint8_t>(masked[i] & (0xFFu << (8 - (bits - i * 8))));
+        }
+    } else {
+        std::memcpy(masked.data(), dst, 4);
+    }
+    const uint64_t key = nat::hash_bytes(masked.data(), masked.size(), ip6 ? 6 : 4) | 1;   // never 0: slots start empty
+    SubscriberErrors& s = errors_by_subscriber_[key % kSubscriberErrorSlots];
+    if (s.key != key || s.second != now_s_)
+        s = SubscriberErrors{key, now_s_, 0};
+    if (s.sent >= cfg_.icmp_errors_per_subscriber_per_s)
+        return false;
+    ++s.sent;
+    return true;
+}
+
+bool Worker::is_client(const In6& src) const noexcept
+{
+    for (const xlate::Prefix6& p : cfg_.clients)
+        if (xlate::in_prefix(p, src))
+            return true;
+    return false;
+}
+
+void Worker::drop_evicted_fragments() noexcept
+{
+    std::array<uint64_t, 64> evicted;
+    size_t n;
+    while ((n = frags_.take_evicted(evicted)) != 0)
+        for (size_t i = 0; i < n; ++i)
+            drop(reinterpret_cast<rte_mbuf*>(static_cast<uintptr_t>(evicted[i])), Verdict::drop_fragment_cache_full);
 }
 
 void Worker::solicit(const nat::NeighbourKey& target) noexcept

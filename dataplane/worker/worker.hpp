@@ -62,6 +62,9 @@ struct WorkerConfig {
     xlate::XlateConfig xlate;
     nat::Timeouts timeouts;
     uint32_t icmp_errors_per_s = 1000;    // this worker's share of the box's budget
+    uint32_t icmp_errors_per_subscriber_per_s = 20;
+    uint8_t subscriber_prefix_len = 56;
+    std::vector<xlate::Prefix6> clients;  // empty: any IPv6 source
     nat::FragCacheConfig fragments;
     nat::NeighbourConfig neighbour;
     std::vector<StaticNeighbourEntry> static_neighbours;
@@ -151,6 +154,11 @@ private:
     void refuse(rte_mbuf* m, Verdict v, uint32_t param = 0) noexcept;
     void drop(rte_mbuf* m, Verdict v) noexcept;
     void send_icmp_error(const rte_mbuf* orig, IcmpReply reply, uint32_t param) noexcept;
+    // One subscriber's share of the errors this second (RFC 4443 s2.4(f) per
+    // destination, so a subscriber's own flood leaves the others' budget).
+    bool subscriber_may_get_error(const uint8_t* dst, bool ip6) noexcept;
+    bool is_client(const In6& src) const noexcept;
+    void drop_evicted_fragments() noexcept;
 
     // --- the box's own traffic
     void handle_arp(rte_mbuf* m, Side side) noexcept;
@@ -177,6 +185,13 @@ private:
     std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
     nat::TokenBucket icmp_bucket_;
     nat::TokenBucket ptb_bucket_;
+    struct SubscriberErrors {
+        uint64_t key = 0;
+        uint32_t second = 0;
+        uint32_t sent = 0;
+    };
+    static constexpr uint32_t kSubscriberErrorSlots = 256;
+    std::array<SubscriberErrors, kSubscriberErrorSlots> errors_by_subscriber_{};
     nat::FragCache frags_;
     WorkerCounters counters_;
     TxBuffer tx_inside_, tx_outside_;

@@ -30,4 +30,7 @@ bool extract_ip4(const Prefix6& p, const In6& addr, Ip4& ip4) noexcept;
 /// 203.0.113/24, 224/4, 240/4 and 255.255.255.255.
 bool is_global_ip4(Ip4 ip4) noexcept;
 
+/// True when the first p.len bits of addr are p's (any length 0..128).
+bool in_prefix(const Prefix6& p, const In6& addr) noexcept;
+
 } // namespace nat64d::xlate
