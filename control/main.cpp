@@ -69,6 +69,7 @@ struct PidFile {
     pidfh* handle = nullptr;
     explicit PidFile(const std::string& path)
     {
+        ensure_parent_dir(path);
         pid_t other = 0;
         handle = pidfile_open(path.c_str(), 0644, &other);
         if (handle == nullptr) {
@@ -316,6 +317,10 @@ int main(int argc, char** argv)
     }
     if (cl.show_help) {
         std::fputs(cl.help_text.c_str(), stdout);
+        return 0;
+    }
+    if (cl.show_version) {
+        std::fputs(cl.version_text.c_str(), stdout);
         return 0;
     }
     if (cl.check_only) {

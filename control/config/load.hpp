@@ -23,10 +23,14 @@ struct CommandLine {
     bool check_only = false;    // --check-config: validate and exit
     bool show_help = false;     // --help: print help_text and exit; config is then the default
     std::string help_text;
+    bool show_version = false;  // --version: print version_text and exit; config is then the default
+    std::string version_text;
 };
 
 /// Parses argv (flags, --config FILE, --check-config FILE which implies check_only)
-/// and validates. Flags override the file. Throws ConfigError with the one-line message.
+/// and validates. Flags override the file. No arguments at all read the installed
+/// file (NAT64D_DEFAULT_CONFIG, /etc/nat64d/nat64d.conf in the package), as
+/// the service does. Throws ConfigError with the one-line message.
 CommandLine parse_command_line(int argc, const char* const* argv);
 
 /// Same from a config file's text plus optional extra flags (for tests and the management socket).
