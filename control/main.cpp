@@ -28,6 +28,7 @@
 #include "control/service.hpp"
 #include "control/socket_server.hpp"
 #include "control/stats.hpp"
+#include "control/systemd_notify.hpp"
 #include "control/telemetry.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
@@ -266,6 +267,8 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
                cfg.inside.device, one_arm ? "one-arm" : "two-arm", one_arm ? "-" : cfg.outside.device,
                format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size());
     std::fflush(stdout);
+    systemd::notify_ready();
+    systemd::Watchdog watchdog(systemd::watchdog_interval(), systemd::notify_watchdog);
 
     // The control loop: the socket (its poll() is the loop's sleep), ageing,
     // the event log, health and the idle exit. Workers never wait on it.
@@ -285,7 +288,9 @@ int run_dataplane(const Config& cfg, unsigned worker_lcore)
         if (cfg.exit_when_idle_ms > 0 && worker->polling() &&
             (now - worker->last_rx_tsc()) * 1000 / hz >= cfg.exit_when_idle_ms)
             g_stop.store(true, std::memory_order_relaxed);
+        watchdog.tick(std::chrono::steady_clock::now(), [&service] { return service.healthy(); });
     }
+    systemd::notify_stopping();
     rte_eal_mp_wait_lcore();
     telemetry_stop();
     service.drain_events();

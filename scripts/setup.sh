@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential meson ninja-build pkg-config
-  libdpdk-dev dpdk dpdk-dev libbsd-dev libcli11-dev catch2 nlohmann-json3-dev libfmt-dev libpcap-dev
+  libdpdk-dev dpdk dpdk-dev libbsd-dev libcli11-dev catch2 nlohmann-json3-dev libfmt-dev libpcap-dev libsystemd-dev
   # tests and coverage
   python3 python3-scapy python3-prometheus-client gcovr tcpdump iproute2 iputils-ping
   curl iperf3 socat traceroute procps kmod
