@@ -91,8 +91,14 @@ json call(const std::string& path, const json& request, int timeout_ms)
     } catch (const json::exception& e) {
         throw Failure{kExitUnreachable, fmt::format("unreadable reply from nat64d: {}", e.what())};
     }
-    if (!j.value("ok", false))
-        throw Failure{kExitRefused, fmt::format("nat64d refused: {}", j.value("error", std::string("no reason given")))};
+    if (!j.value("ok", false)) {
+        // Not j.value("error", ...): with NDEBUG (release, the package) GCC 12 warns of a
+        // null dereference inside its inlined lookup.
+        const auto error = j.find("error");
+        const std::string reason =
+            error != j.end() && error->is_string() ? error->get<std::string>() : "no reason given";
+        throw Failure{kExitRefused, fmt::format("nat64d refused: {}", reason)};
+    }
     return j["result"];
 }
 
