@@ -66,7 +66,8 @@ std::string keys_section()
         }
         out += ".TP\n\\fB" + roff_escape(key) + "\\fR = " + value_syntax(k) + "\n";
         out += roff_escape(k.help) + ".\n";
-        out += ".br\nCommand line: \\fB\\-\\-" + roff_escape(k.name) + "\\fR";
+        // \% keeps groff from hyphenating the flag at a line end.
+        out += ".br\nCommand line: \\fB\\%\\-\\-" + roff_escape(k.name) + "\\fR";
         out += k.kind == KeyKind::flag ? std::string("[=\\fItrue\\fR|\\fIfalse\\fR]")
                                        : "=\\fI" + roff_escape(k.type_name) + "\\fR";
         if (k.kind == KeyKind::list)

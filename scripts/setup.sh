@@ -12,6 +12,8 @@ packages=(
   curl iperf3 socat traceroute procps kmod
   # fuzzing, baselines and plots
   clang libfuzzer-14-dev tayga nftables bird2 unbound python3-matplotlib valgrind
+  # the Debian package, its systemd unit and man pages (test/package)
+  debhelper dpkg-dev fakeroot lintian systemd man-db groff-base binutils
 )
 
 missing=()

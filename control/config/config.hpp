@@ -109,7 +109,7 @@ struct Config {
     Timeouts timeouts;
 
     // [control]
-    // One directory for the daemon's runtime files (systemd's RuntimeDirectory=nat64d).
+    // In the directory systemd's RuntimeDirectory=nat64d creates (nat64d.service).
     std::string socket_path = "/run/nat64d/nat64d.sock";
     std::string pidfile = "/run/nat64d/nat64d.pid";
     uint32_t exit_when_idle_ms = 0;     // > 0: exit once rx was empty this long (pcap tests)
