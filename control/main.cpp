@@ -28,6 +28,7 @@
 #include "control/service.hpp"
 #include "control/socket_server.hpp"
 #include "control/stats.hpp"
+#include "control/systemd_notify.hpp"
 #include "control/telemetry.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
@@ -73,6 +74,7 @@ struct PidFile {
     {
         if (path.empty())
             return;
+        ensure_parent_dir(path);
         pid_t other = 0;
         handle = pidfile_open(path.c_str(), 0644, &other);
         if (handle == nullptr) {
@@ -325,6 +327,8 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
                cfg.inside.device, one_arm ? "one-arm" : "two-arm", one_arm ? "-" : cfg.outside.device,
                format_ip6(cfg.prefix.addr), cfg.prefix.len, cfg.pool.size(), cfg.workers);
     std::fflush(stdout);
+    systemd::notify_ready();
+    systemd::Watchdog watchdog(systemd::watchdog_interval(), systemd::notify_watchdog);
 
     // The control loop: the socket (its poll() is the loop's sleep), ageing,
     // the event log, health and the idle exit. Workers never wait on it.
@@ -343,7 +347,9 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         service.tick(now);
         if (cfg.exit_when_idle_ms > 0 && all_idle(workers, rte_rdtsc(), hz, cfg.exit_when_idle_ms))
             g_stop.store(true, std::memory_order_relaxed);
+        watchdog.tick(std::chrono::steady_clock::now(), [&service] { return service.healthy(); });
     }
+    systemd::notify_stopping();
     rte_eal_mp_wait_lcore();
     telemetry_stop();
     service.drain_events();
@@ -377,6 +383,10 @@ int main(int argc, char** argv)
     }
     if (cl.show_help) {
         std::fputs(cl.help_text.c_str(), stdout);
+        return 0;
+    }
+    if (cl.show_version) {
+        std::fputs(cl.version_text.c_str(), stdout);
         return 0;
     }
     if (cl.check_only) {

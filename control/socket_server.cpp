@@ -25,6 +25,14 @@ constexpr size_t kReadChunk = 16 * 1024;
 
 } // namespace
 
+void ensure_parent_dir(const std::string& file_path)
+{
+    const size_t slash = file_path.rfind('/');
+    if (slash == std::string::npos || slash == 0)
+        return;
+    (void)mkdir(file_path.substr(0, slash).c_str(), 0755);
+}
+
 SocketServer::SocketServer(std::string path, const SocketOwner& owner, Handler handler, SocketLimits limits)
     : path_(std::move(path)), handler_(std::move(handler)), limits_(limits)
 {
@@ -33,6 +41,7 @@ SocketServer::SocketServer(std::string path, const SocketOwner& owner, Handler h
     if (path_.size() >= sizeof(addr.sun_path))
         throw std::runtime_error(fmt::format("control.socket = {}: path too long", path_));
     std::memcpy(addr.sun_path, path_.c_str(), path_.size() + 1);
+    ensure_parent_dir(path_);
 
     // A socket file left by a nat64d that died is ours to replace; one that
     // answers is another daemon's (a second instance with another pidfile):

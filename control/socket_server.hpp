@@ -46,6 +46,11 @@ struct Reply {
     std::function<bool(std::string& out)> more;
 };
 
+/// Creates the directory a socket or pid file goes in (one level, mode 0755) when
+/// it is missing, as systemd's RuntimeDirectory= does for the service: the
+/// default paths are in /run/nat64d/. Errors are left to the open that follows.
+void ensure_parent_dir(const std::string& file_path);
+
 class SocketServer {
 public:
     using Handler = std::function<Reply(const std::string& line)>;

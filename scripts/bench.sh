@@ -91,12 +91,22 @@ trap 'exit 130' INT TERM
 
 "$ROOT/scripts/setup.sh" >/dev/null
 
-STEP="build"; echo "== build ($BUILD, release)"
+STEP="build"; echo "== build ($BUILD, release, -march=native: the figures are for this CPU)"
 if [ ! -f "$BUILD/build.ninja" ]; then
-  flock "$LOCK" meson setup "$BUILD" --buildtype=release >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
+  flock "$LOCK" meson setup "$BUILD" --buildtype=release -Dcpu=native >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
 fi
 flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xlate_bench test/bench/gen/nat64gen control/nat64ctl \
   >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
+# What was measured, read back from the build (a reused build dir keeps its own options).
+BUILD_TARGET=$(meson introspect "$BUILD" --buildoptions | "$PY" -c '
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
+print(o["buildtype"] + ", -march=" + (o.get("cpu") or "(compiler default)"))')
+if [ "${BUILD_TARGET##*-march=}" = native ]; then
+  BUILD_TARGET="$BUILD_TARGET ($(gcc -march=native -Q --help=target 2>/dev/null | awk '$1 == "-march=" {print $2}'))"
+else
+  echo "  note: $BUILD is built $BUILD_TARGET, not for this CPU (meson configure $BUILD -Dcpu=native)"
+fi
 NAT64D=$BUILD/control/nat64d; GEN=$BUILD/test/bench/gen/nat64gen
 
 # The shared lock: held while anything is measured (no build runs meanwhile),
@@ -118,7 +128,7 @@ read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ < /proc/stat
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
 echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt,gen_offcpu_pct,gen_max_gap_us" > "$CSV"
 csv() { echo "$DATE,\"$CPU\",$CORES,$*" >> "$CSV"; }
-echo "# machine: $CPU, $CORES cores, kernel $KERNEL, DPDK $DPDK_VER, $DATE"
+echo "# machine: $CPU, $CORES cores, kernel $KERNEL, DPDK $DPDK_VER, build $BUILD_TARGET, $DATE"
 
 # Lcore placement (docs/BENCHMARKS.md): generator alone on CPU 0; the DUT's
 # forwarding lcore(s) from CPU 1 on; the DUT's main/control lcore shares CPU 0
@@ -411,6 +421,7 @@ for f in "$WORK"/cdf-*.txt; do [ -f "$f" ] && cp "$f" "$OUT/"; done
 cp "$WORK/dp.txt" "$OUT/dp_bench.txt"; cp "$WORK/xlate.txt" "$OUT/xlate_bench.txt"
 "$PY" "$ROOT/test/bench/report.py" --csv "$OUT/results.csv" --out "$OUT" --main-size "$MAIN_SIZE" \
   --size-flows "$SIZE_FLOWS" --workers "$WORKERS" --dpdk "$DPDK_VER" --tayga "$TAYGA_VER" --kernel "$KERNEL" --note "$NOTE" \
+  --build "$BUILD_TARGET" \
   | tee "$OUT/latest.md"
 echo
 echo "bench.sh: wrote $OUT/results.csv, $OUT/latest.md and the plots in $OUT/"

@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   # build
   build-essential meson ninja-build pkg-config
-  libdpdk-dev dpdk dpdk-dev libbsd-dev libcli11-dev catch2 nlohmann-json3-dev libfmt-dev libpcap-dev
+  libdpdk-dev dpdk dpdk-dev libbsd-dev libcli11-dev catch2 nlohmann-json3-dev libfmt-dev libpcap-dev libsystemd-dev
   # tests and coverage
   python3 python3-scapy python3-prometheus-client gcovr tcpdump iproute2 iputils-ping
   curl iperf3 socat traceroute procps kmod
@@ -17,6 +17,8 @@ packages=(
   bird2 unbound nsd bind9-dnsutils
   # fuzzing, baselines and plots
   clang libfuzzer-14-dev tayga nftables python3-matplotlib valgrind
+  # the Debian package, its systemd unit and man pages (test/package)
+  debhelper dpkg-dev fakeroot lintian systemd man-db groff-base binutils
 )
 
 missing=()

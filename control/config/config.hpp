@@ -118,8 +118,9 @@ struct Config {
     Timeouts timeouts;
 
     // [control]
-    std::string socket_path = "/run/nat64d.sock";
-    std::string pidfile = "/run/nat64d.pid";
+    // In the directory systemd's RuntimeDirectory=nat64d creates (nat64d.service).
+    std::string socket_path = "/run/nat64d/nat64d.sock";
+    std::string pidfile = "/run/nat64d/nat64d.pid";
     uint32_t exit_when_idle_ms = 0;     // > 0: exit once rx was empty this long (pcap tests)
     std::string log_file;               // NAT event log; empty: off
     bool log_syslog = false;            // NAT event log to syslog (LOG_DAEMON, info) too

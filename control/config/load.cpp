@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "control/config/build_info.hpp"
 #include "control/config/schema.hpp"
 #include "control/config/validate.hpp"
 
@@ -136,12 +137,20 @@ CommandLine parse_command_line(int argc, const char* const* argv)
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i)
         args.emplace_back(argv[i]);
+    if (args.empty())
+        args = {"--config", NAT64D_DEFAULT_CONFIG};
     Schema schema;
     schema.parse_flags(args);
     CommandLine cl;
     if (schema.help_requested()) {
         cl.show_help = true;
         cl.help_text = schema.help();
+        cl.config = default_config();
+        return cl;
+    }
+    if (schema.version_requested()) {
+        cl.show_version = true;
+        cl.version_text = schema.version_text();
         cl.config = default_config();
         return cl;
     }

@@ -28,11 +28,15 @@ struct CommandLine {
     bool check_only = false;    // --check-config: validate and exit
     bool show_help = false;     // --help: print help_text and exit; config is then the default
     std::string help_text;
+    bool show_version = false;  // --version: print version_text and exit; config is then the default
+    std::string version_text;
 };
 
 /// Parses argv (flags, --config FILE, --check-config FILE which implies check_only)
-/// and validates. Flags override the file. Throws ConfigError with a line per
-/// error found (each key at fault is reported once, with its file line).
+/// and validates. Flags override the file. No arguments at all read the installed
+/// file (NAT64D_DEFAULT_CONFIG, /etc/nat64d/nat64d.conf in the package), as
+/// the service does. Throws ConfigError with a line per error found (each key
+/// at fault is reported once, with its file line).
 CommandLine parse_command_line(int argc, const char* const* argv);
 
 /// Same from a config file's text plus optional extra flags (for tests and the management socket).

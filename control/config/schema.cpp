@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "control/config/build_info.hpp"
 #include "control/config/load.hpp"
 #include "control/config/validate.hpp"
 
@@ -206,7 +207,7 @@ std::string_view section_of(std::string_view name)
     return name.substr(0, name.find('.'));
 }
 
-/// The default as `nat64ctl config` would print it, for --help; "" for none.
+/// The default as `nat64ctl config` would print it; "" for none.
 std::string default_text(const nlohmann::json& defaults, std::string_view name)
 {
     const std::string section(section_of(name));
@@ -254,6 +255,12 @@ quote values that contain spaces, commas or '#'. Examples: config/*.conf.)";
 std::span<const KeySpec> config_keys() noexcept
 {
     return kKeys;
+}
+
+std::string key_default_text(std::string_view name)
+{
+    static const nlohmann::json defaults = config_to_json(default_config());
+    return default_text(defaults, name);
 }
 
 const KeySpec* find_key(std::string_view name) noexcept
@@ -309,17 +316,19 @@ Schema::Schema() : app_("nat64d: stateful NAT64 (RFC 6146) on DPDK", "nat64d")
     app_.footer(std::string(kFooter));
     app_.get_formatter()->column_width(44);
 
-    config_opt_ = app_.add_option("--config", "read the configuration from FILE")->type_name("FILE");
+    config_opt_ = app_.add_option("--config", "read the configuration from FILE; with no arguments at all "
+                                              "nat64d reads " NAT64D_DEFAULT_CONFIG)
+                      ->type_name("FILE");
     check_opt_ = app_.add_option("--check-config", "read and validate FILE, then exit (no EAL init, no hugepages needed)")
                      ->type_name("FILE");
     config_opt_->group("Files");
     check_opt_->group("Files");
+    app_.set_version_flag("--version", "nat64d " NAT64D_VERSION, "print the version and exit");
 
-    const nlohmann::json defaults = config_to_json(default_config());
     for (const KeySpec& spec : kKeys) {
         const std::string flag = fmt::format("--{}", spec.name);
         // const: CLI11 would take a non-const string as the option's target variable.
-        const std::string default_value = default_text(defaults, spec.name);
+        const std::string default_value = key_default_text(spec.name);
         const std::string description = default_value.empty()
             ? std::string(spec.help)
             : fmt::format("{} [default: {}]", spec.help, default_value);
@@ -351,6 +360,9 @@ void Schema::parse_flags(const std::vector<std::string>& args)
         app_.parse(std::move(reversed));
     } catch (const CLI::CallForHelp&) {
         help_requested_ = true;
+        return;
+    } catch (const CLI::CallForVersion& e) {
+        version_text_ = fmt::format("{}\n", e.what());
         return;
     } catch (const CLI::ParseError& e) {
         throw ConfigError(fmt::format("config: {}", e.what()));

@@ -32,6 +32,9 @@ std::span<const KeySpec> config_keys() noexcept;
 /// The key's spec, or nullptr if there is no such key.
 const KeySpec* find_key(std::string_view name) noexcept;
 
+/// The key's default as --help and the man page show it, e.g. "1024-65535"; "" for none.
+std::string key_default_text(std::string_view name);
+
 /// The closest known key to an unknown one (for "did you mean"), or "" if none is close.
 std::string suggest_key(std::string_view unknown);
 
@@ -54,7 +57,8 @@ private:
     std::map<std::string, std::vector<std::string>, std::less<>> values_;
 };
 
-/// The CLI11 application for nat64d: every key, plus --config, --check-config and --help.
+/// The CLI11 application for nat64d: every key, plus --config, --check-config, --help
+/// and --version.
 /// Precedence: command-line flags first, then the file fills whatever is still unset.
 class Schema {
 public:
@@ -70,6 +74,9 @@ public:
 
     bool help_requested() const noexcept { return help_requested_; }
     std::string help() const;
+    /// --version was given: "nat64d VERSION\n".
+    bool version_requested() const noexcept { return !version_text_.empty(); }
+    const std::string& version_text() const noexcept { return version_text_; }
     /// The file named by --config or --check-config ("" if none).
     std::string config_path() const;
     bool check_only() const;
@@ -87,6 +94,7 @@ private:
     CLI::Option* check_opt_ = nullptr;
     std::vector<KeyOption> keys_;
     bool help_requested_ = false;
+    std::string version_text_;
 };
 
 } // namespace nat64d::ctl

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "control/config/build_info.hpp"
 #include "control/config/load.hpp"
 #include "control/prometheus.hpp"
 #include "control/protocol.hpp"
@@ -90,8 +91,14 @@ json call(const std::string& path, const json& request, int timeout_ms)
     } catch (const json::exception& e) {
         throw Failure{kExitUnreachable, fmt::format("unreadable reply from nat64d: {}", e.what())};
     }
-    if (!j.value("ok", false))
-        throw Failure{kExitRefused, fmt::format("nat64d refused: {}", j.value("error", std::string("no reason given")))};
+    if (!j.value("ok", false)) {
+        // Not j.value("error", ...): with NDEBUG (release, the package) GCC 12 warns of a
+        // null dereference inside its inlined lookup.
+        const auto error = j.find("error");
+        const std::string reason =
+            error != j.end() && error->is_string() ? error->get<std::string>() : "no reason given";
+        throw Failure{kExitRefused, fmt::format("nat64d refused: {}", reason)};
+    }
     return j["result"];
 }
 
@@ -263,9 +270,10 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     app.fallthrough();   // `nat64ctl stats --json` as well as `nat64ctl --json stats`
     const char* env = std::getenv("NAT64D_SOCKET");
-    std::string path = env != nullptr ? env : "/run/nat64d.sock";
+    std::string path = env != nullptr ? env : Config{}.socket_path;   // the daemon's default
     bool as_json = false;
     int timeout_ms = 10000;
+    app.set_version_flag("--version", "nat64ctl " NAT64D_VERSION, "print the version and exit");
     app.add_option("-s,--socket", path, "nat64d's socket ([control] socket; env NAT64D_SOCKET)")->capture_default_str();
     app.add_flag("--json", as_json, "print the daemon's JSON reply");
     app.add_option("--timeout-ms", timeout_ms, "how long to wait for a reply")->capture_default_str();

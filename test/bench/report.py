@@ -19,6 +19,7 @@ ap.add_argument("--workers", default="1")
 ap.add_argument("--dpdk", default="?")
 ap.add_argument("--tayga", default="?")
 ap.add_argument("--kernel", default="?")
+ap.add_argument("--build", default="?", help="build type and -march of the measured binaries")
 ap.add_argument("--note", default="")
 args = ap.parse_args()
 
@@ -127,7 +128,7 @@ if have_plt:
 
 # ---------------------------------------------------------------- markdown
 P = print
-P(f"Machine: {machine}, {cores} cores; {date}; DPDK {args.dpdk}; kernel {args.kernel}; Tayga {args.tayga}; "
+P(f"Machine: {machine}, {cores} cores; {date}; DPDK {args.dpdk}; kernel {args.kernel}; build {args.build}; Tayga {args.tayga}; "
   f"nat64d workers: {args.workers}." + (f" Machine state: {args.note}." if args.note else ""))
 P()
 P("Over net_memif from the generator process (nat64d and testpmd), af_packet into veth (Tayga); "

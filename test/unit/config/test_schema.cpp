@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config_test_util.hpp"
+#include "control/config/build_info.hpp"
 #include "control/config/schema.hpp"
 
 using namespace nat64d;
@@ -210,6 +211,25 @@ TEST_CASE("schema: the command line alone is a complete configuration", "[config
     CHECK(cl.config_path.empty());
     CHECK(cl.config.mode == ArmMode::one_arm);
     CHECK(cl.config.pool == std::vector<Ip4>{0xC0000201});
+}
+
+TEST_CASE("schema: no arguments at all read the installed config file", "[config][schema]")
+{
+    // The file is there only where the package is installed; either way it is the one read.
+    const std::string error = argv_error({});
+    if (error.empty())
+        CHECK(parse_argv({}).config_path == NAT64D_DEFAULT_CONFIG);
+    else
+        CHECK(error.starts_with("config: --config = " NAT64D_DEFAULT_CONFIG ": "));
+}
+
+TEST_CASE("schema: --version prints the project version", "[config][schema]")
+{
+    const CommandLine cl = parse_argv({"--version"});
+    CHECK(cl.show_version);
+    CHECK_FALSE(cl.show_help);
+    CHECK(cl.version_text == "nat64d " NAT64D_VERSION "\n");
+    CHECK(parse_argv({"--help"}).help_text.find("--version") != std::string::npos);
 }
 
 TEST_CASE("schema: --help groups the options by section", "[config][schema]")
