@@ -38,10 +38,10 @@ FragCache::FragCache(const FragCacheConfig& cfg)
       max_per_source_(cfg.max_entries_per_source),
       source_prefix_len6_(cfg.source_prefix_len6)
 {
-    // Buckets of sources, twice the entries: two sources share one rarely,
+    // Buckets of sources, several per entry: two sources share one rarely,
     // and then only count together (stricter, never looser).
-    uint32_t buckets = 1;
-    while (buckets < 2 * max_entries_)
+    uint32_t buckets = 1024;
+    while (buckets < 8 * max_entries_)
         buckets <<= 1;
     source_mask_ = buckets - 1;
     source_count_ = std::make_unique<uint16_t[]>(buckets);
@@ -69,7 +69,7 @@ uint32_t FragCache::find(const FragKey& key, uint64_t hash) const noexcept
     });
 }
 
-uint32_t FragCache::source_of(const FragKey& key) const noexcept
+In6 FragCache::subscriber_of(const FragKey& key) const noexcept
 {
     In6 s = key.src;
     const uint32_t bits = key.family == 6 ? source_prefix_len6_ : 128;   // IPv4: the whole mapped address
@@ -79,21 +79,42 @@ uint32_t FragCache::source_of(const FragKey& key) const noexcept
         else if (i * 8 + 8 > bits)
             s[i] = static_cast<uint8_t>(s[i] & (0xFFu << (8 - (bits - i * 8))));
     }
+    return s;
+}
+
+uint32_t FragCache::source_of(const FragKey& key) const noexcept
+{
+    const In6 s = subscriber_of(key);
     return static_cast<uint32_t>(hash_bytes(s.data(), s.size(), seed_ ^ key.family)) & source_mask_;
 }
 
-void FragCache::evict_oldest_of(uint32_t source) noexcept
+void FragCache::evict_oldest_of(const FragKey& key, uint32_t source) noexcept
 {
     // Oldest first in creation order; under a flood the flooder's entries are
-    // most of the ring, so the scan ends early.
+    // most of the ring, so the scan ends early. The source's own oldest if it
+    // has one here, else its bucket mate's.
+    const In6 subscriber = subscriber_of(key);
+    uint32_t victim = live_;
     for (uint32_t k = 0; k < live_; ++k) {
+        uint32_t slot = fifo_head_ + k;
+        if (slot >= max_entries_)
+            slot -= max_entries_;
+        const Entry& e = entries_[fifo_[slot]];
+        if (e.source != source)
+            continue;
+        if (e.key.family == key.family && subscriber_of(e.key) == subscriber) {
+            victim = k;
+            break;
+        }
+        if (victim == live_)
+            victim = k;
+    }
+    for (uint32_t k = victim; k < live_; ++k) {
         uint32_t slot = fifo_head_ + k;
         if (slot >= max_entries_)
             slot -= max_entries_;
         const uint32_t i = fifo_[slot];
         Entry& e = entries_[i];
-        if (e.source != source)
-            continue;
         while (e.count != 0) {
             const uint64_t h = node_handle_[pop_held(e)];
             if (n_evicted_ < max_held_per_entry_)
@@ -130,7 +151,7 @@ uint32_t FragCache::create(const FragKey& key, uint64_t hash, uint64_t now_ms) n
     if (max_per_source_ != 0) {
         const uint32_t source = source_of(key);
         if (source_count_[source] >= max_per_source_) [[unlikely]]
-            evict_oldest_of(source);
+            evict_oldest_of(key, source);
     }
     if (free_entry_ == kNil) [[unlikely]]
         return kNil;

@@ -146,9 +146,12 @@ private:
         uint32_t source;        // its source's counter in source_count_
         std::array<Span16, kMaxRanges> range;
     };
+    // The subscriber a datagram's source belongs to, and its counter bucket.
+    In6 subscriber_of(const FragKey& key) const noexcept;
     uint32_t source_of(const FragKey& key) const noexcept;
-    // Makes room for one more datagram of `source`: evicts its oldest.
-    void evict_oldest_of(uint32_t source) noexcept;
+    // Makes room for one more datagram of `key`'s source: evicts its oldest
+    // (or, should only a bucket mate have entries, the bucket's oldest).
+    void evict_oldest_of(const FragKey& key, uint32_t source) noexcept;
     // Records r in e; false when it overlaps one recorded (not an exact duplicate).
     static bool add_range(Entry& e, const FragRange& r) noexcept;
 

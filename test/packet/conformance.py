@@ -257,3 +257,53 @@ def two_workers_translate_their_queues_from_their_own_port_slices(nat64d):
            "forty distinct public ports")
     expect(all((p // 2) % 2 == 0 for p in ports[b"q0"]) and all((p // 2) % 2 == 1 for p in ports[b"q1"]),
            "each from its worker's slice")
+
+
+@case
+def one_subscribers_orphan_fragments_leave_the_others_alone(nat64d):
+    # 64 fragments that never get a first one, all from one subscriber, then
+    # another subscriber's datagram in two fragments, the second first.
+    orphans = [_frag6(1232, True, payload(64, i), ident=0x1000 + i) for i in range(64)]
+    for p in orphans:
+        p[IPv6].src = "2001:db8:1::66"
+    body = _udp_datagram6(42200, payload(1800, 7))
+    other = "2001:db8:1::7"   # another subscriber: each host is one here (subscriber_prefix_len 128)
+    second = _frag6(1232, False, body[1232:], ident=0x77)
+    first = _frag6(0, True, body[:1232], ident=0x77)
+    for p in (second, first):
+        p[IPv6].src = other
+    r = Run(nat64d, inside=orphans + [second, first], hosts=[other],
+            extra="[limits]\nfragment_cache = 64\n[nat64]\nsubscriber_prefix_len = 128")
+    mine = [p for p in r.out4 if IP in p and p[IP].id == 0x77]
+    expect(len(mine) == 2, f"both fragments of the other subscriber's datagram: {len(mine)}")
+    whole = defragment([p[IP] for p in mine])
+    expect(len(whole) == 1 and bytes(whole[0][UDP].payload) == payload(1800, 7), "reassembles intact")
+
+
+@case
+def one_subscribers_expiring_flood_leaves_the_others_icmp_errors(nat64d):
+    # A subscriber's 100 packets with hop limit 1 get their share of Time
+    # Exceeded; another subscriber still hears its own Time Exceeded and
+    # Packet Too Big (no path MTU black hole).
+    flood = [from_client(UDP(sport=43100 + i, dport=33434) / Raw(b"x"), hlim=1) for i in range(100)]
+    victim = "2001:db8:1::7"   # each host its own subscriber (subscriber_prefix_len 128)
+    ttl = from_client(UDP(sport=43300, dport=33434) / Raw(b"y"), src=victim, hlim=1)
+    big = from_client(UDP(sport=43301, dport=9) / Raw(payload(1452)), src=victim)   # 1500 bytes of IPv6
+    r = Run(nat64d, inside=flood + [ttl, big], hosts=[victim],
+            extra="[ports]\noutside_mtu = 1400\n[limits]\nicmp_errors_per_s = 50\n[nat64]\nsubscriber_prefix_len = 128")
+    to_flooder = [p for p in r.out6 if p[IPv6].dst == CLIENT6 and ICMPv6TimeExceeded in p]
+    to_victim = [p for p in r.out6 if p[IPv6].dst == victim]
+    expect(len(to_flooder) == 20, f"the flooder gets its per-subscriber share: {len(to_flooder)}")
+    expect(any(ICMPv6TimeExceeded in p for p in to_victim), "the other subscriber's Time Exceeded")
+    ptb = [p for p in to_victim if ICMPv6PacketTooBig in p]
+    expect(len(ptb) == 1 and ptb[0][ICMPv6PacketTooBig].mtu == 1420, f"and its Packet Too Big: {[p.summary() for p in to_victim]}")
+
+
+@case
+def sources_outside_the_clients_are_no_relay(nat64d):
+    inside = from_client(UDP(sport=43400, dport=53) / Raw(b"ok"))
+    outsider = from_client(UDP(sport=43401, dport=53) / Raw(b"no"), src="2001:db8:99::1")
+    r = Run(nat64d, inside=[inside, outsider], extra='[nat64]\nclients = ["2001:db8:1::/48"]')
+    got = [bytes(p[UDP].payload) for p in r.out4 if UDP in p]
+    expect(got == [b"ok"], f"only the client's packet is translated: {got}")
+    expect(r.drops("drop_not_client") == 1, "the other counted")

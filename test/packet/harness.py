@@ -27,7 +27,8 @@ def server6(ip4=SERVER4, prefix="2001:db8:64::"):
     return f"{prefix}{a << 8 | b:x}:{c << 8 | d:x}"
 
 
-def base_config(tmp, one_arm=False, extra="", idle_ms=300, prefix=PREFIX, static_neighbours=True, workers=1):
+def base_config(tmp, one_arm=False, extra="", idle_ms=300, prefix=PREFIX, static_neighbours=True, workers=1,
+                hosts=()):
     """workers > 1: each port gets one capture per queue (in{6,4,}-q<N>.pcap)."""
     def pcap_args(name, rx, tx):
         if workers == 1:
@@ -45,7 +46,8 @@ def base_config(tmp, one_arm=False, extra="", idle_ms=300, prefix=PREFIX, static
                  f'inside_mac = "{BOX_MAC_IN}"\noutside_mac = "{BOX_MAC_OUT}"')
     # Two CPUs here: the main lcore and the workers share them.
     lcores = "0-1" if workers == 1 else f"0@0,(1-{workers})@1"
-    neighbours = f'neighbours = ["{CLIENT6} {CLIENT_MAC}", "198.51.100.254 {SERVER_MAC}"]' if static_neighbours else ""
+    more = "".join(f', "{h} {CLIENT_MAC}"' for h in hosts)   # other inside hosts, behind the client's MAC
+    neighbours = f'neighbours = ["{CLIENT6} {CLIENT_MAC}", "198.51.100.254 {SERVER_MAC}"{more}]' if static_neighbours else ""
     return f"""
 [eal]
 args = ["--no-huge", "-m", "256", "--no-pci", "--lcores", "{lcores}", "--file-prefix", "nat64d-pkt-{os.getpid()}", {vdevs}, "--log-level", "lib.eal:error"]
@@ -84,14 +86,16 @@ class Run:
     are lists of per-queue frame lists."""
 
     def __init__(self, nat64d, inside=(), outside=(), one_arm=False, merged=(), extra="", idle_ms=300,
-                 prefix=PREFIX, static_neighbours=True, workers=1):
+                 prefix=PREFIX, static_neighbours=True, workers=1, hosts=()):
         self.tmp = tempfile.mkdtemp(prefix="nat64d-pkt.")
         try:
-            self._run(nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers)
+            self._run(nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers,
+                      hosts)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def _run(self, nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers):
+    def _run(self, nat64d, inside, outside, one_arm, merged, extra, idle_ms, prefix, static_neighbours, workers,
+             hosts):
         def write(name, frames):
             if workers == 1:
                 wrpcap(f"{self.tmp}/{name}.pcap", list(frames), linktype=1)
@@ -105,7 +109,7 @@ class Run:
             write("in4", outside)
         conf = f"{self.tmp}/nat64d.conf"
         with open(conf, "w") as f:
-            f.write(base_config(self.tmp, one_arm, extra, idle_ms, prefix, static_neighbours, workers))
+            f.write(base_config(self.tmp, one_arm, extra, idle_ms, prefix, static_neighbours, workers, hosts))
         p = subprocess.run([nat64d, "--config", conf], capture_output=True, text=True, timeout=60)
         self.log = p.stdout + p.stderr
         if p.returncode != 0:

@@ -290,3 +290,35 @@ TEST_CASE("IPv4 fragments may overlap (RFC 791 reassembly copes)", "[nat][frag_c
     REQUIRE(fc.first_fragment(k4, 3, 0, out, {0, 1480}).recorded);
     CHECK(fc.later_fragment(k4, 41, 0, {1400, 2000}).action == FragAction::translate);
 }
+
+TEST_CASE("one source's datagrams are bounded; past it its oldest goes, not another's", "[nat][frag_cache][security]")
+{
+    FragCacheConfig c = small(16, 4, 64);
+    c.max_entries_per_source = 4;
+    FragCache fc(c);
+    // Another subscriber's datagram, waiting for its first fragment.
+    const In6 other{0x20, 0x01, 0x0d, 0xb8, 0x99};
+    REQUIRE(fc.later_fragment(make_frag_key6(other, kDst, 1, kProtoUdp), 500, 0).action == FragAction::held);
+    // The flooding source: orphans with ids 10, 11, ...; the fifth evicts the first.
+    for (uint32_t id = 10; id < 14; ++id)
+        REQUIRE(fc.later_fragment(key6(id), id, id).action == FragAction::held);
+    std::array<uint64_t, 8> ev{};
+    CHECK(fc.take_evicted(ev) == 0);
+    REQUIRE(fc.later_fragment(key6(14), 14, 14).action == FragAction::held);
+    REQUIRE(fc.take_evicted(ev) == 1);
+    CHECK(ev[0] == 10);   // its oldest
+    CHECK(fc.evictions() == 1);
+    CHECK(fc.entries() == 5);
+    // A flood of a hundred more still leaves the other subscriber's datagram alone.
+    for (uint32_t id = 15; id < 115; ++id)
+        fc.later_fragment(key6(id), id, id);
+    std::array<uint64_t, 2> out{};
+    const FragFirst f = fc.first_fragment(make_frag_key6(other, kDst, 1, kProtoUdp), 77, 200, out);
+    REQUIRE(f.released == 1);
+    CHECK(out[0] == 500);
+    // Sources within one /56 count as one subscriber.
+    In6 same56 = kSrc;
+    same56[7] = 0x42;   // another /64 of the same /56
+    REQUIRE(fc.later_fragment(make_frag_key6(same56, kDst, 999, kProtoUdp), 999, 300).action == FragAction::held);
+    CHECK(fc.take_evicted(ev) >= 1);
+}
