@@ -289,6 +289,12 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         wc.static_neighbours.push_back(e);
     }
     wc.mesh = &mesh;
+    // auto: a laptop's virtual devices get an idle worker that sleeps; a PCI
+    // device (its name is a bus address) gets one that polls.
+    const bool pci = cfg.inside.device.find(':') != std::string::npos ||
+                     (!one_arm && cfg.outside.device.find(':') != std::string::npos);
+    wc.idle_sleep_us = cfg.idle_sleep_us == Config::kIdleSleepAuto ? (pci ? 0u : 1000u)
+                                                                   : static_cast<uint32_t>(cfg.idle_sleep_us);
     std::vector<std::unique_ptr<dp::Worker>> workers;
     for (uint32_t w = 0; w < cfg.workers; ++w) {
         wc.worker_id = w;

@@ -52,7 +52,8 @@ struct DirectionCounters {
     X(neighbour_held, "packets held while their next hop was resolved")                   \
     X(fragments_held, "fragments held until their first fragment arrived")                \
     X(busy_loops, "worker loops that received something")                                 \
-    X(idle_loops, "worker loops that received nothing")
+    X(idle_loops, "worker loops that received nothing")                                   \
+    X(idle_sleeps, "sleeps of an idle worker (ports.idle_sleep)")
 
 struct alignas(64) WorkerCounters {
 #define NAT64D_DIRECTION_FIELD(name, help) DirectionCounters name;

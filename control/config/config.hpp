@@ -74,6 +74,11 @@ struct Config {
     uint32_t tx_desc = 1024;
     uint32_t mbufs = 8191;              // per mempool
     uint32_t workers = 1;
+    // Longest sleep of an idle worker, in microseconds; 0: poll without
+    // pause (lowest latency, a whole core each); kIdleSleepAuto: sleep on
+    // virtual devices (a laptop), never on PCI devices.
+    static constexpr int32_t kIdleSleepAuto = -1;
+    int32_t idle_sleep_us = kIdleSleepAuto;
 
     // [addresses]: the box's own
     In6 inside_ip6{};                   // answers NDP and ping

@@ -197,6 +197,9 @@ nlohmann::json config_to_json(const Config& c)
     ports["tx_desc"] = c.tx_desc;
     ports["mbufs"] = c.mbufs;
     ports["workers"] = c.workers;
+    ports["idle_sleep"] = c.idle_sleep_us == Config::kIdleSleepAuto ? json("auto")
+                          : c.idle_sleep_us == 0                    ? json("off")
+                                                                    : json(std::to_string(c.idle_sleep_us));
 
     json& addresses = j["addresses"];
     const In6 zero6{};

@@ -38,7 +38,12 @@ constexpr std::array kKeys{
     KeySpec{"ports.rx_desc", K::scalar, "N", "RX descriptors per queue"},
     KeySpec{"ports.tx_desc", K::scalar, "N", "TX descriptors per queue"},
     KeySpec{"ports.mbufs", K::scalar, "N", "mbufs per mempool"},
-    KeySpec{"ports.workers", K::scalar, "N", "worker lcores (one RX/TX queue pair per port each)"},
+    KeySpec{"ports.workers", K::scalar, "N",
+            "worker lcores, each polling its own RX/TX queue pair of every port (needs workers + 1 lcores; the "
+            "device must spread traffic over the queues: RSS, or a virtual device's own way)"},
+    KeySpec{"ports.idle_sleep", K::scalar, "auto|off|MICROSECONDS",
+            "an idle worker pauses, then sleeps in steps up to this long (first packet after idle waits up to it); "
+            "off: poll a whole core always; auto: 1000 on virtual devices, off on PCI devices"},
     // [addresses]
     KeySpec{"addresses.inside_ipv6", K::scalar, "ADDR6/LEN", "the box's IPv6 address and on-link prefix (answers NDP and ping; required)"},
     KeySpec{"addresses.gateway6", K::scalar, "ADDR6", "IPv6 next hop for off-link destinations; unset: all on-link"},

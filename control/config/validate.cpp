@@ -298,6 +298,15 @@ void read_ports(const RawConfig& raw, Config& c)
     read_number(raw, "ports.tx_desc", c.tx_desc, 1, UINT16_MAX);
     read_number(raw, "ports.mbufs", c.mbufs, 1, UINT32_MAX);
     read_number(raw, "ports.workers", c.workers, 1, kMaxWorkers);
+    if (const std::string* s = scalar(raw, "ports.idle_sleep")) {
+        if (*s == "auto")
+            c.idle_sleep_us = Config::kIdleSleepAuto;
+        else if (*s == "off")
+            c.idle_sleep_us = 0;
+        else
+            c.idle_sleep_us = static_cast<int32_t>(
+                to_number("ports.idle_sleep", *s, 1, 100'000, "expected auto, off or 1..100000 microseconds"));
+    }
 
     if (c.inside.device.empty())
         fail("ports.inside", c.inside.device, "required: the DPDK device of the IPv6 side, e.g. net_tap0");

@@ -159,6 +159,8 @@ void FlowTable::unregister_worker(uint32_t w) noexcept
 }
 
 void FlowTable::quiescent(uint32_t w) noexcept { rte_rcu_qsbr_quiescent(qsbr_, w); }
+void FlowTable::offline(uint32_t w) noexcept { rte_rcu_qsbr_thread_offline(qsbr_, w); }
+void FlowTable::online(uint32_t w) noexcept { rte_rcu_qsbr_thread_online(qsbr_, w); }
 
 uint32_t FlowTable::drain_port_returns(uint32_t w, uint32_t now_s) noexcept
 {

@@ -236,6 +236,9 @@ public:
     void unregister_worker(uint32_t w) noexcept;
     /// Worker w holds no reference into the table: once per loop, never inside a burst.
     void quiescent(uint32_t w) noexcept;
+    /// Worker w sleeps (holds no reference) / is back: grace periods do not wait for it meanwhile.
+    void offline(uint32_t w) noexcept;
+    void online(uint32_t w) noexcept;
     /// Worker w frees the ports the ager returned to it (RFC 6888 quarantine
     /// starts at now_s). Returns how many. Call every few loops.
     uint32_t drain_port_returns(uint32_t w, uint32_t now_s) noexcept;

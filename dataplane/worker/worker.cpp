@@ -174,8 +174,11 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
         if (busy) {
             last_rx_tsc_.store(now_tsc, std::memory_order_relaxed);
             counters_.busy_loops.add();
+            idle_polls_ = 0;
         } else {
             counters_.idle_loops.add();
+            if (cfg_.idle_sleep_us != 0)
+                back_off();
         }
         const uint64_t loops = loops_.load(std::memory_order_relaxed) + 1;
         if ((loops & 0xF) == 0)
@@ -185,6 +188,31 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
     }
     flows_.unregister_worker(cfg_.worker_id);
     flush();
+}
+
+// An idle worker first spins (a burst may be a microsecond away), then
+// pauses the core, then sleeps in steps that double up to idle_sleep_us. It
+// is offline for the flow table's grace periods while it sleeps, so the ager
+// never waits for it.
+void Worker::back_off() noexcept
+{
+    constexpr uint32_t kSpinPolls = 1024;
+    constexpr uint32_t kPausePolls = 4096;
+    constexpr uint32_t kSleepsPerStep = 16;
+    constexpr uint32_t kMaxShift = 20;
+    const uint32_t n = ++idle_polls_;
+    if (n < kSpinPolls)
+        return;
+    if (n < kPausePolls) {
+        rte_pause();
+        return;
+    }
+    const uint32_t shift = std::min((n - kPausePolls) / kSleepsPerStep, kMaxShift);
+    const uint32_t us = std::min(uint32_t{1} << shift, cfg_.idle_sleep_us);
+    flows_.offline(cfg_.worker_id);
+    rte_delay_us_sleep(us);
+    flows_.online(cfg_.worker_id);
+    counters_.idle_sleeps.add();
 }
 
 void Worker::flush() noexcept

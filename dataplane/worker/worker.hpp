@@ -69,6 +69,7 @@ struct WorkerConfig {
     nat::NeighbourConfig neighbour;
     std::vector<StaticNeighbourEntry> static_neighbours;
     rte_mempool* pool_for_generated = nullptr;  // ICMP errors, ARP/NDP requests, fragments
+    uint32_t idle_sleep_us = 0;           // longest sleep when idle; 0: poll without pause
     WorkerMesh* mesh = nullptr;           // required
 };
 
@@ -168,6 +169,7 @@ private:
     void solicit(const nat::NeighbourKey& target) noexcept;
     void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;
     void expire_incoming_syns() noexcept;
+    void back_off() noexcept;
 
     bool is_pool_address(Ip4 a) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
@@ -196,6 +198,7 @@ private:
     WorkerCounters counters_;
     TxBuffer tx_inside_, tx_outside_;
     uint64_t creates_ = 0;                // sessions opened, for look_again()
+    uint32_t idle_polls_ = 0;             // loops since one received something
     uint32_t now_s_ = 0;
     uint64_t now_ms_ = 0;
     uint64_t last_tick_ms_ = 0;
