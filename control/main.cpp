@@ -31,6 +31,7 @@
 #include "control/systemd_notify.hpp"
 #include "control/telemetry.hpp"
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/io/kernel_port.hpp"
 #include "dataplane/io/port.hpp"
 #include "dataplane/worker/mesh.hpp"
 #include "dataplane/worker/worker.hpp"
@@ -93,6 +94,13 @@ struct PidFile {
     PidFile& operator=(const PidFile&) = delete;
 };
 
+std::string format_mac_of(const rte_ether_addr& e)
+{
+    MacAddr m;
+    std::memcpy(m.bytes.data(), e.addr_bytes, 6);
+    return format_mac(m);
+}
+
 int worker_main(void* arg)
 {
     static_cast<dp::Worker*>(arg)->run(g_stop);
@@ -130,7 +138,10 @@ int run(const Config& cfg)
 {
     PidFile pid(cfg.pidfile);
 
-    std::vector<std::string> args{"nat64d"};
+    // net_tap logs its missing multiq qdisc and rte_flow support (a kernel
+    // without sch_multiq) as errors; nat64d uses neither, so they are not
+    // shown unless [eal] args ask for net_tap's log (later args win).
+    std::vector<std::string> args{"nat64d", "--log-level=pmd.net.tap:critical"};
     args.insert(args.end(), cfg.eal_args.begin(), cfg.eal_args.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -196,6 +207,46 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
                               cfg.outside.has_mac ? &outside_mac : nullptr};
         out = dp::start_port(outside, pool);
     }
+    // The exception path: the box's own addresses on kernel interfaces.
+    dp::PortInfo kernel_in, kernel_out, health;
+    bool has_kernel_in = false, has_kernel_out = false, has_health = false;
+    if (!cfg.kernel_inside_iface.empty()) {
+        dp::KernelPortSetup k;
+        k.iface = cfg.kernel_inside_iface;
+        k.mac = in.mac;
+        k.queues = nworkers;
+        k.mtu_bytes = cfg.inside.mtu_bytes;
+        k.has_ip6 = true;
+        k.ip6 = cfg.inside_ip6;
+        k.prefix6 = cfg.inside_ip6_prefix_len;
+        k.has_ip4 = one_arm;
+        k.ip4 = cfg.outside_ip4;
+        k.prefix4 = cfg.outside_ip4_prefix_len;
+        kernel_in = dp::start_kernel_port(k, pool);
+        has_kernel_in = true;
+        fmt::print("nat64d: exception interface {}: {}/{}{}, MAC {} (the inside port's)\n", k.iface,
+                   format_ip6(k.ip6), k.prefix6, one_arm ? fmt::format(", {}/{}", format_ip4(k.ip4), k.prefix4) : "",
+                   format_mac_of(in.mac));
+    }
+    if (!cfg.kernel_outside_iface.empty() && !one_arm) {
+        dp::KernelPortSetup k;
+        k.iface = cfg.kernel_outside_iface;
+        k.mac = out.mac;
+        k.queues = nworkers;
+        k.mtu_bytes = cfg.outside.mtu_bytes;
+        k.has_ip4 = true;
+        k.ip4 = cfg.outside_ip4;
+        k.prefix4 = cfg.outside_ip4_prefix_len;
+        kernel_out = dp::start_kernel_port(k, pool);
+        has_kernel_out = true;
+        fmt::print("nat64d: exception interface {}: {}/{}, MAC {} (the outside port's)\n", k.iface,
+                   format_ip4(k.ip4), k.prefix4, format_mac_of(out.mac));
+    }
+    if (!cfg.health_iface.empty()) {
+        health = dp::start_health_port(cfg.health_iface, pool);
+        dp::set_kernel_port_up(health.id, false);   // up once the workers poll
+        has_health = true;
+    }
     if (nworkers > 1) {
         fmt::print("nat64d: {} ({}): {}\n", in.device, in.driver, in.spread);
         if (!one_arm)
@@ -228,6 +279,37 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
                                static_cast<double>(flows.array_bytes());
     fmt::print("nat64d: flow table for {} flows: {:.1f} MiB, {:.0f} bytes per flow\n", cfg.max_flows,
                table_bytes / (1 << 20), table_bytes / cfg.max_flows);
+
+    // A one-address box: what its kernel keeps on that address is never
+    // handed out, and comes back to the kernel (Worker::stage_4to6).
+    dp::KernelPortSet kernel_ports;
+    const bool box_address_in_pool = std::find(cfg.pool.begin(), cfg.pool.end(), cfg.outside_ip4) != cfg.pool.end();
+    const bool kernel_has_ip4 = one_arm ? has_kernel_in : has_kernel_out;
+    if (box_address_in_pool && kernel_has_ip4) {
+        for (const Config::KernelPorts& k : cfg.kernel_ports)
+            for (uint32_t p = k.first; p <= k.last; ++p)
+                (k.proto == kProtoTcp ? kernel_ports.tcp : kernel_ports.udp).set(p);
+        uint32_t lo = 0, hi = 0;
+        if (std::FILE* f = std::fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) {
+            if (std::fscanf(f, "%u %u", &lo, &hi) == 2 && lo > 0 && lo <= hi && hi <= 65535)
+                for (uint32_t p = lo; p <= hi; ++p) {
+                    kernel_ports.tcp.set(p);
+                    kernel_ports.udp.set(p);
+                }
+            std::fclose(f);
+        }
+        uint32_t addr_index = 0;
+        ports.find_address(cfg.outside_ip4, addr_index);
+        uint32_t kept = 0;
+        for (uint32_t p = 1; p <= 65535; ++p)
+            for (const nat::PortProto proto : {nat::PortProto::tcp, nat::PortProto::udp})
+                if ((proto == nat::PortProto::tcp ? kernel_ports.tcp : kernel_ports.udp).test(p) &&
+                    ports.reserve(proto, addr_index, static_cast<uint16_t>(p), 0))
+                    ++kept;
+        fmt::print("nat64d: {} is the box's own address: {} TCP/UDP ports of it kept for the kernel "
+                   "(its ephemeral range {}-{} and exception.kernel_ports)\n",
+                   format_ip4(cfg.outside_ip4), kept, lo, hi);
+    }
 
     for (const StaticBib& b : cfg.static_bib) {
         dp::StaticMapping sm{b.proto, b.addr6, b.port6, b.addr4, b.port4};
@@ -289,6 +371,10 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         wc.static_neighbours.push_back(e);
     }
     wc.mesh = &mesh;
+    wc.kernel_inside_port = has_kernel_in ? kernel_in.id : dp::kNoPort;
+    wc.kernel_outside_port = has_kernel_out ? kernel_out.id : dp::kNoPort;
+    wc.punt_per_s = std::max(1u, cfg.punt_per_s / cfg.workers);
+    wc.kernel_ports = box_address_in_pool && kernel_has_ip4 ? &kernel_ports : nullptr;
     // auto: a laptop's virtual devices get an idle worker that sleeps; a PCI
     // device (its name is a bus address) gets one that polls.
     const bool pci = cfg.inside.device.find(':') != std::string::npos ||
@@ -340,6 +426,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     // the event log, health and the idle exit. Workers never wait on it.
     const nat::Timeouts timeouts = to_nat_timeouts(cfg.timeouts);
     bool behind = false;
+    bool health_up = false;
     while (!g_stop.load(std::memory_order_relaxed)) {
         server.poll_once(behind ? 0 : kControlPollMs, (rte_rdtsc() - start) * 1000 / hz);
         const uint64_t now = rte_rdtsc();
@@ -353,7 +440,17 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         service.tick(now);
         if (cfg.exit_when_idle_ms > 0 && all_idle(workers, rte_rdtsc(), hz, cfg.exit_when_idle_ms))
             g_stop.store(true, std::memory_order_relaxed);
-        watchdog.tick(std::chrono::steady_clock::now(), [&service] { return service.healthy(); });
+        watchdog.tick(std::chrono::steady_clock::now(), [&service] { return service.workers_polling(); });
+        // The health interface follows health: a routing daemon withdraws
+        // the prefix the moment it goes down (config/bird.conf).
+        if (has_health) {
+            const bool up = service.healthy();
+            if (up != health_up) {
+                dp::set_kernel_port_up(health.id, up);
+                health_up = up;
+                fmt::print("nat64d: {} {}\n", cfg.health_iface, up ? "up: healthy" : "down: not healthy");
+            }
+        }
     }
     systemd::notify_stopping();
     rte_eal_mp_wait_lcore();
@@ -365,6 +462,14 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     std::fflush(stdout);
     workers.clear();
     mesh.clear();
+    if (has_health) {
+        dp::set_kernel_port_up(health.id, false);
+        dp::stop_port(health.id);
+    }
+    if (has_kernel_in)
+        dp::stop_port(kernel_in.id);
+    if (has_kernel_out)
+        dp::stop_port(kernel_out.id);
     dp::stop_port(in.id);
     if (!one_arm)
         dp::stop_port(out.id);

@@ -2,6 +2,7 @@
 #include "control/service.hpp"
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include <fmt/format.h>
 
@@ -27,8 +28,11 @@ std::string bib_text(uint8_t proto6, const In6& a6, uint16_t p6)
 } // namespace
 
 Service::Service(ServiceContext ctx, EventLog* log)
-    : ctx_(std::move(ctx)), log_(log), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size()))
+    : ctx_(std::move(ctx)), log_(log), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size())),
+      link_up_(std::make_unique<std::atomic<bool>[]>(ctx_.ports.size()))
 {
+    for (size_t i = 0; i < ctx_.ports.size(); ++i)
+        link_up_[i].store(true, std::memory_order_relaxed);
     event_batch_.resize(kEventBatch);
     const uint64_t now = rte_rdtsc();
     for (size_t i = 0; i < ctx_.workers.size(); ++i) {
@@ -47,10 +51,23 @@ void Service::tick(uint64_t now_tsc)
             health_[i].progress_tsc.store(now_tsc, std::memory_order_relaxed);
         }
     }
+    for (size_t i = 0; i < ctx_.ports.size(); ++i) {
+        rte_eth_link link{};
+        if (rte_eth_link_get_nowait(ctx_.ports[i].id, &link) == 0)
+            link_up_[i].store(link.link_status == RTE_ETH_LINK_UP, std::memory_order_relaxed);
+    }
     last_tick_tsc_.store(now_tsc, std::memory_order_relaxed);
 }
 
 bool Service::healthy() const noexcept
+{
+    for (size_t i = 0; i < ctx_.ports.size(); ++i)
+        if (!link_up_[i].load(std::memory_order_relaxed))
+            return false;
+    return workers_polling();
+}
+
+bool Service::workers_polling() const noexcept
 {
     const uint64_t now = last_tick_tsc_.load(std::memory_order_relaxed);
     for (size_t i = 0; i < ctx_.workers.size(); ++i) {
@@ -73,7 +90,11 @@ json Service::health() const
                            {"last_progress_ms", ms},
                            {"polling", ctx_.workers[i]->loops() != 0 && ms <= kHealthWindowMs}});
     }
-    return {{"healthy", healthy()}, {"workers", workers},
+    json links = json::array();
+    for (size_t i = 0; i < ctx_.ports.size(); ++i)
+        links.push_back({{"port", ctx_.ports[i].name}, {"role", ctx_.ports[i].role},
+                         {"link_up", link_up_[i].load(std::memory_order_relaxed)}});
+    return {{"healthy", healthy()}, {"workers", workers}, {"links", links},
             {"uptime_s", (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz}};
 }
 

@@ -42,7 +42,12 @@ public:
     /// Any thread.
     nlohmann::json stats() const;
     nlohmann::json health() const;
+    /// Every worker polls and every data port has link: the box can carry
+    /// traffic (what the health interface and `nat64ctl health` say).
     bool healthy() const noexcept;
+    /// Every worker polls: the process works (what the watchdog pings for; a
+    /// cable pulled is no reason to restart it).
+    bool workers_polling() const noexcept;
 
     /// Once per control-loop pass: health bookkeeping.
     void tick(uint64_t now_tsc);
@@ -68,6 +73,7 @@ private:
     ServiceContext ctx_;
     EventLog* log_;
     std::unique_ptr<WorkerHealth[]> health_;
+    std::unique_ptr<std::atomic<bool>[]> link_up_;   // [ctx_.ports index], from tick()
     std::atomic<uint64_t> last_tick_tsc_{0};
     std::atomic<uint64_t> events_written_{0};
     uint64_t events_lost_reported_ = 0;

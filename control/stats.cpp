@@ -49,6 +49,7 @@ nlohmann::json collect_stats(const StatsSources& src)
         // Outcomes that are not drops, per worker (drops are summed below).
         wj["forward"] = c.verdicts[static_cast<size_t>(Verdict::forward)].read();
         wj["consumed"] = c.verdicts[static_cast<size_t>(Verdict::consumed)].read();
+        wj["punted"] = c.verdicts[static_cast<size_t>(Verdict::punted)].read();
         per_worker.push_back(std::move(wj));
     }
     for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v)

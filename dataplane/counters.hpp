@@ -36,6 +36,7 @@ struct DirectionCounters {
     X(rx_outside, "frames received on the outside (IPv4) port")                           \
     X(tx_inside, "frames the inside port's NIC took")                                     \
     X(tx_outside, "frames the outside port's NIC took")                                   \
+    X(tx_kernel, "frames handed to the box's own stack (exception path)")                 \
     X(translated_6to4, "IPv6 packets translated to IPv4 and handed to the NIC")           \
     X(translated_4to6, "IPv4 packets translated to IPv6 and handed to the NIC")
 
@@ -53,7 +54,8 @@ struct DirectionCounters {
     X(fragments_held, "fragments held until their first fragment arrived")                \
     X(busy_loops, "worker loops that received something")                                 \
     X(idle_loops, "worker loops that received nothing")                                   \
-    X(idle_sleeps, "sleeps of an idle worker (ports.idle_sleep)")
+    X(idle_sleeps, "sleeps of an idle worker (ports.idle_sleep)")                         \
+    X(injected, "frames the box's own stack sent through its kernel interfaces")
 
 struct alignas(64) WorkerCounters {
 #define NAT64D_DIRECTION_FIELD(name, help) DirectionCounters name;

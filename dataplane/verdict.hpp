@@ -24,10 +24,11 @@ enum class IcmpReply : uint8_t {
 };
 
 // X(name, icmp_reply, help): defined once, so the enum, the names, the replies
-// and the help cannot drift apart. `forward` and `consumed` are not drops.
+// and the help cannot drift apart. `forward`, `consumed` and `punted` are not drops.
 #define NAT64D_VERDICTS(X)                                                                                        \
     X(forward, none, "translated, or answered by the box, and handed to the NIC")                                 \
     X(consumed, none, "ARP or neighbour discovery the box learned from and did not answer")                       \
+    X(punted, none, "for the box's own stack: handed to its kernel interface (the exception path)")              \
     X(drop_malformed, none, "truncated header, inconsistent lengths or wrong IP version")                         \
     X(drop_ttl_expired, time_exceeded, "hop limit or TTL would reach 0 (RFC 7915 s4.1, s5.1)")                  \
     X(drop_ext_header, none, "an IPv6 extension header a translator may not skip (RFC 7915 s5.1)")              \
@@ -66,7 +67,9 @@ enum class IcmpReply : uint8_t {
     X(drop_udp_zero_checksum6, none, "IPv6 UDP with checksum 0, which IPv6 forbids (RFC 8200 s8.1)")            \
     X(drop_udp_length, none, "UDP length below 8 or beyond the IP payload")                                     \
     X(drop_tcp_offset, none, "TCP data offset below 5 or beyond the packet")                                    \
-    X(drop_not_client, none, "IPv6 source outside nat64.clients: the box is no open relay")
+    X(drop_not_client, none, "IPv6 source outside nat64.clients: the box is no open relay")                      \
+    X(drop_punt_rate_limited, none, "for the box's own stack, over exception.punt_per_s")                        \
+    X(drop_punt_full, none, "for the box's own stack, whose kernel interface did not take it")
 
 enum class Verdict : uint8_t {
 #define NAT64D_VERDICT_ENUM(name, reply, help) name,
@@ -93,8 +96,8 @@ inline constexpr std::array kVerdictHelp = {
 };
 
 inline constexpr size_t kVerdictCount = kVerdictNames.size();
-/// Verdicts from here on are drops; the first two are outcomes that are not.
-inline constexpr size_t kFirstDropVerdict = 2;
+/// Verdicts from here on are drops; the first three are outcomes that are not.
+inline constexpr size_t kFirstDropVerdict = 3;
 
 constexpr std::string_view verdict_name(Verdict v) noexcept { return kVerdictNames[static_cast<size_t>(v)]; }
 constexpr IcmpReply verdict_reply(Verdict v) noexcept { return kVerdictReplies[static_cast<size_t>(v)]; }

@@ -131,6 +131,18 @@ struct Config {
     bool log_syslog = false;            // NAT event log to syslog (LOG_DAEMON, info) too
     std::string socket_owner;           // user owning the socket; empty: the daemon's
     std::string socket_group;           // group owning the socket (mode 0660); empty: the daemon's
+
+    // [exception]: the box's own stack on kernel interfaces beside the data ports
+    std::string kernel_inside_iface;    // inside (and one-arm) port's; empty: none
+    std::string kernel_outside_iface;   // outside port's (two-arm); empty: none
+    std::string health_iface;           // up only while healthy; empty: none
+    uint32_t punt_per_s = 10000;        // frames to the kernel per second, all workers
+    struct KernelPorts {                // a pool address that is the box's own: what the kernel keeps
+        uint8_t proto = 0;              // kProtoTcp or kProtoUdp
+        uint16_t first = 0, last = 0;
+        std::string text;
+    };
+    std::vector<KernelPorts> kernel_ports;
 };
 
 } // namespace nat64d::ctl

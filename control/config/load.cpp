@@ -268,6 +268,15 @@ nlohmann::json config_to_json(const Config& c)
     control["log_syslog"] = c.log_syslog;
     control["socket_owner"] = c.socket_owner;
     control["socket_group"] = c.socket_group;
+
+    json& exception = j["exception"];
+    exception["inside_iface"] = c.kernel_inside_iface;
+    exception["outside_iface"] = c.kernel_outside_iface;
+    exception["health_iface"] = c.health_iface;
+    exception["punt_per_s"] = c.punt_per_s;
+    exception["kernel_ports"] = json::array();
+    for (const Config::KernelPorts& k : c.kernel_ports)
+        exception["kernel_ports"].push_back(k.text);
     return j;
 }
 

@@ -107,6 +107,20 @@ constexpr std::array kKeys{
     KeySpec{"control.log_syslog", K::flag, "BOOL", "also send the NAT event log to syslog (daemon.info)"},
     KeySpec{"control.socket_owner", K::scalar, "USER", "owner of the management socket; empty: the daemon's user"},
     KeySpec{"control.socket_group", K::scalar, "GROUP", "group of the management socket (mode 0660); empty: the daemon's group"},
+    // [exception]
+    KeySpec{"exception.inside_iface", K::scalar, "NAME",
+            "kernel interface for the box's own IPv6 (and, one-arm, IPv4) traffic: it gets addresses.inside_ipv6, "
+            "and what nat64d does not answer itself (BGP, SSH, ...) reaches the kernel through it; empty: none"},
+    KeySpec{"exception.outside_iface", K::scalar, "NAME",
+            "kernel interface for the box's own IPv4 traffic (two-arm): it gets addresses.outside_ipv4; empty: none"},
+    KeySpec{"exception.health_iface", K::scalar, "NAME",
+            "interface that is up only while every worker polls and every data port has link, for a routing "
+            "daemon to announce the prefix by (config/bird.conf); empty: none"},
+    KeySpec{"exception.punt_per_s", K::scalar, "N",
+            "frames per second handed to the kernel interfaces, all workers together; over it they are dropped"},
+    KeySpec{"exception.kernel_ports", K::list, "\"PROTO FIRST[-LAST]\"",
+            "when addresses.outside_ipv4 is also a pool address: ports the kernel keeps on it (its listeners), "
+            "e.g. [\"tcp 22\", \"tcp 179\"]; its ephemeral range (ip_local_port_range) is kept too"},
 };
 
 std::string render_values(const std::vector<std::string>& values)

@@ -863,6 +863,51 @@ void read_control(const RawConfig& raw, Config& c)
     read_string(raw, "control.socket_group", c.socket_group);
 }
 
+void read_iface(const RawConfig& raw, std::string_view key, std::string& out)
+{
+    read_string(raw, key, out);
+    // IFNAMSIZ 16, and what `ip link` and the sysctl paths accept.
+    if (out.size() > 15)
+        fail(key, out, "longer than 15 characters, the kernel's limit for an interface name");
+    for (const char ch : out)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
+            fail(key, out, "an interface name has letters, digits, '-' and '_' only");
+}
+
+void read_exception(const RawConfig& raw, Config& c)
+{
+    read_iface(raw, "exception.inside_iface", c.kernel_inside_iface);
+    read_iface(raw, "exception.outside_iface", c.kernel_outside_iface);
+    read_iface(raw, "exception.health_iface", c.health_iface);
+    if (c.mode == ArmMode::one_arm && !c.kernel_outside_iface.empty())
+        fail("exception.outside_iface", c.kernel_outside_iface,
+             "one-arm: the inside interface carries the box's IPv4 address too; leave this empty");
+    for (const std::string* n : {&c.kernel_outside_iface, &c.health_iface})
+        if (!n->empty() && (*n == c.kernel_inside_iface || (n == &c.health_iface && *n == c.kernel_outside_iface)))
+            fail(n == &c.health_iface ? "exception.health_iface" : "exception.outside_iface", *n,
+                 "names another exception interface too");
+    read_number(raw, "exception.punt_per_s", c.punt_per_s, 1, kMaxPuntPerS);
+    for (const std::string& entry : list(raw, "exception.kernel_ports")) {
+        const std::vector<std::string_view> f = split_fields(entry);
+        Config::KernelPorts k;
+        k.text = entry;
+        if (f.size() != 2 || (f[0] != "tcp" && f[0] != "udp"))
+            fail("exception.kernel_ports", entry, "expected \"tcp PORT\", \"udp PORT\" or \"tcp FIRST-LAST\"");
+        k.proto = f[0] == "tcp" ? kProtoTcp : kProtoUdp;
+        const size_t dash = f[1].find('-');
+        uint64_t a = 0, b = 0;
+        if (!parse_u64(f[1].substr(0, dash), a) || (dash != std::string_view::npos && !parse_u64(f[1].substr(dash + 1), b)))
+            fail("exception.kernel_ports", entry, "ports are decimal numbers 1..65535");
+        if (dash == std::string_view::npos)
+            b = a;
+        if (a == 0 || b > 65535 || a > b)
+            fail("exception.kernel_ports", entry, "ports are 1..65535, first no greater than last");
+        k.first = static_cast<uint16_t>(a);
+        k.last = static_cast<uint16_t>(b);
+        c.kernel_ports.push_back(std::move(k));
+    }
+}
+
 } // namespace
 
 bool parse_ip4(std::string_view text, Ip4& ip4)
@@ -944,6 +989,7 @@ Config validate(const RawConfig& raw)
     read_number(raw, "limits.fragments_per_subscriber", c.fragments_per_subscriber, 0, c.fragment_cache);
     read_timeouts(raw, c);
     read_control(raw, c);
+    read_exception(raw, c);
     return c;
 }
 

@@ -12,6 +12,7 @@ inline constexpr uint32_t kMaxFlows = 1u << 27;            // flow table index w
 inline constexpr uint32_t kMaxWorkers = 127;               // RTE_MAX_LCORE 128, less the main lcore
 inline constexpr uint32_t kMaxFragmentCache = 1u << 20;
 inline constexpr uint32_t kMaxIcmpErrorsPerS = 1000000;
+inline constexpr uint32_t kMaxPuntPerS = 10000000;
 inline constexpr unsigned kMinPoolBlockLen = 22;           // a pool block holds at most 1024 addresses
 inline constexpr std::size_t kMaxPoolAddresses = 4096;     // each address carries its own port tables
 inline constexpr uint32_t kMinIp4Mtu = 68;                 // RFC 791

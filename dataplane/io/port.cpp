@@ -2,8 +2,14 @@
 // the device and the DPDK reason.
 #include "dataplane/io/port.hpp"
 
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include <rte_errno.h>
@@ -156,6 +162,23 @@ PortInfo start_port(const PortSetup& s, rte_mempool* pool)
     check_rc(rte_eth_macaddr_get(info.id, &info.mac), what + ": mac");
     if (mac_in_software)
         info.mac = *s.mac;
+    if (s.tap_kernel_mac_differs && info.driver == "net_tap" && dev_info.if_index != 0) {
+        char iface[IF_NAMESIZE] = {};
+        const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && if_indextoname(dev_info.if_index, iface) != nullptr) {
+            ifreq ifr{};
+            std::memcpy(ifr.ifr_name, iface, sizeof(iface));
+            ifr.ifr_hwaddr.sa_family = 1;   // ARPHRD_ETHER
+            // Locally administered, and never nat64d's own.
+            uint8_t* m = reinterpret_cast<uint8_t*>(ifr.ifr_hwaddr.sa_data);
+            std::memcpy(m, info.mac.addr_bytes, 6);
+            m[0] = static_cast<uint8_t>((m[0] & 0xFC) | 0x02);
+            m[5] = static_cast<uint8_t>(m[5] ^ 0x5A);
+            (void)ioctl(fd, SIOCSIFHWADDR, &ifr);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
     return info;
 }
 

@@ -24,6 +24,10 @@ struct PortSetup {
     uint16_t tx_desc = 1024;
     uint32_t mtu_bytes = 1500;
     const rte_ether_addr* mac = nullptr;   // set this MAC; nullptr keeps the device's
+    // net_tap: give the tap's kernel side another MAC than nat64d's. A tap
+    // starts with its kernel side on the PMD's own MAC; a bridge in front of it
+    // would then take nat64d's frames for its own and keep them.
+    bool tap_kernel_mac_differs = true;
 };
 
 struct PortInfo {

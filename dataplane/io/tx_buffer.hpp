@@ -22,15 +22,17 @@ enum class TxMark : uint32_t {
     translated_6to4 = 1,
     translated_4to6 = 2,
     answered = 3,         // a received frame turned into the box's answer (ARP, NA, echo)
+    punted = 4,           // a received frame for the box's own stack (the exception path)
 };
+inline constexpr uint32_t kTxMarks = 8;
 inline void mark(rte_mbuf* m, TxMark t) noexcept { m->hash.usr = static_cast<uint32_t>(t); }
 
 class TxBuffer {
 public:
     TxBuffer() = default;
     TxBuffer(uint16_t port, uint16_t queue, DirectionCounters* sent, WorkerCounters* counters,
-             uint16_t vlan = 0) noexcept
-        : port_(port), queue_(queue), vlan_(vlan), sent_(sent), counters_(counters)
+             uint16_t vlan = 0, Verdict unsent = Verdict::drop_tx_full) noexcept
+        : port_(port), queue_(queue), vlan_(vlan), unsent_(unsent), sent_(sent), counters_(counters)
     {
     }
 
@@ -48,7 +50,7 @@ public:
         // Noted now: once the NIC has taken a frame, reading its mbuf races
         // the NIC's completion.
         len_[n_] = rte_pktmbuf_pkt_len(m);
-        marks_[n_] = static_cast<uint8_t>(m->hash.usr & 3);
+        marks_[n_] = static_cast<uint8_t>(m->hash.usr & (kTxMarks - 1));
         pkts_[n_++] = m;
         if (n_ == kBurst)
             flush();
@@ -60,7 +62,7 @@ public:
             return;
         const uint16_t sent = rte_eth_tx_burst(port_, queue_, pkts_.data(), n_);
         uint64_t bytes = 0;
-        uint64_t by_mark[4] = {}, bytes_by_mark[4] = {};
+        uint64_t by_mark[kTxMarks] = {}, bytes_by_mark[kTxMarks] = {};
         for (uint16_t i = 0; i < sent; ++i) {
             bytes += len_[i];
             ++by_mark[marks_[i]];
@@ -69,7 +71,7 @@ public:
         if (sent < n_) [[unlikely]] {
             for (uint16_t i = sent; i < n_; ++i)
                 rte_pktmbuf_free(pkts_[i]);
-            counters_->count(Verdict::drop_tx_full, n_ - sent);
+            counters_->count(unsent_, n_ - sent);
         }
         sent_->packets.add(sent);
         sent_->bytes.add(bytes);
@@ -82,6 +84,8 @@ public:
             counters_->translated_4to6.bytes.add(bytes_by_mark[2]);
         }
         counters_->count(Verdict::forward, by_mark[1] + by_mark[2] + by_mark[3]);
+        if (by_mark[4] != 0)
+            counters_->count(Verdict::punted, by_mark[4]);
         n_ = 0;
     }
 
@@ -93,6 +97,7 @@ private:
     uint16_t port_ = 0;
     uint16_t queue_ = 0;
     uint16_t vlan_ = 0;
+    Verdict unsent_ = Verdict::drop_tx_full;
     DirectionCounters* sent_ = nullptr;
     WorkerCounters* counters_ = nullptr;
 };

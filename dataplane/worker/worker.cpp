@@ -133,7 +133,11 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
                   std::max(1u, cfg.icmp_errors_per_s / kPtbShareDivisor)),
       frags_(cfg.fragments),
       tx_inside_(cfg.inside_port, cfg.queue, &counters_.tx_inside, &counters_, cfg.inside_vlan),
-      tx_outside_(cfg.outside_port, cfg.queue, &counters_.tx_outside, &counters_, cfg.outside_vlan)
+      tx_outside_(cfg.outside_port, cfg.queue, &counters_.tx_outside, &counters_, cfg.outside_vlan),
+      tx_kernel_inside_(cfg.kernel_inside_port, cfg.queue, &counters_.tx_kernel, &counters_, 0, Verdict::drop_punt_full),
+      tx_kernel_outside_(cfg.kernel_outside_port, cfg.queue, &counters_.tx_kernel, &counters_, 0,
+                         Verdict::drop_punt_full),
+      punt_bucket_(cfg.punt_per_s, cfg.punt_per_s)
 {
     for (const StaticNeighbourEntry& n : cfg.static_neighbours)
         if (!neighbours_.add_static(n.key, n.mac))
@@ -168,6 +172,11 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
         }
         if (cfg_.workers > 1)
             poll_mesh();
+        // A tap's receive is a system call: the kernel's own traffic (BGP,
+        // SSH) is looked at every few loops, not every one.
+        if ((cfg_.kernel_inside_port != kNoPort || cfg_.kernel_outside_port != kNoPort) &&
+            (loops_.load(std::memory_order_relaxed) & 7) == 0)
+            poll_kernel();
         if (now_ms_ - last_tick_ms_ >= kTickMs)
             tick();
         flush();
@@ -220,6 +229,51 @@ void Worker::flush() noexcept
     tx_inside_.flush();
     if (!cfg_.one_arm)
         tx_outside_.flush();
+    if (cfg_.kernel_inside_port != kNoPort)
+        tx_kernel_inside_.flush();
+    if (cfg_.kernel_outside_port != kNoPort)
+        tx_kernel_outside_.flush();
+}
+
+void Worker::punt(rte_mbuf* m, bool ip4, bool at_l2) noexcept
+{
+    const bool outside = ip4 && !cfg_.one_arm;
+    if ((outside ? cfg_.kernel_outside_port : cfg_.kernel_inside_port) == kNoPort) {
+        drop(m, Verdict::drop_not_for_us);
+        return;
+    }
+    // A flood at the box's addresses must not take the workers with it.
+    if (!punt_bucket_.take(now_ms_)) [[unlikely]] {
+        drop(m, Verdict::drop_punt_rate_limited);
+        return;
+    }
+    // The Ethernet header is still in front of the data (only adjusted away;
+    // an 802.1Q tag was stripped, the kernel interface is untagged).
+    if (!at_l2 && rte_pktmbuf_prepend(m, kEtherHeaderLen) == nullptr) [[unlikely]] {
+        drop(m, Verdict::drop_no_headroom);
+        return;
+    }
+    mark(m, TxMark::punted);
+    (outside ? tx_kernel_outside_ : tx_kernel_inside_).push(m);
+}
+
+// What the box's own stack sends leaves through the matching data port as it
+// is: the kernel resolved its neighbours and wrote its frames itself.
+void Worker::poll_kernel() noexcept
+{
+    std::array<rte_mbuf*, kBurst> rx;
+    for (const bool inside : {true, false}) {
+        const uint16_t port = inside ? cfg_.kernel_inside_port : cfg_.kernel_outside_port;
+        if (port == kNoPort)
+            continue;
+        const uint16_t n = rte_eth_rx_burst(port, cfg_.queue, rx.data(), kBurst);
+        for (uint16_t i = 0; i < n; ++i) {
+            mark(rx[i], TxMark::originated);
+            (inside ? tx_inside_ : tx_outside_).push(rx[i]);
+        }
+        if (n != 0)
+            counters_.injected.add(n);
+    }
 }
 
 void Worker::tick() noexcept
@@ -810,6 +864,16 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         In6 addr6;
         uint16_t port6 = 0;
         if (!flows_.find_mapping(it.pub, addr6, port6)) {
+            // The box's own address in the pool: its kernel keeps some ports,
+            // and its pings' replies and the errors about its packets are its.
+            if (it.p.tuple.dst == cfg_.outside_ip4 && has_kernel(true) &&
+                ((cfg_.kernel_ports != nullptr &&
+                  cfg_.kernel_ports->has(t.proto, it.is_error ? t.sport : t.dport)) ||
+                 (!it.is_error && it.p.icmp == xlate::IcmpKind::query && it.p.icmp_type != kIcmp4EchoRequest) ||
+                 (it.is_error && t.proto == kProtoIcmp4))) {
+                punt(m, true);
+                continue;
+            }
             if (!it.is_error && it.p.icmp == xlate::IcmpKind::query && it.p.icmp_type == kIcmp4EchoRequest &&
                 it.p.tuple.dst == cfg_.outside_ip4) {
                 handle_local_4(m);   // a ping to the box's own (pool) address
@@ -1155,6 +1219,10 @@ void Worker::handle_arp(rte_mbuf* m, Side side) noexcept
     const bool for_us = a.target == cfg_.outside_ip4 || is_pool_address(a.target);
     if (a.sender != 0 && (for_us || a.op == 2))
         learn(nat::neighbour_key4(a.sender), a.sender_mac, true);
+    if (a.op == 2 && has_kernel(true)) {
+        punt(m, true, true);   // the kernel resolves its own neighbours too
+        return;
+    }
     if (a.op != 1 || !for_us) {
         drop(m, Verdict::consumed);
         return;
@@ -1176,11 +1244,14 @@ void Worker::handle_local_6(rte_mbuf* m) noexcept
         if (nd.type == xlate::kIcmp6Na) {
             if (nd.has_link_addr)
                 learn(nat::neighbour_key6(nd.target), nd.link_addr, true);
-            drop(m, Verdict::consumed);
+            if (has_kernel(false))
+                punt(m, false);   // the kernel resolves its own neighbours too
+            else
+                drop(m, Verdict::consumed);
             return;
         }
         if (nd.target != cfg_.inside_ip6) {
-            drop(m, Verdict::drop_not_for_us);
+            punt(m, false);   // for the kernel's own (link-local) address, if it has one here
             return;
         }
         // Learn the solicitor from its source link-layer option (RFC 4861 s7.2.3).
@@ -1206,10 +1277,14 @@ void Worker::handle_local_6(rte_mbuf* m) noexcept
         return;
     }
     if (std::memcmp(ip6 + 24, cfg_.inside_ip6.data(), 16) != 0) {
-        drop(m, Verdict::drop_not_for_us);   // multicast and link-local chatter
+        punt(m, false);   // multicast and link-local: the kernel's, if it has an interface here
         return;
     }
     const Verdict v = xlate::answer_echo6(ip6, len, cfg_.inside_ip6);
+    if (v == Verdict::drop_not_for_us) {
+        punt(m, false);   // BGP, SSH and the like on the box's address
+        return;
+    }
     if (v != Verdict::forward) {
         drop(m, v);
         return;
@@ -1223,6 +1298,10 @@ void Worker::handle_local_4(rte_mbuf* m) noexcept
 {
     uint8_t* ip4 = l3_of(m);
     const Verdict v = xlate::answer_echo4(ip4, rte_pktmbuf_data_len(m));
+    if (v == Verdict::drop_not_for_us) {
+        punt(m, true);   // BGP, SSH and the like on the box's address
+        return;
+    }
     if (v != Verdict::forward) {
         drop(m, v);
         return;

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -27,6 +28,19 @@
 namespace nat64d::dp {
 
 enum class Side : uint8_t { inside, outside };
+
+/// Ports of the box's own address that its kernel keeps, where that address
+/// is a pool address too (a one-address box): never handed out, and what
+/// arrives for them goes up to the kernel.
+struct KernelPortSet {
+    std::bitset<65536> tcp, udp;
+    bool has(uint8_t proto, uint16_t port) const noexcept
+    {
+        return proto == kProtoTcp ? tcp.test(port) : proto == kProtoUdp && udp.test(port);
+    }
+};
+
+inline constexpr uint16_t kNoPort = UINT16_MAX;
 
 /// A configured neighbour (never resolved).
 struct StaticNeighbourEntry {
@@ -70,6 +84,10 @@ struct WorkerConfig {
     std::vector<StaticNeighbourEntry> static_neighbours;
     rte_mempool* pool_for_generated = nullptr;  // ICMP errors, ARP/NDP requests, fragments
     uint32_t idle_sleep_us = 0;           // longest sleep when idle; 0: poll without pause
+    // The exception path: the kernel interfaces beside the data ports (kNoPort: none).
+    uint16_t kernel_inside_port = kNoPort, kernel_outside_port = kNoPort;
+    uint32_t punt_per_s = 10000;          // this worker's share
+    const KernelPortSet* kernel_ports = nullptr;
     WorkerMesh* mesh = nullptr;           // required
 };
 
@@ -170,6 +188,14 @@ private:
     void release_held(std::span<const uint64_t> handles, const nat::MacAddr& mac, bool ip6) noexcept;
     void expire_incoming_syns() noexcept;
     void back_off() noexcept;
+    // The exception path: m (data at its IP header, or its Ethernet header for
+    // ARP) goes up to the kernel interface of its family's side.
+    void punt(rte_mbuf* m, bool ip4, bool at_l2 = false) noexcept;
+    bool has_kernel(bool ip4) const noexcept
+    {
+        return (ip4 && !cfg_.one_arm ? cfg_.kernel_outside_port : cfg_.kernel_inside_port) != kNoPort;
+    }
+    void poll_kernel() noexcept;
 
     bool is_pool_address(Ip4 a) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
@@ -197,6 +223,8 @@ private:
     nat::FragCache frags_;
     WorkerCounters counters_;
     TxBuffer tx_inside_, tx_outside_;
+    TxBuffer tx_kernel_inside_, tx_kernel_outside_;
+    nat::TokenBucket punt_bucket_;
     uint64_t creates_ = 0;                // sessions opened, for look_again()
     uint32_t idle_polls_ = 0;             // loops since one received something
     uint32_t now_s_ = 0;

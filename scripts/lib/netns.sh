@@ -137,11 +137,7 @@ lab_start_nat64d() {
   # Ports are configured (and the taps' MACs set) before "running" is printed.
   wait_for 30 grep -q "nat64d: running" "$log" || { echo "nat64d did not start:"; cat "$log"; return 1; }
   ip netns exec "$NS_NAT" sysctl -qw net.ipv6.conf.n64in.disable_ipv6=1 net.ipv6.conf.n64out.disable_ipv6=1 2>/dev/null || true
-  # net_tap gives the kernel side of the tap the PMD's own MAC; a bridge would
-  # then keep frames for nat64d to itself (a local address), so the kernel side
-  # gets another one.
-  ip -n "$NS_NAT" link set n64in address 02:00:00:00:fe:06
-  ip -n "$NS_NAT" link set n64out address 02:00:00:00:fe:04
+  # (nat64d gives the taps' kernel sides a MAC of their own: a bridge takes them as they are.)
   ip -n "$NS_NAT" link set n64in master br6 up
   ip -n "$NS_NAT" link set n64out master br4 up
 }
