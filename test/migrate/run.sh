@@ -26,7 +26,7 @@ convert() {  # convert OUT ARGS...: runs the converter, shows its summary
   local out=$1; shift
   "$CONVERT" "$@" -o "$out"
 }
-valid() { "$NAT64D" --check-config "$1"; }
+valid() { config_valid_here "$NAT64D" "$1"; }
 
 # -- 1: well-known prefix, dynamic pool, iptables-save masquerade
 C1="$TMP/wkp.conf"
@@ -69,12 +69,13 @@ placeholders_named_in_turn() {
     local key=${step%% *} flag=${step#* }
     out=$("$NAT64D" --check-config "$C1c" "${flags[@]}" 2>&1); rc=$?
     echo "unfilled $key: exit $rc: $out"
-    [ "$rc" -ne 0 ] && echo "$out" | grep -q "^config: $key = " || return 1
+    [ "$rc" -ne 0 ] && echo "$out" | grep -qE "(^|: )config: $key = " || return 1
     # the file marks the same key's line for the operator
     grep -qE "^${key#*.} = .*# FILL IN" "$C1c" || { echo "no FILL IN mark on $key"; return 1; }
     flags+=("$flag")
   done
-  "$NAT64D" --check-config "$C1c" "${flags[@]}"
+  # the log directory is the new box's, not necessarily this machine's
+  "$NAT64D" --check-config "$C1c" "${flags[@]}" --control.log_file="$TMP/events.log"
 }
 check placeholders_named_in_turn placeholders_named_in_turn
 
@@ -84,7 +85,7 @@ check nsp_nft_converts convert "$C2" "$S/nsp-maps-nft/tayga.conf" \
   --nat44 "$S/nsp-maps-nft/nftables.conf" --map-ports tcp:80,tcp:443 "${BOX2[@]}"
 check nsp_nft_check_config valid "$C2"
 check nsp_nft_values "${EXPECT[@]}" "$C2" --no-fill \
-  nat64.prefix=2001:db8:64::/96 nat64.allow_non_global=true nat64.lowest_ipv6_mtu=1480 \
+  nat64.prefix=2001:db8:64::/96 nat64.allow_non_global=true nat64.lowest_ipv6_mtu=1480 pool.tcp_ports=80-65535 \
   "pool.addresses=[198.51.100.4/30|198.51.100.10|198.51.100.11]" pool.paired=true \
   "static.bib=[tcp 2001:db8:1::20#22 198.51.100.5#2222|tcp 2001:db8:1::10#80 198.51.100.10#80|tcp 2001:db8:1::10#443 198.51.100.10#443|tcp 2001:db8:1::11#80 198.51.100.11#80|tcp 2001:db8:1::11#443 198.51.100.11#443]"
 check nsp_nft_unmapped "${EXPECT[@]}" "$C2" \
