@@ -42,7 +42,7 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
-for layer in crosscheck cli packet e2e control bench fuzz; do
+for layer in crosscheck cli packet e2e control bench sanitize fuzz; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     BUILD="$BUILD" "test/$layer/run.sh" || true
