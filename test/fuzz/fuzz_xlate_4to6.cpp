@@ -86,6 +86,30 @@ void check_forwarded(const Bytes& in, const Bytes& o, const xlate::Parsed4& p, c
         FUZZ_CHECK(q[7] == qin[8]);                                     // not decremented
         const bool in_frag = (be16(qin + 6) & 0x3FFFu) != 0;
         FUZZ_CHECK(q[6] == (in_frag ? kProtoFragment : proto_6(qin[9])));
+        if (t == 2) {
+            // RFC 7915 s4.2 / s6: an MTU IPv6 hosts accept, within our IPv6 side's.
+            const uint32_t mtu = be32(&o[kIp6 + 4]);
+            FUZZ_CHECK(mtu >= kMinIp6Mtu && mtu <= cfg.mtu6);
+        } else if (t == 4) {
+            // RFC 7915 s4.2 Figure 3: the pointer names an IPv6 header field
+            // (6, Next Header, for Protocol Unreachable).
+            const uint32_t ptr = be32(&o[kIp6 + 4]);
+            FUZZ_CHECK(ptr == 0 || ptr == 1 || ptr == 4 || ptr == 6 || ptr == 7 || ptr == 8 || ptr == 24);
+        }
+        // The embedded transport header (it travelled 6to4) carries the
+        // rewrite's ports; an echo's identifier is the IPv6 side's, sport.
+        const uint32_t ql4_off = kIp6 + kIcmp + kIp6 + (in_frag ? kFrag : 0);
+        if ((be16(qin + 6) & 0x1FFFu) == 0 && len > ql4_off) {
+            const uint8_t* ql4 = &o[ql4_off];
+            const uint32_t ql4_len = len - ql4_off;
+            const uint8_t proto = qin[9];
+            if ((proto == kProtoTcp || proto == kProtoUdp) && ql4_len >= 4)
+                FUZZ_CHECK(be16(ql4) == inner.sport && be16(ql4 + 2) == inner.dport);
+            if (proto == kProtoIcmp4) {
+                FUZZ_CHECK(ql4[0] == 128 || ql4[0] == 129);
+                FUZZ_CHECK(ql4_len < 6 || be16(ql4 + 4) == inner.sport);
+            }
+        }
         return;
     }
 
@@ -208,8 +232,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             // Left unchanged, so the caller can quote it in its ICMPv4 error.
             FUZZ_CHECK(buf.packet() == in);
         }
-        if (v == Verdict::drop_ttl_expired)
-            FUZZ_CHECK(p.ttl <= 1);
+        FUZZ_CHECK((v == Verdict::drop_ttl_expired) == (p.ttl <= 1));
+        // translate.hpp: too big only with DF set (DF clear is translated whole,
+        // then split); never for an error, which is cut to fit.
+        if (v == Verdict::drop_packet_too_big)
+            FUZZ_CHECK(p.df && p.icmp != xlate::IcmpKind::error);
+        // "Needs 20 bytes of headroom (28 for a fragment, 40/48 for an ICMP error)".
+        if (v == Verdict::drop_no_headroom)
+            FUZZ_CHECK(prm.headroom < (p.icmp == xlate::IcmpKind::error ? 48u : p.frag.is_fragment ? 28u : 20u));
     }
     check_icmp4_error(in, p, pv, prm);
     return 0;

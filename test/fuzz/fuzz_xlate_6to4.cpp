@@ -87,6 +87,27 @@ void check_forwarded(const Bytes& in, const Bytes& o, const xlate::Parsed6& p, c
         FUZZ_CHECK(be32(q + 12) == inner.src && be32(q + 16) == inner.dst);
         FUZZ_CHECK(q[8] == in[p.inner_off + 7]);                // not decremented
         FUZZ_CHECK(q[9] == (p.inner.proto == kProtoIcmp6 ? kProtoIcmp4 : p.inner.proto));
+        if (t == 3 && o[kIp4 + 1] == 4) {
+            // RFC 1191 s4 / RFC 7915 s5.2: the next-hop MTU fits the IPv4 side.
+            const uint32_t mtu = be16(&o[kIp4 + 6]);
+            FUZZ_CHECK(be16(&o[kIp4 + 4]) == 0 && mtu >= kMinIp4Mtu && mtu <= cfg.mtu4);
+        } else if (t == 12) {
+            // RFC 7915 s5.2 Figure 6: the pointer names an IPv4 header field.
+            const uint8_t ptr = o[kIp4 + 4];
+            FUZZ_CHECK(ptr == 0 || ptr == 1 || ptr == 2 || ptr == 8 || ptr == 9 || ptr == 12 || ptr == 16);
+        }
+        // The embedded transport header (it travelled 4to6) carries the
+        // rewrite's ports; an echo's identifier is the IPv6 side's, dport.
+        const uint8_t* ql4 = q + kIp4;
+        const uint32_t ql4_len = len - kIp4 - kIcmp - kIp4;
+        if ((be16(q + 6) & 0x1FFFu) == 0) {
+            if ((q[9] == kProtoTcp || q[9] == kProtoUdp) && ql4_len >= 4)
+                FUZZ_CHECK(be16(ql4) == inner.sport && be16(ql4 + 2) == inner.dport);
+            if (q[9] == kProtoIcmp4) {
+                FUZZ_CHECK(ql4_len < 1 || ql4[0] == 8 || ql4[0] == 0);
+                FUZZ_CHECK(ql4_len < 6 || be16(ql4 + 4) == inner.dport);
+            }
+        }
         return;
     }
 
@@ -190,16 +211,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     FUZZ_CHECK(buf.packet() == in);   // parsing reads only
     if (pv == Verdict::forward) {
         check_parsed(p, in);
+        const uint8_t* const l3_before = buf.view.l3;
         const Verdict v = xlate::translate_6to4(buf.view, p, outer, inner, cfg, prm.ip4_id);
         FUZZ_CHECK(buf.view_consistent());
         if (v == Verdict::forward) {
+            // "pkt.l3 moves forward; pkt.len shrinks" (translate.hpp).
+            FUZZ_CHECK(buf.view.l3 >= l3_before + (kIp6 - kIp4) && buf.view.len < in.size());
             check_forwarded(in, buf.packet(), p, outer, inner, cfg, prm.ip4_id);
         } else if (v == Verdict::drop_ttl_expired || v == Verdict::drop_packet_too_big) {
             // Left unchanged, so the caller can quote it in its ICMPv6 error.
             FUZZ_CHECK(buf.packet() == in);
         }
-        if (v == Verdict::drop_ttl_expired)
-            FUZZ_CHECK(p.hop_limit <= 1);
+        FUZZ_CHECK((v == Verdict::drop_ttl_expired) == (p.hop_limit <= 1));
+        // Too big only for a packet that would exceed the IPv4 MTU; errors are cut to fit.
+        if (v == Verdict::drop_packet_too_big)
+            FUZZ_CHECK(p.icmp != xlate::IcmpKind::error &&
+                       kIp4 + kIp6 + be16(&in[4]) - p.l4_off > cfg.mtu4);
+        FUZZ_CHECK(v != Verdict::drop_no_headroom);   // 6to4 only shrinks
     }
     check_icmp6_error(in, p, pv, prm);
     check_fragments_6(in.data(), static_cast<uint32_t>(in.size()), prm.frag_mtu, prm.ip4_id, false);
