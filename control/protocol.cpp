@@ -131,6 +131,10 @@ Request parse_request(std::string_view line)
         j = json::parse(line);
     } catch (const json::parse_error&) {
         throw RequestError("malformed request: not a JSON object");
+    } catch (const json::out_of_range&) {
+        // nlohmann refuses a number beyond double's range (1e999) with
+        // out_of_range 406, not parse_error.
+        throw RequestError("malformed request: a number out of range");
     }
     if (!j.is_object())
         throw RequestError("malformed request: not a JSON object");

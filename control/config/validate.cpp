@@ -92,10 +92,25 @@ void read_bool(const RawConfig& raw, std::string_view key, bool& out)
         fail(key, *s, "expected true or false");
 }
 
+// Names and paths (devices, EAL arguments, files, users) may not hold quotes
+// or backslashes: CLI11 2.1's reader strips quotes, splits on them and honours
+// backslash-escaped ones, so config_to_text() could not write such a value in
+// a form that reads back the same (nat64ctl config, load.hpp), and none of
+// these values needs them.
+constexpr std::string_view kUnwritable = "\"'`\\";
+
+void check_writable(std::string_view key, const std::string& value)
+{
+    if (value.find_first_of(kUnwritable) != std::string::npos)
+        fail(key, value, "must not contain quotes or backslashes");
+}
+
 void read_string(const RawConfig& raw, std::string_view key, std::string& out)
 {
-    if (const std::string* s = scalar(raw, key))
+    if (const std::string* s = scalar(raw, key)) {
+        check_writable(key, *s);
         out = *s;
+    }
 }
 
 // ---- addresses -------------------------------------------------------------
@@ -976,6 +991,8 @@ Config validate(const RawConfig& raw)
 {
     Config c = default_config();
     c.eal_args = list(raw, "eal.args");
+    for (const std::string& arg : c.eal_args)
+        check_writable("eal.args", arg);
     read_ports(raw, c);
     read_nat64(raw, c);           // before addresses: they must stay out of the prefix
     read_addresses(raw, c);

@@ -10,6 +10,9 @@
 namespace nat64d::xlate {
 namespace {
 
+// RFC 8200 s4.5: a reassembled payload is at most 65535 bytes.
+constexpr uint32_t kMaxFragmentEnd = 0xFFFF;
+
 /// The parts of the packet being split.
 struct FragPlan {
     uint8_t nh = 0;             // upper-layer protocol for the fragment headers
@@ -48,6 +51,12 @@ bool plan_fragments(const uint8_t* ip6, uint32_t len, uint32_t mtu, FragPlan& pl
         plan.nh = nh;
     }
     plan.data_len = total - plan.data_off;
+    // RFC 8200 s4.5: the offset field counts 8-byte units in 13 bits. Data
+    // that would end past 65535 bytes has fragments whose offsets do not fit
+    // (they would wrap to the front of the datagram), and a receiver discards
+    // its reassembly anyway; such a packet is not split.
+    if (plan.base_offset + plan.data_len > kMaxFragmentEnd)
+        return false;
     const uint32_t room = kIp6HeaderLen + kFragHeaderLen;
     if (mtu < room + 8)
         return false;

@@ -7,8 +7,9 @@
 
 namespace nat64d::xlate {
 
-/// How many fragments split_fragment_6 will produce for a packet of len bytes.
-/// 0 if the packet cannot be split (malformed, or mtu too small).
+/// How many fragments write_fragment_6 will produce for a packet of len bytes.
+/// 0 if the packet cannot be split (malformed, mtu too small, or a fragment
+/// whose data would end past offset 65535, RFC 8200 s4.5).
 uint32_t fragment_count_6(const uint8_t* ip6, uint32_t len, uint32_t mtu) noexcept;
 
 /// Writes fragment `index` (0-based) of the IPv6 packet ip6 into out, each at

@@ -437,6 +437,24 @@ TEST_CASE("validate: control.socket must fit sun_path and not be empty", "[confi
           "config: control.socket = \"\": required: nat64ctl talks to the daemon through it");
 }
 
+TEST_CASE("validate: names and paths with quotes or backslashes are rejected", "[config][validate]")
+{
+    // Found by fuzz_config: such a value parsed, but config_to_text() wrote a
+    // file that read back as a list.
+    CHECK(error_of(std::string(kMinimalConf) + "[control]\nsocket = `'/tmp/a\", \"b\"\n") ==
+          "config: control.socket = '/tmp/a\", \"b\": must not contain quotes or backslashes");
+    CHECK(error_with({"--control.pidfile=/run/a\\b.pid"}) ==
+          "config: control.pidfile = /run/a\\b.pid: must not contain quotes or backslashes");
+    CHECK(error_with({"--ports.inside=net'tap0"}) == "config: ports.inside = net'tap0: must not contain quotes or backslashes");
+    CHECK(error_with({"--eal.args=-m", "--eal.args=`1`"}) == "config: eal.args = `1`: must not contain quotes or backslashes");
+    // Commas, spaces and '#' are fine: config_to_text() quotes them.
+    const Config c = parse_config_text(std::string(kMinimalConf) +
+                                       "[control]\nsocket = \"/tmp/a, b #1.sock\"\nlog_file = \" x \"\n");
+    CHECK(c.socket_path == "/tmp/a, b #1.sock");
+    CHECK(c.log_file == " x ");
+    CHECK(config_to_json(parse_config_text(config_to_text(c))) == config_to_json(c));
+}
+
 TEST_CASE("validate: booleans and enumerations are checked", "[config][validate]")
 {
     CHECK(error_with({"--nat64.hairpinning=maybe"}) == "config: nat64.hairpinning = maybe: expected true or false");

@@ -86,6 +86,9 @@ TEST_CASE("protocol: bad requests are refused with a reason", "[control][protoco
     CHECK(error_of(R"({"cmd":"flows","limit":0})") == "\"limit\" = 0: must be 1..1000000");
     CHECK(error_of(R"({"cmd":"bib","op":"add","proto":"tcp","ipv6":"2001:db8::5","port6":80})") == "missing \"ipv4\"");
     CHECK(error_of(R"({"cmd":"bib","op":"move"})") == "\"op\" = \"move\": must be list, add or del");
+    // A number beyond double's range is a malformed request like any other, not a library error.
+    CHECK(error_of("99E9998") == "malformed request: a number out of range");
+    CHECK(error_of(R"({"cmd":"flows","limit":1e999})") == "malformed request: a number out of range");
 }
 
 TEST_CASE("protocol: request_to_json round-trips", "[control][protocol]")

@@ -95,6 +95,35 @@ TEST_CASE("fragment: translate then split an IPv4 datagram with DF clear", "[fra
     CHECK(cat({slice(frags[0], 48), slice(frags[1], 48)}) == slice(t.out, 40));
 }
 
+TEST_CASE("fragment: a fragment whose data would end past offset 65535 is not split",
+          "[fragment][rfc8200][4to6]")
+{
+    // An IPv4 last fragment at offset 8100 * 8 with 1400 bytes, DF clear:
+    // translated whole it needs splitting, and a second IPv6 fragment would
+    // start at 64800 + 1232, which the 13-bit offset field cannot hold.
+    Ip4Hdr h;
+    h.frag_offset_bytes = 64800;
+    h.proto = kProtoUdp;
+    h.src = kServer4;
+    h.dst = kPublic4;
+    const Bytes in = ip4_packet(h, pattern(1400));
+    Translated t = run_4to6(in, Rewrite6{kServer6, kHost6, 53, kHostPort});
+    REQUIRE(t.verdict == Verdict::forward);
+    REQUIRE(t.out.size() == 48 + 1400);
+    CHECK(fragment_count_6(t.out.data(), static_cast<uint32_t>(t.out.size()), 1280) == 0);
+    Bytes out(4096);
+    CHECK(write_fragment_6(out.data(), 4096, t.out.data(), static_cast<uint32_t>(t.out.size()), 1280, 1, 1) == 0);
+    // Ending exactly at 65535 still splits, with every offset in range.
+    h.frag_offset_bytes = 64800 - 8;
+    const Bytes fits = ip4_packet(h, pattern(65535 - 64792));
+    Translated f = run_4to6(fits, Rewrite6{kServer6, kHost6, 53, kHostPort});
+    REQUIRE(f.verdict == Verdict::forward);
+    CHECK(split(f.out, 800, 1).size() == 1);
+    const std::vector<Bytes> frags = split(f.out, 400, 1);
+    REQUIRE(frags.size() == 3);
+    CHECK((be16_at(frags[2], 42) & 0xFFF8) == 64792 + 2 * 352);
+}
+
 TEST_CASE("fragment: packets that cannot be split give 0", "[fragment]")
 {
     const Bytes pkt = udp6(kServer6, kHost6, 53, kHostPort, pattern(2000));
