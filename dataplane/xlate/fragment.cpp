@@ -120,7 +120,10 @@ bool plan_fragments_4(const uint8_t* ip4, uint32_t len, uint32_t mtu, FragPlan4&
     plan.data_len = total - plan.ihl;
     plan.base_offset = (ff & kIp4OffsetMask) * 8u;
     plan.more = (ff & kIp4FlagMf) != 0;
-    if (mtu < plan.ihl + 8)
+    // RFC 791 s3.1: a datagram is at most 65535 octets; data past that has
+    // no offset a fragment could carry (an IPv6 fragment near the top offset,
+    // translated), so it is not split into pieces its receiver discards.
+    if (mtu < plan.ihl + 8 || plan.base_offset + plan.data_len > 65535)
         return false;
     plan.per_frag = (mtu - plan.ihl) & ~7u;
     return true;

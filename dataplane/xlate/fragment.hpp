@@ -22,8 +22,8 @@ uint32_t write_fragment_6(uint8_t* out, uint32_t cap, const uint8_t* ip6, uint32
                           uint32_t mtu, uint32_t index, uint32_t id) noexcept;
 
 /// How many fragments write_fragment_4 produces for the IPv4 packet ip4 (len
-/// bytes) at the given mtu. 0 if it cannot be split: malformed, DF set, or an
-/// mtu below header + 8 bytes.
+/// bytes) at the given mtu. 0 if it cannot be split: malformed, DF set, an
+/// mtu below header + 8 bytes, or data that would end past offset 65535.
 uint32_t fragment_count_4(const uint8_t* ip4, uint32_t len, uint32_t mtu) noexcept;
 
 /// Writes fragment `index` (0-based) of the IPv4 packet ip4 into out, each at

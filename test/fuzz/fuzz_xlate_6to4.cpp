@@ -60,6 +60,34 @@ void check_parsed(const xlate::Parsed6& p, const Bytes& in)
     }
 }
 
+// The IPv4 fragments of o at mtu: each within it, 8-byte aligned offsets,
+// contiguous, MF on all but the last, and together the original payload.
+void check_fragments_4(const Bytes& o, uint32_t mtu)
+{
+    const uint32_t n = xlate::fragment_count_4(o.data(), static_cast<uint32_t>(o.size()), mtu);
+    const uint32_t base = (be16(&o[6]) & 0x1fff) * 8u;
+    if (n == 0) {   // only data that would end past offset 65535 (RFC 791 s3.1)
+        FUZZ_CHECK(base + o.size() - kIp4 > 65535);
+        return;
+    }
+    FUZZ_CHECK(n >= 2);
+    uint32_t next = base;
+    Bytes joined;
+    for (uint32_t i = 0; i < n; ++i) {
+        Bytes f(mtu);
+        const uint32_t flen = xlate::write_fragment_4(f.data(), mtu, o.data(), static_cast<uint32_t>(o.size()), mtu, i);
+        FUZZ_CHECK(flen >= kIp4 + 1 && flen <= mtu && be16(&f[2]) == flen);
+        FUZZ_CHECK(test::ref_checksum(f.data(), kIp4) == 0);
+        FUZZ_CHECK((be16(&f[6]) & 0x1fff) * 8u == next);
+        const bool more = (be16(&f[6]) & 0x2000) != 0;
+        FUZZ_CHECK(more == (i + 1 < n || (be16(&o[6]) & 0x2000) != 0));
+        FUZZ_CHECK(i + 1 == n || (flen - kIp4) % 8 == 0);
+        joined.insert(joined.end(), f.begin() + kIp4, f.begin() + flen);
+        next += flen - kIp4;
+    }
+    FUZZ_CHECK(joined.size() == o.size() - kIp4 && std::equal(joined.begin(), joined.end(), o.begin() + kIp4));
+}
+
 void check_forwarded(const Bytes& in, const Bytes& o, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
                      const xlate::Rewrite4& inner, const xlate::XlateConfig& cfg, uint16_t ip4_id)
 {
@@ -72,7 +100,12 @@ void check_forwarded(const Bytes& in, const Bytes& o, const xlate::Parsed6& p, c
     FUZZ_CHECK(o[1] == static_cast<uint8_t>(be16(&in[0]) >> 4));   // TOS = traffic class
     FUZZ_CHECK(o[8] == in[7] - 1);                              // TTL = hop limit - 1
     FUZZ_CHECK(be32(&o[12]) == outer.src && be32(&o[16]) == outer.dst);
-    FUZZ_CHECK(len <= cfg.mtu4);
+    if (len > cfg.mtu4) {
+        // Larger than the IPv4 link only with DF clear, for the worker to split
+        // (RFC 7915 s5.1: DF only above 1260 bytes; PTB never below 1280).
+        FUZZ_CHECK(xlate::needs_fragmentation_4(len, cfg) && (o[6] & 0x40) == 0);
+        check_fragments_4(o, cfg.mtu4);
+    }
 
     if (p.icmp == xlate::IcmpKind::error) {
         // s5.2: an ICMPv4 error, within 576 bytes, checksum recomputed over it all.

@@ -183,6 +183,25 @@ TEST_CASE("fragment: IPv4 with DF set is never split", "[fragment][rfc791]")
     CHECK(xlate::fragment_count_4(pkt.data(), static_cast<uint32_t>(pkt.size()), 1000) == 0);
 }
 
+TEST_CASE("fragment: IPv4 data that would end past offset 65535 is not split", "[fragment][rfc791]")
+{
+    // What an IPv6 fragment near the top offset becomes once translated: its
+    // later IPv4 pieces would need offsets the 13-bit field cannot hold.
+    Ip4Hdr h;
+    h.frag_offset_bytes = 64800;
+    const Bytes past = udp4(kPublic4, kServer4, 1, 2, pattern(1392), h);   // ends at 66200
+    CHECK(xlate::fragment_count_4(past.data(), static_cast<uint32_t>(past.size()), 576) == 0);
+    Bytes out(2048);
+    CHECK(xlate::write_fragment_4(out.data(), 2048, past.data(), static_cast<uint32_t>(past.size()), 576, 0) == 0);
+    h.frag_offset_bytes = 64800 - 8;
+    const Bytes fits = udp4(kPublic4, kServer4, 1, 2, pattern(65535 - 64792 - 8), h);   // ends at 65535
+    const uint32_t n = xlate::fragment_count_4(fits.data(), static_cast<uint32_t>(fits.size()), 576);
+    REQUIRE(n == 2);
+    const uint32_t len = xlate::write_fragment_4(out.data(), 2048, fits.data(), static_cast<uint32_t>(fits.size()), 576, 1);
+    REQUIRE(len != 0);
+    CHECK((be16_at(Bytes(out.begin(), out.begin() + len), 6) & 0x1FFF) * 8u == 64792 + 552);
+}
+
 TEST_CASE("6to4: a packet within 1280 bytes crosses a small IPv4 link in fragments, a bigger one is too big",
           "[rfc7915][rfc8201][6to4]")
 {
