@@ -49,6 +49,7 @@ void on_hup(int) { g_reopen.store(true, std::memory_order_relaxed); }
 // than half of this runs again at once instead of sleeping.
 constexpr uint32_t kAgerBudget = 65536;
 constexpr int kControlPollMs = 10;
+constexpr int kControlPollInjectMs = 1;
 
 SocketOwner socket_owner(const Config& cfg)
 {
@@ -195,20 +196,29 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     rte_ether_addr inside_mac, outside_mac;
     std::memcpy(inside_mac.addr_bytes, cfg.inside.mac.bytes.data(), 6);
     std::memcpy(outside_mac.addr_bytes, cfg.outside.mac.bytes.data(), 6);
-    dp::PortSetup inside{cfg.inside.device, nworkers, nworkers, static_cast<uint16_t>(cfg.rx_desc),
+    // Each data port with a kernel interface beside it has one TX queue more
+    // than workers, the control thread's (dp::KernelInjector).
+    const bool one_arm = cfg.mode == ArmMode::one_arm;
+    const bool inject_in = !cfg.kernel_inside_iface.empty();
+    const bool inject_out = !one_arm && !cfg.kernel_outside_iface.empty();
+    dp::PortSetup inside{cfg.inside.device, nworkers, static_cast<uint16_t>(nworkers + (inject_in ? 1 : 0)),
+                         static_cast<uint16_t>(cfg.rx_desc),
                          static_cast<uint16_t>(cfg.tx_desc), cfg.inside.mtu_bytes,
                          cfg.inside.has_mac ? &inside_mac : nullptr};
     const dp::PortInfo in = dp::start_port(inside, pool);
     dp::PortInfo out = in;
-    const bool one_arm = cfg.mode == ArmMode::one_arm;
     if (!one_arm) {
-        dp::PortSetup outside{cfg.outside.device, nworkers, nworkers, static_cast<uint16_t>(cfg.rx_desc),
+        dp::PortSetup outside{cfg.outside.device, nworkers, static_cast<uint16_t>(nworkers + (inject_out ? 1 : 0)),
+                              static_cast<uint16_t>(cfg.rx_desc),
                               static_cast<uint16_t>(cfg.tx_desc), cfg.outside.mtu_bytes,
                               cfg.outside.has_mac ? &outside_mac : nullptr};
         out = dp::start_port(outside, pool);
     }
     // The exception path: the box's own addresses on kernel interfaces.
     dp::PortInfo kernel_in, kernel_out, health;
+    dp::KernelInjector injector;
+    std::vector<dp::KernelInjector::Path> inject_paths;
+    bool inject_by_worker = false;
     bool has_kernel_in = false, has_kernel_out = false, has_health = false;
     if (!cfg.kernel_inside_iface.empty()) {
         dp::KernelPortSetup k;
@@ -224,6 +234,8 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         k.prefix4 = cfg.outside_ip4_prefix_len;
         kernel_in = dp::start_kernel_port(k, pool);
         has_kernel_in = true;
+        inject_paths.push_back({kernel_in.id, nworkers, in.id, nworkers, static_cast<uint16_t>(cfg.inside.vlan)});
+        inject_by_worker = inject_by_worker || in.tx_queues <= nworkers;
         fmt::print("nat64d: exception interface {}: {}/{}{}, MAC {} (the inside port's)\n", k.iface,
                    format_ip6(k.ip6), k.prefix6, one_arm ? fmt::format(", {}/{}", format_ip4(k.ip4), k.prefix4) : "",
                    format_mac_of(in.mac));
@@ -239,8 +251,19 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         k.prefix4 = cfg.outside_ip4_prefix_len;
         kernel_out = dp::start_kernel_port(k, pool);
         has_kernel_out = true;
+        inject_paths.push_back({kernel_out.id, nworkers, out.id, nworkers, static_cast<uint16_t>(cfg.outside.vlan)});
+        inject_by_worker = inject_by_worker || out.tx_queues <= nworkers;
         fmt::print("nat64d: exception interface {}: {}/{}, MAC {} (the outside port's)\n", k.iface,
                    format_ip4(k.ip4), k.prefix4, format_mac_of(out.mac));
+    }
+    if (!inject_paths.empty()) {
+        if (inject_by_worker)
+            fmt::print("nat64d: exception path: the kernel's frames leave through the workers' queues ({} has no "
+                       "TX queue to spare for the control thread)\n",
+                       in.tx_queues <= nworkers ? in.device : out.device);
+        else
+            for (const dp::KernelInjector::Path& p : inject_paths)
+                injector.add(p);
     }
     if (!cfg.health_iface.empty()) {
         health = dp::start_health_port(cfg.health_iface, pool);
@@ -373,6 +396,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     wc.mesh = &mesh;
     wc.kernel_inside_port = has_kernel_in ? kernel_in.id : dp::kNoPort;
     wc.kernel_outside_port = has_kernel_out ? kernel_out.id : dp::kNoPort;
+    wc.kernel_inject_by_worker = inject_by_worker;
     wc.punt_per_s = std::max(1u, cfg.punt_per_s / cfg.workers);
     wc.kernel_ports = box_address_in_pool && kernel_has_ip4 ? &kernel_ports : nullptr;
     // auto: a laptop's virtual devices get an idle worker that sleeps; a PCI
@@ -407,6 +431,10 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     sctx.start_tsc = start;
     sctx.tsc_hz = hz;
     sctx.start_unix_ms = start_unix_ms;
+    sctx.injector = &injector;
+    // An idle worker sleeps between loops: a few of its longest sleeps are
+    // no sign of trouble.
+    sctx.health_window_ms = std::max<uint64_t>(kHealthWindowMs, 4 * wc.idle_sleep_us / 1000);
     Service service(sctx, &events);
     SocketServer server(cfg.socket_path, socket_owner(cfg),
                         [&service](const std::string& line) { return service.handle(line); });
@@ -427,8 +455,13 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     const nat::Timeouts timeouts = to_nat_timeouts(cfg.timeouts);
     bool behind = false;
     bool health_up = false;
+    // With an exception path the loop also carries the kernel's own frames
+    // out, so it sleeps less (a tap's receive has no cheaper wake-up here).
+    const int poll_ms = injector.empty() ? kControlPollMs : kControlPollInjectMs;
+    bool injecting = false;
     while (!g_stop.load(std::memory_order_relaxed)) {
-        server.poll_once(behind ? 0 : kControlPollMs, (rte_rdtsc() - start) * 1000 / hz);
+        server.poll_once(behind || injecting ? 0 : poll_ms, (rte_rdtsc() - start) * 1000 / hz);
+        injecting = injector.poll() != 0;
         const uint64_t now = rte_rdtsc();
         const uint32_t removed = flows.expire(service.now_s(now), timeouts, kAgerBudget);
         if (permissions)   // a grant lives as long as the longest session could

@@ -72,7 +72,7 @@ bool Service::workers_polling() const noexcept
     const uint64_t now = last_tick_tsc_.load(std::memory_order_relaxed);
     for (size_t i = 0; i < ctx_.workers.size(); ++i) {
         const uint64_t since = now - std::min(now, health_[i].progress_tsc.load(std::memory_order_relaxed));
-        if (ctx_.workers[i]->loops() == 0 || since * 1000 / ctx_.tsc_hz > kHealthWindowMs)
+        if (ctx_.workers[i]->loops() == 0 || since * 1000 / ctx_.tsc_hz > ctx_.health_window_ms)
             return false;
     }
     return !ctx_.workers.empty();
@@ -88,7 +88,7 @@ json Service::health() const
         workers.push_back({{"id", i},
                            {"loops", ctx_.workers[i]->loops()},
                            {"last_progress_ms", ms},
-                           {"polling", ctx_.workers[i]->loops() != 0 && ms <= kHealthWindowMs}});
+                           {"polling", ctx_.workers[i]->loops() != 0 && ms <= ctx_.health_window_ms}});
     }
     json links = json::array();
     for (size_t i = 0; i < ctx_.ports.size(); ++i)
@@ -107,6 +107,7 @@ json Service::stats() const
     src.neighbours = ctx_.neighbours;
     src.uptime_s = (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz;
     src.events_written = events_written_.load(std::memory_order_relaxed);
+    src.injector = ctx_.injector;
     return collect_stats(src);
 }
 

@@ -18,8 +18,10 @@
 
 namespace nat64d::ctl {
 
-/// A worker counts as polling while its loop counter moved within this window.
-inline constexpr uint64_t kHealthWindowMs = 1000;
+/// A worker counts as polling while its loop counter moved within this window
+/// (ServiceContext::health_window_ms; at least this, so a worker the shared
+/// machine's scheduler holds back a moment is not taken for a dead one).
+inline constexpr uint64_t kHealthWindowMs = 250;
 
 struct ServiceContext {
     const Config* cfg = nullptr;
@@ -30,6 +32,8 @@ struct ServiceContext {
     uint64_t start_tsc = 0;      // the control clock's zero
     uint64_t tsc_hz = 1;
     int64_t start_unix_ms = 0;   // wall time at start_tsc, for event times
+    uint64_t health_window_ms = kHealthWindowMs;
+    const dp::KernelInjector* injector = nullptr;   // the exception path's, if any
 };
 
 class Service {

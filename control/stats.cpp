@@ -56,6 +56,9 @@ nlohmann::json collect_stats(const StatsSources& src)
         drops[std::string(kVerdictNames[v])] = totals[v];
     j["workers"] = per_worker;
     j["drops"] = drops;
+    // The box's own frames out through the data ports (the control thread's).
+    if (src.injector != nullptr && !src.injector->empty())
+        j["exception"] = {{"injected", src.injector->injected()}, {"inject_dropped", src.injector->dropped()}};
 
     uint64_t fragments = 0;
     for (const nlohmann::json& w : per_worker)

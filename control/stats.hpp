@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/io/kernel_port.hpp"
 #include "dataplane/nat/neighbour_cache.hpp"
 #include "dataplane/worker/worker.hpp"
 
@@ -27,6 +28,7 @@ struct StatsSources {
     const nat::NeighbourCache* neighbours = nullptr;
     uint64_t uptime_s = 0;
     uint64_t events_written = 0;
+    const dp::KernelInjector* injector = nullptr;
 };
 
 /// Any thread: reads counters with relaxed loads and never writes worker state.

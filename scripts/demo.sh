@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The embedded default: sets up this machine, builds nat64d and runs it on two
-# net_tap ports (no NIC, no hugepages) between an IPv6-only client and an
-# IPv4-only web server, each a network namespace. Shows the client fetching a
-# page and pinging the server through 64:ff9b::/96, prints nat64d's counters,
-# and cleans up. --keep leaves the lab running until Ctrl-C.
+# The embedded default, the whole deployment: sets up this machine, builds
+# nat64d and runs it on two net_tap ports (no NIC, no hugepages) in a box
+# with its exception interfaces and BIRD, between an IPv6-only client behind a
+# core router (BIRD, no static route) and an IPv4-only web server, with unbound
+# doing DNS64 (scripts/lib/system.sh; each part a network namespace). Shows
+# the core learning 64:ff9b::/96 by BGP from the box, the client resolving the
+# server's name through DNS64, fetching its page and pinging it, prints
+# nat64d's counters and cleans up. --keep leaves the lab running until Ctrl-C.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KEEP=0
@@ -12,45 +15,44 @@ KEEP=0
 "$ROOT/scripts/setup.sh"
 BUILD="$ROOT/build/release"
 [ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=release >/dev/null
-ninja -C "$BUILD" control/nat64d >/dev/null
+ninja -C "$BUILD" control/nat64d control/nat64ctl >/dev/null
 
-. "$ROOT/scripts/lib/netns.sh"
-trap lab_cleanup EXIT
+. "$ROOT/scripts/lib/system.sh"
+trap sys_cleanup EXIT
 trap 'exit 130' INT TERM
+CTL=("$BUILD/control/nat64ctl" -s "$SYS_DIR/box1.sock")
 
-lab_netns
-lab_config "$LAB_DIR/nat64d.conf"
-lab_start_web_server
-lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"
-grep -E "^nat64d:" "$LAB_DIR/nat64d.log" || true
+if ! { sys_netns && sys_box 1 && sys_start_web && sys_start_dns && sys_start_bird_core &&
+       sys_start_nat64d 1 "$BUILD/control/nat64d" && sys_start_bird_box 1; }; then
+  echo "demo: the lab did not start; its logs:" >&2
+  tail -n 20 "$SYS_DIR"/*.log "$SYS_DIR"/bird*/bird.log >&2 2>/dev/null
+  exit 1
+fi
+grep -E "^nat64d:" "$SYS_DIR/box1.log" || true
 
 echo
-echo "== client $CLIENT_IP6 fetches http://[$SERVER_VIA_PREFIX]/ (server $SERVER_IP4)"
-ip netns exec "$NS_CLI" curl -sS --max-time 10 -g "http://[$SERVER_VIA_PREFIX]/"
+echo "== the core router learns $SYS_PREFIX by BGP from the box (BIRD on nat64d's exception path)"
+have_route() { [ -n "$(sys_core_next_hops)" ]; }
+if ! sys_wait 60 have_route; then
+  echo "demo: the core has no route after 60 s" >&2; tail -n 20 "$SYS_DIR"/bird*/bird.log >&2; exit 1
+fi
+ip -n "$NS_CORE" -6 route show "$SYS_PREFIX"
 echo
-echo "== client pings $SERVER_VIA_PREFIX"
-ip netns exec "$NS_CLI" ping -6 -c 3 -i 0.2 -W 2 "$SERVER_VIA_PREFIX"
+echo "== client $CLIENT_IP6 resolves $SYS_NAME (an A record only) through unbound's DNS64"
+ip netns exec "$NS_CLI" dig +short AAAA "$SYS_NAME" @"$DNS_IP6"
+echo
+echo "== client fetches http://$SYS_NAME/ (server $SERVER_IP4)"
+in_client curl -sS --max-time 10 "http://$SYS_NAME/"
+echo
+echo "== client pings $SYS_NAME_VIA_PREFIX"
+ip netns exec "$NS_CLI" ping -6 -c 3 -i 0.2 -W 2 "$SYS_NAME_VIA_PREFIX"
 
 if [ "$KEEP" = 1 ]; then
   echo
-  echo "lab running: ip netns exec $NS_CLI bash   (Ctrl-C to stop and clean up)"
-  wait "$NAT64D_PID" || true
+  echo "lab running: ip netns exec $NS_CLI bash; ${CTL[*]} stats   (Ctrl-C to stop and clean up)"
+  wait "$NAT64D_PID_1" || true
 fi
 
 echo
 echo "== nat64d counters"
-kill -INT "$NAT64D_PID"
-wait "$NAT64D_PID" || true
-grep '^stats: ' "$LAB_DIR/nat64d.log" | sed 's/^stats: //' | /usr/bin/python3 <(cat <<'PY'
-import json, sys
-s = json.load(sys.stdin)
-w = s["workers"][0]
-for k in ("rx_inside", "rx_outside", "translated_6to4", "translated_4to6", "tx_inside", "tx_outside"):
-    print(f"  {k:18} {w[k]['packets']:8} packets {w[k]['bytes']:10} bytes")
-for k in ("flows_created", "arp_replies", "ndp_adverts", "echo_replies"):
-    print(f"  {k:18} {w[k]:8}")
-drops = {k: v for k, v in s["drops"].items() if v}
-print("  drops:", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")
-print(f"  flows: {s['flows']['sessions']} sessions, {s['flows']['mappings']} mappings")
-PY
-)
+"${CTL[@]}" stats

@@ -43,7 +43,7 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
-for layer in crosscheck cli migrate packet e2e workers control dns64 bench package sanitize fuzz; do
+for layer in crosscheck cli migrate packet e2e workers control dns64 system bench package sanitize fuzz; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     BUILD="$BUILD" "test/$layer/run.sh" || true

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -148,6 +149,43 @@ PortInfo start_health_port(const std::string& iface, rte_mempool* pool)
 void set_kernel_port_up(uint16_t port, bool up) noexcept
 {
     (void)(up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port));
+}
+
+} // namespace nat64d::dp
+
+namespace nat64d::dp {
+
+uint32_t KernelInjector::poll() noexcept
+{
+    constexpr uint16_t kBurst = 32;
+    std::array<rte_mbuf*, kBurst> frames;
+    uint32_t moved = 0;
+    for (const Path& p : paths_) {
+        for (uint16_t q = 0; q < p.kernel_queues; ++q) {
+            uint16_t n = rte_eth_rx_burst(p.kernel_port, q, frames.data(), kBurst);
+            if (n == 0)
+                continue;
+            moved += n;
+            uint16_t kept = 0;
+            for (uint16_t i = 0; i < n; ++i) {
+                rte_mbuf* m = frames[i];
+                if (p.vlan != 0) {
+                    m->vlan_tci = p.vlan;
+                    if (rte_vlan_insert(&m) != 0) {
+                        rte_pktmbuf_free(m);
+                        continue;
+                    }
+                }
+                frames[kept++] = m;
+            }
+            const uint16_t sent = rte_eth_tx_burst(p.data_port, p.data_queue, frames.data(), kept);
+            for (uint16_t i = sent; i < kept; ++i)
+                rte_pktmbuf_free(frames[i]);
+            injected_.store(injected_.load(std::memory_order_relaxed) + sent, std::memory_order_relaxed);
+            dropped_.store(dropped_.load(std::memory_order_relaxed) + (n - sent), std::memory_order_relaxed);
+        }
+    }
+    return moved;
 }
 
 } // namespace nat64d::dp

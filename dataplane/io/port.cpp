@@ -105,14 +105,23 @@ PortInfo start_port(const PortSetup& s, rte_mempool* pool)
                                " queues: it has no RSS on IPv4 and IPv6 with UDP/TCP ports; set ports.workers = 1");
         }
     }
-    check_rc(rte_eth_dev_configure(info.id, s.rx_queues, s.tx_queues, &conf), what + ": configure");
+    // net_tap pairs every TX queue with an RX queue (and logs an error when
+    // asked otherwise); another device that refuses gets a second try.
+    uint16_t tx_queues = info.driver == "net_tap" ? s.rx_queues : s.tx_queues;
+    rc = rte_eth_dev_configure(info.id, s.rx_queues, tx_queues, &conf);
+    if (rc < 0 && tx_queues > s.rx_queues) {
+        tx_queues = s.rx_queues;
+        rc = rte_eth_dev_configure(info.id, s.rx_queues, tx_queues, &conf);
+    }
+    check_rc(rc, what + ": configure");
+    info.tx_queues = tx_queues;
     uint16_t rx_desc = s.rx_desc, tx_desc = s.tx_desc;
     check_rc(rte_eth_dev_adjust_nb_rx_tx_desc(info.id, &rx_desc, &tx_desc), what + ": descriptors");
     int socket = rte_eth_dev_socket_id(info.id);
     for (uint16_t q = 0; q < s.rx_queues; ++q)
         check_rc(rte_eth_rx_queue_setup(info.id, q, rx_desc, static_cast<unsigned>(socket), nullptr, pool),
                  what + ": rx queue " + std::to_string(q));
-    for (uint16_t q = 0; q < s.tx_queues; ++q)
+    for (uint16_t q = 0; q < tx_queues; ++q)
         check_rc(rte_eth_tx_queue_setup(info.id, q, tx_desc, static_cast<unsigned>(socket), nullptr),
                  what + ": tx queue " + std::to_string(q));
 

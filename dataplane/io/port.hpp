@@ -36,6 +36,7 @@ struct PortInfo {
     std::string device;
     std::string driver;
     std::string spread;      // how traffic reaches its queues (logged at start)
+    uint16_t tx_queues = 0;  // as configured: fewer than asked where the device needs as many as RX
 };
 
 /// Finds the port by name, configures its queues on `pool` and starts it. With
@@ -44,7 +45,8 @@ struct PortInfo {
 /// explicitly), or a virtual device whose peer fills each queue (net_tap: the
 /// kernel; net_memif, net_pcap, net_ring, net_null, net_af_packet: one queue
 /// pair each). Otherwise StartupError names the device, what it lacks and
-/// what to set instead.
+/// what to set instead. More TX than RX queues where the device allows it;
+/// else as many as RX (PortInfo::tx_queues says which).
 PortInfo start_port(const PortSetup& setup, rte_mempool* pool);
 
 /// Stops and closes a port (net_pcap flushes its output file here).

@@ -173,8 +173,10 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
         if (cfg_.workers > 1)
             poll_mesh();
         // A tap's receive is a system call: the kernel's own traffic (BGP,
-        // SSH) is looked at every few loops, not every one.
-        if ((cfg_.kernel_inside_port != kNoPort || cfg_.kernel_outside_port != kNoPort) &&
+        // SSH) is looked at every few loops, not every one. Only where the
+        // data port has no TX queue for the control thread (KernelInjector).
+        if (cfg_.kernel_inject_by_worker &&
+            (cfg_.kernel_inside_port != kNoPort || cfg_.kernel_outside_port != kNoPort) &&
             (loops_.load(std::memory_order_relaxed) & 7) == 0)
             poll_kernel();
         if (now_ms_ - last_tick_ms_ >= kTickMs)
@@ -205,9 +207,9 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
 // never waits for it.
 void Worker::back_off() noexcept
 {
-    constexpr uint32_t kSpinPolls = 1024;
-    constexpr uint32_t kPausePolls = 4096;
-    constexpr uint32_t kSleepsPerStep = 16;
+    constexpr uint32_t kSpinPolls = 256;
+    constexpr uint32_t kPausePolls = 1024;
+    constexpr uint32_t kSleepsPerStep = 4;
     constexpr uint32_t kMaxShift = 20;
     const uint32_t n = ++idle_polls_;
     if (n < kSpinPolls)

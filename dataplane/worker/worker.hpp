@@ -86,6 +86,9 @@ struct WorkerConfig {
     uint32_t idle_sleep_us = 0;           // longest sleep when idle; 0: poll without pause
     // The exception path: the kernel interfaces beside the data ports (kNoPort: none).
     uint16_t kernel_inside_port = kNoPort, kernel_outside_port = kNoPort;
+    // The workers carry the kernel's frames out too (a data port, such as
+    // net_tap, that cannot have the control thread's extra TX queue).
+    bool kernel_inject_by_worker = false;
     uint32_t punt_per_s = 10000;          // this worker's share
     const KernelPortSet* kernel_ports = nullptr;
     WorkerMesh* mesh = nullptr;           // required

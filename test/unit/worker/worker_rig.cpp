@@ -26,11 +26,12 @@ rte_ether_addr ether(const xlate::MacBytes& m)
 
 Bytes frame(const xlate::MacBytes& dst, const xlate::MacBytes& src, uint16_t type, const Bytes& l3)
 {
-    Bytes f(14);
-    std::memcpy(f.data(), dst.data(), 6);
-    std::memcpy(f.data() + 6, src.data(), 6);
-    f[12] = static_cast<uint8_t>(type >> 8);
-    f[13] = static_cast<uint8_t>(type);
+    Bytes f;
+    f.reserve(14 + l3.size());
+    f.insert(f.end(), dst.begin(), dst.end());
+    f.insert(f.end(), src.begin(), src.end());
+    f.push_back(static_cast<uint8_t>(type >> 8));
+    f.push_back(static_cast<uint8_t>(type));
     f.insert(f.end(), l3.begin(), l3.end());
     return f;
 }
