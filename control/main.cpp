@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "control/config/load.hpp"
+#include "control/config/reload.hpp"
 #include "control/event_log.hpp"
 #include "control/service.hpp"
 #include "control/socket_server.hpp"
@@ -40,7 +42,10 @@ namespace nat64d::ctl {
 namespace {
 
 std::atomic<bool> g_stop{false};   // set by the signal handler; relaxed: only ever goes true
-std::atomic<bool> g_reopen{false}; // SIGHUP: reopen the event log (logrotate); relaxed
+std::atomic<bool> g_reopen{false}; // SIGHUP: reload the file, reopen the event log (logrotate); relaxed
+// The command line, read again by a reload: the same file and flags as at start.
+int g_argc = 0;
+char** g_argv = nullptr;
 
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 void on_hup(int) { g_reopen.store(true, std::memory_order_relaxed); }
@@ -135,6 +140,28 @@ void install_signal_handlers()
 
 namespace {
 
+// What most often makes the EAL fail on a new box is memory: DPDK wants
+// hugepages unless told otherwise, and says only "Permission denied" or
+// "Cannot allocate memory" when there are none.
+std::string eal_failure_hint(const std::vector<std::string>& eal_args)
+{
+    const bool no_huge = std::find(eal_args.begin(), eal_args.end(), "--no-huge") != eal_args.end();
+    long free_pages = -1;
+    if (std::FILE* f = std::fopen("/proc/meminfo", "r")) {
+        char line[128];
+        while (std::fgets(line, sizeof line, f) != nullptr)
+            if (std::sscanf(line, "HugePages_Free: %ld", &free_pages) == 1)
+                break;
+        std::fclose(f);
+    }
+    if (!no_huge && free_pages == 0)
+        return "no free hugepages (HugePages_Free: 0 in /proc/meminfo): reserve some, e.g. "
+               "echo 512 > /proc/sys/vm/nr_hugepages (2 MiB pages: 1 GiB) with hugetlbfs mounted "
+               "(systemd mounts /dev/hugepages), or run on ordinary memory with \"--no-huge\", \"-m\", \"512\" "
+               "in [eal] args (tests, laptops; not for production rates)";
+    return "check [eal] args";
+}
+
 int run(const Config& cfg)
 {
     PidFile pid(cfg.pidfile);
@@ -148,7 +175,7 @@ int run(const Config& cfg)
     for (auto& a : args)
         argv.push_back(a.data());
     if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0)
-        throw dp::StartupError(fmt::format("EAL init failed: {} (check [eal] args)", rte_strerror(rte_errno)));
+        throw dp::StartupError(fmt::format("EAL init failed: {} ({})", rte_strerror(rte_errno), eal_failure_hint(cfg.eal_args)));
     // EAL installs nothing of its own for these, but be sure ours are in place.
     install_signal_handlers();
     if (g_stop.load(std::memory_order_relaxed)) {
@@ -185,6 +212,86 @@ bool all_idle(const std::vector<std::unique_ptr<dp::Worker>>& workers, uint64_t 
             return false;
     }
     return true;
+}
+
+// A reload: the command line read again, compared key by key with what runs
+// (control/config/reload.hpp). Keys only a restart can change refuse the
+// whole reload, and so does a file that does not load: nothing changes. The
+// rest is applied with every session kept: timeouts and ICMP limits to the
+// ager and the workers (LiveSettings), static BIB entries removed and added.
+nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSettings& live,
+                              nat::Timeouts& ager_timeouts, uint32_t now_s)
+{
+    Config next;
+    try {
+        next = parse_command_line(g_argc, g_argv).config;
+    } catch (const ConfigError& e) {
+        throw RequestError(fmt::format("{}\nnothing changed: the file does not load", e.what()));
+    }
+    const ReloadPlan plan = plan_reload(running, next);
+    if (!plan.restart.empty())
+        throw RequestError(restart_refusal(plan.restart) + "\nnothing changed");
+
+    nlohmann::json applied = nlohmann::json::array(), not_applied = nlohmann::json::array();
+    const auto same = [](const StaticBib& a, const StaticBib& b) {
+        return a.proto == b.proto && a.addr6 == b.addr6 && a.port6 == b.port6 && a.addr4 == b.addr4 &&
+               a.port4 == b.port4;
+    };
+    const auto listed = [&](const std::vector<StaticBib>& list, const StaticBib& b) {
+        return std::any_of(list.begin(), list.end(), [&](const StaticBib& x) { return same(x, b); });
+    };
+    std::vector<StaticBib> installed;
+    for (const StaticBib& b : running.static_bib) {
+        if (listed(next.static_bib, b))
+            installed.push_back(b);
+        else
+            (void)flows.del_static(b.proto, b.addr6, b.port6, now_s);   // its sessions go with it
+    }
+    for (const StaticBib& b : next.static_bib) {
+        if (listed(running.static_bib, b))
+            continue;
+        if (flows.add_static({b.proto, b.addr6, b.port6, b.addr4, b.port4}))
+            installed.push_back(b);
+        else
+            not_applied.push_back(fmt::format("static.bib = {}: collides with a live mapping (the IPv6 side is "
+                                              "mapped or the public port is in use); not added",
+                                              b.text));
+    }
+
+    dp::LiveValues v;
+    v.timeouts = to_nat_timeouts(next.timeouts);
+    v.icmp_errors_per_s = next.icmp_errors_per_s == 0 ? 0 : std::max(1u, next.icmp_errors_per_s / next.workers);
+    v.icmp_errors_per_subscriber_per_s = next.icmp_errors_per_subscriber_per_s;
+    live.publish(v);
+    ager_timeouts = v.timeouts;
+
+    // The file's order of static entries, less those that did not go in.
+    std::vector<StaticBib> kept;
+    for (const StaticBib& b : next.static_bib)
+        if (listed(installed, b))
+            kept.push_back(b);
+    next.static_bib = kept;
+    running = next;
+    for (const KeyChange& c : plan.apply)
+        applied.push_back({{"key", c.key}, {"before", c.before}, {"after", c.after}});
+    return {{"applied", applied}, {"not_applied", not_applied}};
+}
+
+// SIGHUP's reload reports on stdout (the journal), as nat64ctl would.
+void print_reload(const std::function<nlohmann::json()>& reload)
+{
+    try {
+        const nlohmann::json r = reload();
+        if (r["applied"].empty() && r["not_applied"].empty())
+            fmt::print("nat64d: reload: nothing changed\n");
+        for (const nlohmann::json& c : r["applied"])
+            fmt::print("nat64d: reload: {} = {} (was {})\n", c["key"].get<std::string>(), c["after"].get<std::string>(),
+                       c["before"].get<std::string>());
+        for (const nlohmann::json& n : r["not_applied"])
+            fmt::print("nat64d: reload: {}\n", n.get<std::string>());
+    } catch (const std::exception& e) {
+        fmt::print("nat64d: reload refused:\n{}\n", e.what());
+    }
 }
 
 int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
@@ -347,8 +454,10 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     std::vector<Ip4> pool_sorted = cfg.pool;   // the workers binary-search it
     std::sort(pool_sorted.begin(), pool_sorted.end());
 
+    dp::LiveSettings live;   // what a reload changes in the workers
     dp::WorkerConfig wc;
     wc.workers = cfg.workers;
+    wc.live = &live;
     wc.one_arm = one_arm;
     wc.inside_port = in.id;
     wc.outside_port = out.id;
@@ -418,8 +527,15 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     const int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch()).count();
     EventLog events(cfg.log_file, cfg.log_syslog);
+    // The running configuration: the start's, then each reload's.
+    Config running = cfg;
+    nat::Timeouts ager_timeouts = to_nat_timeouts(cfg.timeouts);
     ServiceContext sctx;
-    sctx.cfg = &cfg;
+    sctx.cfg = &running;
+    sctx.reload = [&]() {
+        return reload_running(running, flows, live, ager_timeouts,
+                              static_cast<uint32_t>((rte_rdtsc() - start) / hz));
+    };
     sctx.flows = &flows;
     for (const auto& w : workers)
         sctx.workers.push_back(w.get());
@@ -452,7 +568,6 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
 
     // The control loop: the socket (its poll() is the loop's sleep), ageing,
     // the event log, health and the idle exit. Workers never wait on it.
-    const nat::Timeouts timeouts = to_nat_timeouts(cfg.timeouts);
     bool behind = false;
     bool health_up = false;
     // With an exception path the loop also carries the kernel's own frames
@@ -463,12 +578,14 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         server.poll_once(behind || injecting ? 0 : poll_ms, (rte_rdtsc() - start) * 1000 / hz);
         injecting = injector.poll() != 0;
         const uint64_t now = rte_rdtsc();
-        const uint32_t removed = flows.expire(service.now_s(now), timeouts, kAgerBudget);
+        const uint32_t removed = flows.expire(service.now_s(now), ager_timeouts, kAgerBudget);
         if (permissions)   // a grant lives as long as the longest session could
-            permissions->expire(service.now_s(now), timeouts.tcp_established_s, kAgerBudget);
+            permissions->expire(service.now_s(now), ager_timeouts.tcp_established_s, kAgerBudget);
         behind = removed > kAgerBudget / 2;
-        if (g_reopen.exchange(false, std::memory_order_relaxed))
+        if (g_reopen.exchange(false, std::memory_order_relaxed)) {
             events.reopen();
+            print_reload(sctx.reload);
+        }
         service.drain_events();
         service.tick(now);
         if (cfg.exit_when_idle_ms > 0 && all_idle(workers, rte_rdtsc(), hz, cfg.exit_when_idle_ms))
@@ -518,6 +635,8 @@ int main(int argc, char** argv)
     // Line-buffered even into a file: scripts and operators wait on these lines.
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     ctl::install_signal_handlers();
+    ctl::g_argc = argc;
+    ctl::g_argv = argv;
     ctl::CommandLine cl;
     try {
         cl = ctl::parse_command_line(argc, argv);

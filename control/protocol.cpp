@@ -146,6 +146,8 @@ Request parse_request(std::string_view line)
         r.cmd = Command::config;
     } else if (cmd == "health") {
         r.cmd = Command::health;
+    } else if (cmd == "reload") {
+        r.cmd = Command::reload;
     } else if (cmd == "flows") {
         r.cmd = Command::flows;
         parse_filter(j, r.filter);
@@ -167,7 +169,7 @@ Request parse_request(std::string_view line)
             throw RequestError(fmt::format("\"op\" = \"{}\": must be list, add or del", op));
         }
     } else {
-        throw RequestError(fmt::format("unknown command \"{}\" (stats, flows, bib, config, health)", cmd));
+        throw RequestError(fmt::format("unknown command \"{}\" (stats, flows, bib, config, health, reload)", cmd));
     }
     return r;
 }
@@ -195,6 +197,9 @@ json request_to_json(const Request& r)
         break;
     case Command::health:
         j["cmd"] = "health";
+        break;
+    case Command::reload:
+        j["cmd"] = "reload";
         break;
     case Command::flows:
         j["cmd"] = "flows";

@@ -28,7 +28,7 @@ struct RequestError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class Command : uint8_t { stats, flows, bib_list, bib_add, bib_del, config, health };
+enum class Command : uint8_t { stats, flows, bib_list, bib_add, bib_del, config, health, reload };
 
 /// `flows` filters; every one that is set must match.
 struct FlowFilter {

@@ -194,6 +194,10 @@ json Service::serve(const Request& r)
         return health();
     case Command::config:
         return config_to_json(*ctx_.cfg);
+    case Command::reload:
+        if (!ctx_.reload)
+            throw RequestError("reload is not offered by this nat64d");
+        return ctx_.reload();
     case Command::flows:
     case Command::bib_list:
         break;   // made in slices by handle()

@@ -3,6 +3,7 @@
 // Everything here runs on the control thread unless it says "any thread".
 #pragma once
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +35,9 @@ struct ServiceContext {
     int64_t start_unix_ms = 0;   // wall time at start_tsc, for event times
     uint64_t health_window_ms = kHealthWindowMs;
     const dp::KernelInjector* injector = nullptr;   // the exception path's, if any
+    // `reload`: re-reads the file and applies it (control thread); throws
+    // RequestError with a line per key it refuses. Empty: not offered.
+    std::function<nlohmann::json()> reload;
 };
 
 class Service {

@@ -223,6 +223,21 @@ void print_bib(const json& r)
                                                       ? " (limit reached; --limit N for more)" : "");
 }
 
+void print_reload(const json& r)
+{
+    const json& applied = at(r, "applied");
+    const json& not_applied = at(r, "not_applied");
+    if ((!applied.is_array() || applied.empty()) && (!not_applied.is_array() || not_applied.empty()))
+        std::printf("nothing changed\n");
+    if (applied.is_array())
+        for (const json& c : applied)
+            std::printf("applied: %s = %s (was %s)\n", cell(at(c, "key")).c_str(), cell(at(c, "after")).c_str(),
+                        cell(at(c, "before")).c_str());
+    if (not_applied.is_array())
+        for (const json& n : not_applied)
+            std::printf("not applied: %s\n", cell(n).c_str());
+}
+
 void print_health(const json& h)
 {
     std::printf("%s\n", at(h, "healthy").is_boolean() && at(h, "healthy").get<bool>() ? "healthy" : "UNHEALTHY");
@@ -304,6 +319,9 @@ int main(int argc, char** argv)
     bib_del->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();
     CLI::App* config = app.add_subcommand("config", "the running configuration");
     CLI::App* health = app.add_subcommand("health", "exit 0 only when every worker is polling");
+    CLI::App* reload = app.add_subcommand(
+        "reload", "re-read the config file and apply what changes with sessions kept (timeouts, ICMP limits, "
+                  "static BIB); refused, with nothing changed, for keys that need a restart (as SIGHUP)");
 
     try {
         app.parse(argc, argv);
@@ -330,6 +348,8 @@ int main(int argc, char** argv)
         req["cmd"] = "config";
     } else if (health->parsed()) {
         req["cmd"] = "health";
+    } else if (reload->parsed()) {
+        req["cmd"] = "reload";
     }
     // Check locally what the daemon would refuse, for a clearer message.
     try {
@@ -361,10 +381,14 @@ int main(int argc, char** argv)
         print_config(result);
     } else if (health->parsed()) {
         print_health(result);
+    } else if (reload->parsed()) {
+        print_reload(result);
     } else {
         std::printf("ok: %s\n", cell(result.begin() != result.end() ? *result.begin() : json()).c_str());
     }
     if (health->parsed())
         return at(result, "healthy").is_boolean() && at(result, "healthy").get<bool>() ? 0 : 1;
+    if (reload->parsed() && at(result, "not_applied").is_array() && !at(result, "not_applied").empty())
+        return 1;   // applied in part: the operator must look
     return 0;
 }

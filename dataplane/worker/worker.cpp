@@ -278,9 +278,28 @@ void Worker::poll_kernel() noexcept
     }
 }
 
+// A reload's timeouts and ICMP limits, from the next tick on: sessions keep
+// their state and are judged by the new timeouts (the ager does the same).
+void Worker::apply_live() noexcept
+{
+    LiveValues v{cfg_.timeouts, cfg_.icmp_errors_per_s, cfg_.icmp_errors_per_subscriber_per_s};
+    if (!cfg_.live->read_newer(live_seen_, v))
+        return;
+    cfg_.timeouts = v.timeouts;
+    cfg_.icmp_errors_per_subscriber_per_s = v.icmp_errors_per_subscriber_per_s;
+    if (v.icmp_errors_per_s != cfg_.icmp_errors_per_s) {
+        cfg_.icmp_errors_per_s = v.icmp_errors_per_s;
+        icmp_bucket_ = nat::TokenBucket(v.icmp_errors_per_s, v.icmp_errors_per_s, now_ms_);
+        const uint32_t ptb = std::max(1u, v.icmp_errors_per_s / kPtbShareDivisor);
+        ptb_bucket_ = nat::TokenBucket(ptb, ptb, now_ms_);
+    }
+}
+
 void Worker::tick() noexcept
 {
     last_tick_ms_ = now_ms_;
+    if (cfg_.live != nullptr)
+        apply_live();
     if (mesh_.held_syns().any())
         expire_incoming_syns();
     // Re-solicit entries that are due and drop what waited too long (RFC 4861 s7.3.3).

@@ -22,6 +22,7 @@
 #include "dataplane/nat/neighbour_cache.hpp"
 #include "dataplane/nat/rate_limit.hpp"
 #include "dataplane/nat/timeouts.hpp"
+#include "dataplane/worker/live_settings.hpp"
 #include "dataplane/worker/mesh.hpp"
 #include "dataplane/xlate/translate.hpp"
 
@@ -77,6 +78,8 @@ struct WorkerConfig {
     nat::Timeouts timeouts;
     uint32_t icmp_errors_per_s = 1000;    // this worker's share of the box's budget
     uint32_t icmp_errors_per_subscriber_per_s = 20;
+    // A reload's new timeouts and ICMP limits (nullptr: fixed at start).
+    const LiveSettings* live = nullptr;
     uint8_t subscriber_prefix_len = 56;
     std::vector<xlate::Prefix6> clients;  // empty: any IPv6 source
     nat::FragCacheConfig fragments;
@@ -199,6 +202,7 @@ private:
         return (ip4 && !cfg_.one_arm ? cfg_.kernel_outside_port : cfg_.kernel_inside_port) != kNoPort;
     }
     void poll_kernel() noexcept;
+    void apply_live() noexcept;
 
     bool is_pool_address(Ip4 a) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
@@ -228,6 +232,7 @@ private:
     TxBuffer tx_inside_, tx_outside_;
     TxBuffer tx_kernel_inside_, tx_kernel_outside_;
     nat::TokenBucket punt_bucket_;
+    uint32_t live_seen_ = 0;              // the LiveSettings publication in use
     uint64_t creates_ = 0;                // sessions opened, for look_again()
     uint32_t idle_polls_ = 0;             // loops since one received something
     uint32_t now_s_ = 0;

@@ -126,6 +126,25 @@ check workers_need_lcores refused_at_start "0@0,1@1" \
 check workers_refused_by_a_device_at_start refused_at_start "0@0,1@0,2@1" \
   "net_af_packet0,iface=lo" "port net_af_packet0: ports.workers = 2 needs 2 RX and TX queues, the device has 1 / 1"
 
+# Without --no-huge on a machine with no free hugepages the EAL fails; the
+# error says what is missing and both ways out. (Where hugepages are free the
+# EAL starts, and there is no failure to explain.)
+no_hugepages_explained() {
+  local free out rc
+  free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
+  sed -e 's|"--no-huge", "-m", "128", ||' -e "s|nat64d-cli-$$|nat64d-cli4-$$|" "$TMP/run.conf" > "$TMP/huge.conf"
+  grep -q -- '--no-huge' "$TMP/huge.conf" && { echo "sed left --no-huge in"; return 1; }
+  out=$(timeout -s TERM 10 "$NAT64D" --config "$TMP/huge.conf" 2>&1); rc=$?
+  echo "HugePages_Free $free, exit $rc: $(echo "$out" | tail -2)"
+  if [ "$free" = 0 ]; then
+    [ "$rc" -ne 0 ] && echo "$out" | grep -q "no free hugepages" && echo "$out" | grep -q "nr_hugepages" &&
+      echo "$out" | grep -qF '"--no-huge"'
+  else
+    ! echo "$out" | grep -q "no free hugepages"
+  fi
+}
+check no_hugepages_explained no_hugepages_explained
+
 # SIGTERM at any moment of start-up (a service manager stopping a slow start)
 # ends nat64d the clean way: exit 0, no pidfile left, whenever it arrives.
 sigterm_during_start() {

@@ -146,6 +146,83 @@ telemetry() {
 }
 check telemetry_reads_stats telemetry
 
+# --- reload: the file read again, applied with sessions kept, or refused whole
+CONF="$LAB_DIR/nat64d.conf"
+cp "$CONF" "$LAB_DIR/nat64d.conf.start"
+config_value() {  # config_value SECTION KEY: the running value, as JSON
+  ctl --json config | /usr/bin/python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)['$1']['$2']))"
+}
+udp_flow_present() {  # udp_flow_present PORT6
+  ctl flows --proto udp --json | /usr/bin/python3 -c "
+import json, sys; sys.exit(0 if any(f['port6'] == $1 for f in json.load(sys.stdin)['flows']) else 1)"
+}
+reload_nothing() { local out; out=$(ctl reload); echo "$out"; [ "$out" = "nothing changed" ]; }
+check reload_of_the_same_file_changes_nothing reload_nothing
+
+# A session older than the old UDP timeout lives on under the new one.
+reload_keeps_sessions() {
+  local out
+  in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 40101 1 "$LAB_DIR/udp_sent_reload" || return 1
+  udp_flow_present 40101 || { echo "no session for port 40101"; return 1; }
+  sed -i "s/^udp = $UDP_TIMEOUT_S\$/udp = 30/" "$CONF"
+  out=$(ctl reload) || { echo "$out"; return 1; }
+  echo "$out"
+  echo "$out" | grep -qx "applied: timeouts.udp = 30 (was $UDP_TIMEOUT_S)" || return 1
+  [ "$(config_value timeouts udp)" = 30 ] || return 1
+  sleep $(( UDP_TIMEOUT_S + 3 ))   # the old timeout and the ager's pass are long past
+  udp_flow_present 40101 || { echo "the session expired on the old timeout"; return 1; }
+}
+check reload_applies_timeouts_to_live_sessions reload_keeps_sessions
+
+reload_static_bib() {
+  local out
+  printf '\n[static]\nbib = ["tcp %s#8080 %s#18080"]\n' "$CLIENT_IP6" "$POOL_IP4" >> "$CONF"
+  out=$(ctl reload) || { echo "$out"; return 1; }
+  echo "$out"
+  echo "$out" | grep -q "^applied: static.bib = " || return 1
+  ctl bib list --json | grep -qE '"public_port": *18080' || { ctl bib list; return 1; }
+  sed -i '/^\[static\]$/,$d' "$CONF"
+  out=$(ctl reload) || { echo "$out"; return 1; }
+  echo "$out"
+  ! ctl bib list --json | grep -qE '"public_port": *18080'
+}
+check reload_adds_and_removes_static_bib reload_static_bib
+
+# Keys only a restart can change refuse the reload; nothing changes, the
+# running configuration says so.
+reload_refused() {
+  local out rc
+  cp "$CONF" "$LAB_DIR/nat64d.conf.good"
+  sed -i -e 's/^mbufs = 16383$/mbufs = 8191/' -e 's/^udp = 30$/udp = 40/' "$CONF"
+  out=$(ctl reload 2>&1); rc=$?
+  echo "exit $rc: $out"
+  cp "$LAB_DIR/nat64d.conf.good" "$CONF"
+  [ "$rc" = 1 ] && echo "$out" | grep -qF "config: ports.mbufs = 8191: needs a restart (running: 16383)" &&
+    echo "$out" | grep -q "nothing changed" && [ "$(config_value ports mbufs)" = 16383 ] &&
+    [ "$(config_value timeouts udp)" = 30 ]
+}
+check reload_refuses_keys_that_need_a_restart reload_refused
+reload_broken() {
+  local out rc
+  sed -i 's/^udp = 30$/udp = banana/' "$CONF"
+  out=$(ctl reload 2>&1); rc=$?
+  echo "exit $rc: $out"
+  cp "$LAB_DIR/nat64d.conf.good" "$CONF"
+  [ "$rc" = 1 ] && echo "$out" | grep -q "timeouts.udp" && echo "$out" | grep -q "nothing changed" &&
+    [ "$(config_value timeouts udp)" = 30 ] && ctl health >/dev/null
+}
+check reload_refuses_a_broken_file reload_broken
+
+udp_is() { [ "$(config_value timeouts udp)" = "$1" ]; }
+sighup_reloads() {
+  sed -i 's/^udp = 30$/udp = 45/' "$CONF"
+  kill -HUP "$NAT64D_PID"
+  wait_for 10 udp_is 45 || return 1
+  wait_for 10 grep -q "nat64d: reload: timeouts.udp = 45 (was 30)" "$LAB_DIR/nat64d.log"
+}
+check sighup_reloads_the_file sighup_reloads
+cp "$LAB_DIR/nat64d.conf.start" "$CONF"
+
 # --- health turns false when the daemon stops
 kill -TERM "$NAT64D_PID" 2>/dev/null
 wait_for 15 bash -c "! kill -0 $NAT64D_PID"

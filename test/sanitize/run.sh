@@ -32,6 +32,10 @@ echo "  building ${TARGETS[*]} in $SB"
 check build build
 [ -x "$SB/control/nat64d" ] || exit 1
 
+# ASan (gcc links its runtime dynamically) must be the first library a
+# sanitized program loads; a preload from whoever runs the suite (stdbuf -oL
+# preloads libstdbuf) would stop every one of them before it starts.
+unset LD_PRELOAD
 # halt_on_error: the first report ends the process with a non-zero exit, so
 # no report goes unnoticed in a passing test. Leak checking stays on for
 # nat64d too: DPDK's EAL (--no-huge) leaves nothing LeakSanitizer reports.

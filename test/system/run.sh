@@ -145,9 +145,20 @@ if ! { sys_box 2 && sys_start_nat64d 2 "$NAT64D" && sys_start_bird_box 2; }; the
 fi
 record PASS "system:second_box_starts"
 check core_installs_both_paths sys_wait 60 next_hops_are "$B1" "$B2"
+check core_has_bfd_with_both_boxes sys_wait 30 bfd_up "$B2"
 
+# What the two boxes and the core saw, when a check across both fails.
+two_box_report() {
+  birdc -s "$SYS_DIR/bird-core/bird.ctl" show protocols
+  birdc -s "$SYS_DIR/bird-core/bird.ctl" show bfd sessions
+  local n
+  for n in 1 2; do
+    echo "box $n drops:"; "$CTL" -s "$SYS_DIR/box$n.sock" --json stats |
+      /usr/bin/python3 -c 'import json,sys; print({k: v for k, v in json.load(sys.stdin)["drops"].items() if v})'
+  done
+}
 spread() {
-  in_client /usr/bin/python3 "$TOOLS" tcp-clients "$SYS_NAME_VIA_PREFIX" 7000 200 4096 || return 1
+  in_client /usr/bin/python3 "$TOOLS" tcp-clients "$SYS_NAME_VIA_PREFIX" 7000 200 4096 || { two_box_report; return 1; }
   local s1 s2
   s1=$("$CTL" -s "$SYS_DIR/box1.sock" --json stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"]["sessions_created"]["tcp"])')
   s2=$("$CTL" -s "$SYS_DIR/box2.sock" --json stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"]["sessions_created"]["tcp"])')

@@ -75,7 +75,7 @@ TEST_CASE("protocol: bad requests are refused with a reason", "[control][protoco
     CHECK(error_of("[1,2]") == "malformed request: not a JSON object");
     CHECK(error_of("{}") == "missing \"cmd\"");
     CHECK(error_of(R"({"cmd":5})") == "\"cmd\" must be a string");
-    CHECK(error_of(R"({"cmd":"reboot"})") == "unknown command \"reboot\" (stats, flows, bib, config, health)");
+    CHECK(error_of(R"({"cmd":"reboot"})") == "unknown command \"reboot\" (stats, flows, bib, config, health, reload)");
     CHECK(error_of(R"({"cmd":"flows","proto":"sctp"})") == "\"proto\" = \"sctp\": must be tcp, udp or icmp");
     CHECK(error_of(R"({"cmd":"flows","ipv6":"2001:db8::/129"})") == "\"ipv6\" = \"2001:db8::/129\": prefix length must be 0..128");
     CHECK(error_of(R"({"cmd":"flows","ipv6":"2001:db8::/x"})") == "\"ipv6\" = \"2001:db8::/x\": prefix length must be 0..128");
