@@ -14,7 +14,7 @@ packages=(
   curl iperf3 socat traceroute procps kmod
   # companions the tests run in namespaces: BGP (BIRD 2), DNS64 resolver
   # (unbound), an authoritative server (NSD) and dig
-  bird2 unbound nsd bind9-dnsutils
+  bird2 frr unbound nsd bind9-dnsutils
   # fuzzing, baselines and plots
   clang libfuzzer-14-dev tayga nftables python3-matplotlib valgrind
   # the Debian package, its systemd unit and man pages (test/package)
@@ -36,7 +36,7 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# bird2, unbound and nsd start their system daemon from the package's
+# bird2, frr, unbound and nsd start their system daemon from the package's
 # maintainer scripts, which would bind ports 179 and 53 on the host. The tests
 # start their own instances in namespaces, so the install must not start any.
 # Both paths the maintainer scripts take, invoke-rc.d (no systemd) and

@@ -143,7 +143,15 @@ PortInfo start_health_port(const std::string& iface, rte_mempool* pool)
     rte_eth_dev_get_name_by_port(id, name);
     PortSetup ps{name, 1, 1, 64, 64, 1500, nullptr};
     ps.tap_kernel_mac_differs = false;
-    return start_port(ps, pool);
+    const PortInfo info = start_port(ps, pool);
+    // A routing daemon installs the IPv6 prefix via this interface (FRR's
+    // zebra into the kernel too): IPv6 on, whatever the host's default, and
+    // nothing of its own (no DAD, router advertisements or addresses).
+    write_sysctl(iface, "disable_ipv6", "0");
+    write_sysctl(iface, "accept_dad", "0");
+    write_sysctl(iface, "accept_ra", "0");
+    write_sysctl(iface, "autoconf", "0");
+    return info;
 }
 
 void set_kernel_port_up(uint16_t port, bool up) noexcept

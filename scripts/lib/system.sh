@@ -200,6 +200,24 @@ CONF
   sys_wait 10 test -S "$dir/bird.ctl"
 }
 
+# FRR instead of BIRD on box N (config/frr.conf as shipped: its example
+# values are box 2's): zebra, staticd, bfdd and bgpd in the box's namespace,
+# their sockets, pid files and logs in SYS_DIR, the file applied by vtysh.
+sys_start_frr_box() {
+  local n=$1 ns dir d
+  ns=$(box_ns "$n"); dir="$SYS_DIR/frr$n"
+  mkdir -p "$dir"
+  chmod 755 "$SYS_DIR"; chown frr:frr "$dir"   # the daemons drop to Debian's frr user
+  for d in zebra staticd bfdd bgpd; do
+    ip netns exec "$ns" "/usr/lib/frr/$d" -u frr -g frr --vty_socket "$dir" -z "$dir/zserv.api" \
+      -i "$dir/$d.pid" --log "file:$dir/$d.log" >"$dir/$d.out" 2>&1 &
+    SYS_PIDS+=("$!")
+    [ "$d" = zebra ] && { sys_wait 10 test -S "$dir/zserv.api" || return 1; }
+  done
+  sys_wait 10 test -S "$dir/bgpd.vty" || return 1
+  ip netns exec "$ns" vtysh --vty_socket "$dir" -f "$ROOT/config/frr.conf" >"$dir/vtysh.log" 2>&1
+}
+
 sys_start_bird_core() {
   local dir="$SYS_DIR/bird-core"
   mkdir -p "$dir"

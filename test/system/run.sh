@@ -5,7 +5,8 @@
 # through unbound's DNS64 and nat64d with intact content; the route goes when
 # the box cannot carry traffic (nat64d killed, a worker stopped, a data port's
 # link lost) and comes back after; two boxes share the prefix by ECMP, flows
-# spread over both, and when one dies new connections go through the other.
+# spread over both (box 2 runs FRR with config/frr.conf), and when one dies
+# new connections go through the other.
 # Withdrawal times are measured and printed (info lines; benchmarks, never
 # asserted), and written to $SYSTEM_TIMES when that is set.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -140,7 +141,8 @@ killed() {
 check route_withdrawn_when_nat64d_dies_and_back_after_restart killed
 
 # --- two boxes by ECMP ------------------------------------------------------------
-if ! { sys_box 2 && sys_start_nat64d 2 "$NAT64D" && sys_start_bird_box 2; }; then
+# Box 2 runs FRR (config/frr.conf as shipped) where box 1 runs BIRD.
+if ! { sys_box 2 && sys_start_nat64d 2 "$NAT64D" && sys_start_frr_box 2; }; then
   record FAIL "system:second_box_starts"; exit 1
 fi
 record PASS "system:second_box_starts"
@@ -166,6 +168,18 @@ spread() {
   [ "$s1" -ge 20 ] && [ "$s2" -ge 20 ]
 }
 check flows_from_many_ports_spread_over_both_boxes spread
+
+frr_follows_health() {
+  local t0
+  t0=$(now_ms)
+  ip -n "$(box_ns 2)" link set n64out down   # box 2's IPv4 data port
+  sys_wait 30 next_hops_are "$B1" || { two_box_report; return 1; }
+  echo "  info: FRR box, a data port lost its link: the core dropped its path after $(( $(now_ms) - t0 )) ms" |
+    tee -a "$TIMES" >&3
+  ip -n "$(box_ns 2)" link set n64out up
+  sys_wait 30 next_hops_are "$B1" "$B2"
+}
+check frr_box_withdraws_while_a_data_port_is_down_and_back_after frr_follows_health
 
 failover() {
   local t0 ms
