@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 # Every example validates (machine-specific checks aside: config_valid_here).
 for conf in "$ROOT"/config/*.conf; do
-  case "$(basename "$conf")" in bird*|unbound*) continue ;; esac
+  case "$(basename "$conf")" in bird*|frr*|unbound*) continue ;; esac
   check "check_config_$(basename "$conf" .conf)" config_valid_here "$NAT64D" "$conf"
 done
 

@@ -215,8 +215,8 @@ TEST_CASE("load: every example in config/ parses", "[config][load]")
 {
     const std::filesystem::path dir = std::filesystem::path(NAT64D_SOURCE_ROOT) / "config";
     // Companion configs for other daemons (style guide s1) are not nat64d
-    // files: bird*.conf and unbound*.conf, as in test/cli/run.sh.
-    const std::vector<std::string> not_nat64d = {"bird", "unbound"};
+    // files: bird*.conf, frr*.conf and unbound*.conf, as in test/cli/run.sh.
+    const std::vector<std::string> not_nat64d = {"bird", "frr", "unbound"};
     std::size_t parsed = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".conf")
