@@ -113,17 +113,6 @@ int worker_main(void* arg)
     return 0;
 }
 
-nat::Timeouts to_nat_timeouts(const Timeouts& t)
-{
-    nat::Timeouts n;
-    n.udp_s = t.udp_s;
-    n.tcp_established_s = t.tcp_established_s;
-    n.tcp_transitory_s = t.tcp_transitory_s;
-    n.icmp_s = t.icmp_s;
-    n.tcp_incoming_syn_s = t.tcp_incoming_syn_s;
-    return n;
-}
-
 int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores);
 
 } // namespace

@@ -111,8 +111,11 @@ json Service::stats() const
     return collect_stats(src);
 }
 
-json Service::session_row(const dp::SessionInfo& s)
+json Service::session_row(const dp::SessionInfo& s) const
 {
+    // What the ager will do with it if nothing more arrives: the running
+    // timeouts (a reload's included) for its protocol and TCP state.
+    const uint32_t lifetime = nat::expiry_s(s.key.proto, s.tcp_state, to_nat_timeouts(ctx_.cfg->timeouts));
     json r{{"proto", proto_name(s.key.proto)},
            {"ipv6", format_ip6(s.key.src)},
            {"port6", s.key.sport},
@@ -120,7 +123,8 @@ json Service::session_row(const dp::SessionInfo& s)
            {"public_port", s.pub_port},
            {"dst", format_ip4(s.key.dst4)},
            {"dport", s.key.dport},
-           {"idle_s", s.idle_s}};
+           {"idle_s", s.idle_s},
+           {"expires_in_s", lifetime > s.idle_s ? lifetime - s.idle_s : 0}};
     if (s.key.proto == kProtoTcp)
         r["state"] = std::string(nat::tcp_state_name(s.tcp_state));
     return r;

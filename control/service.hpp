@@ -16,6 +16,7 @@
 #include "control/protocol.hpp"
 #include "control/socket_server.hpp"
 #include "control/stats.hpp"
+#include "dataplane/nat/timeouts.hpp"
 
 namespace nat64d::ctl {
 
@@ -23,6 +24,18 @@ namespace nat64d::ctl {
 /// (ServiceContext::health_window_ms; at least this, so a worker the shared
 /// machine's scheduler holds back a moment is not taken for a dead one).
 inline constexpr uint64_t kHealthWindowMs = 250;
+
+/// The session timers of a configuration, as the ager and the workers take them.
+inline nat::Timeouts to_nat_timeouts(const Timeouts& t)
+{
+    nat::Timeouts n;
+    n.udp_s = t.udp_s;
+    n.tcp_established_s = t.tcp_established_s;
+    n.tcp_transitory_s = t.tcp_transitory_s;
+    n.icmp_s = t.icmp_s;
+    n.tcp_incoming_syn_s = t.tcp_incoming_syn_s;
+    return n;
+}
 
 struct ServiceContext {
     const Config* cfg = nullptr;
@@ -70,7 +83,7 @@ public:
 private:
     int64_t unix_ms_of(uint64_t tsc) const noexcept;
     Reply list_reply(const FlowFilter& f, bool mappings);
-    static nlohmann::json session_row(const dp::SessionInfo& s);
+    nlohmann::json session_row(const dp::SessionInfo& s) const;
     static nlohmann::json mapping_row(const dp::MappingInfo& m);
     nlohmann::json serve(const Request& r);
 

@@ -10,7 +10,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk dpdk-dev libbsd-dev libcli11-dev catch2 nlohmann-json3-dev libfmt-dev libpcap-dev libsystemd-dev
   # tests and coverage
-  python3 python3-scapy python3-prometheus-client gcovr tcpdump iproute2 iputils-ping
+  python3 python3-scapy python3-prometheus-client prometheus gcovr tcpdump iproute2 iputils-ping
   curl iperf3 socat traceroute procps kmod
   # companions the tests run in namespaces: BGP (BIRD 2), DNS64 resolver
   # (unbound), an authoritative server (NSD) and dig
@@ -36,8 +36,9 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# bird2, frr, unbound and nsd start their system daemon from the package's
-# maintainer scripts, which would bind ports 179 and 53 on the host. The tests
+# bird2, frr, unbound, nsd and prometheus (installed for promtool) start
+# their system daemon from the package's maintainer scripts, which would bind
+# ports 179, 53 and 9090 on the host. The tests
 # start their own instances in namespaces, so the install must not start any.
 # Both paths the maintainer scripts take, invoke-rc.d (no systemd) and
 # deb-systemd-invoke (systemd is PID 1), ask /usr/sbin/policy-rc.d first and

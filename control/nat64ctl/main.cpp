@@ -2,6 +2,7 @@
 // people, --json for programs, stats --prometheus for node_exporter's textfile
 // collector. Exit codes: 0 done (health: healthy), 1 refused by the daemon or
 // unhealthy, 2 usage, 3 the daemon cannot be reached.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,8 @@
 #include "control/config/load.hpp"
 #include "control/prometheus.hpp"
 #include "control/protocol.hpp"
+#include "dataplane/counters.hpp"
+#include "dataplane/verdict.hpp"
 
 using nlohmann::json;
 using namespace nat64d;
@@ -145,7 +148,7 @@ const json& at(const json& j, const char* k)
     return it == j.end() ? null_value : *it;
 }
 
-void print_stats(const json& s)
+void print_stats(const json& s, bool explain)
 {
     const json& f = at(s, "flows");
     std::printf("uptime %s s, sessions %s of %s (fill %.2f%%), mappings %s, neighbours %s, fragments held %s\n",
@@ -191,8 +194,61 @@ void print_stats(const json& s)
         std::puts("no drops");
     else
         print_table({"DROP_REASON", "PACKETS"}, rows);
+    if (explain) {
+        // Every counter and drop reason with what it counts, from the same
+        // lists the daemon counts with (dataplane/counters.hpp, verdict.hpp).
+        std::puts("");
+        rows.clear();
+        for (const dp::DirectionField& d : dp::kDirectionFields) {
+            uint64_t total = 0;
+            for (const json& w : at(s, "workers"))
+                if (at(at(w, std::string(d.name).c_str()), "packets").is_number())
+                    total += at(at(w, std::string(d.name).c_str()), "packets").get<uint64_t>();
+            rows.push_back({std::string(d.name), std::to_string(total), std::string(d.help)});
+        }
+        for (const dp::CounterField& c : dp::kCounterFields) {
+            uint64_t total = 0;
+            for (const json& w : at(s, "workers"))
+                if (at(w, std::string(c.name).c_str()).is_number())
+                    total += at(w, std::string(c.name).c_str()).get<uint64_t>();
+            rows.push_back({std::string(c.name), std::to_string(total), std::string(c.help)});
+        }
+        for (size_t v = kFirstDropVerdict; v < kVerdictCount; ++v) {
+            const std::string name(kVerdictNames[v]);
+            rows.push_back({name, cell(at(at(s, "drops"), name.c_str())), std::string(kVerdictHelp[v])});
+        }
+        print_table({"COUNTER", "VALUE", "WHAT IT COUNTS"}, rows);
+    }
     const json& ev = at(s, "events");
     std::printf("\nevent log: %s written, %s lost\n", cell(at(ev, "written")).c_str(), cell(at(ev, "lost")).c_str());
+}
+
+// The rows of one `flows` answer in the order asked for (the daemon walks
+// its table in hash order); ties keep the daemon's order.
+void sort_flows(json& flows, const std::string& by)
+{
+    const auto num = [](const json& f, const char* k) { return at(f, k).is_number() ? at(f, k).get<uint64_t>() : 0; };
+    const auto ip6 = [](const json& f) {
+        In6 a{};
+        (void)parse_ip6(cell(at(f, "ipv6")), a);
+        return a;
+    };
+    const auto ip4 = [](const json& f) {
+        Ip4 a = 0;
+        (void)parse_ip4(cell(at(f, "public")), a);
+        return a;
+    };
+    std::vector<json> rows(flows.begin(), flows.end());
+    std::stable_sort(rows.begin(), rows.end(), [&](const json& a, const json& b) {
+        if (by == "idle")
+            return num(a, "idle_s") > num(b, "idle_s");
+        if (by == "expiry")
+            return num(a, "expires_in_s") < num(b, "expires_in_s");
+        if (by == "public")
+            return std::make_pair(ip4(a), num(a, "public_port")) < std::make_pair(ip4(b), num(b, "public_port"));
+        return std::make_pair(ip6(a), num(a, "port6")) < std::make_pair(ip6(b), num(b, "port6"));
+    });
+    flows = json(rows);
 }
 
 void print_flows(const json& r)
@@ -203,9 +259,9 @@ void print_flows(const json& r)
                         fmt::format("{}:{}", cell(at(f, "public")), cell(at(f, "public_port"))),
                         cell(at(f, "proto")) == "icmp" ? cell(at(f, "dst"))
                                                       : fmt::format("{}:{}", cell(at(f, "dst")), cell(at(f, "dport"))),
-                        cell(at(f, "idle_s")),
+                        cell(at(f, "idle_s")), cell(at(f, "expires_in_s")),
                         cell(at(f, "state"))});
-    print_table({"PROTO", "IPV6_SOURCE", "PUBLIC", "DESTINATION", "IDLE_S", "TCP_STATE"}, rows);
+    print_table({"PROTO", "IPV6_SOURCE", "PUBLIC", "DESTINATION", "IDLE_S", "EXPIRES_S", "TCP_STATE"}, rows);
     std::printf("%zu flow(s)%s\n", rows.size(), at(r, "truncated").is_boolean() && at(r, "truncated").get<bool>()
                                                    ? " (limit reached; --limit N for more)" : "");
 }
@@ -296,9 +352,16 @@ int main(int argc, char** argv)
     bool prometheus = false;
     CLI::App* stats = app.add_subcommand("stats", "counters: ports, workers, drops by reason, flows, pool use");
     stats->add_flag("--prometheus", prometheus, "Prometheus text format (node_exporter textfile collector)");
+    bool explain = false;
+    stats->add_flag("--explain", explain, "also every counter and drop reason with what it counts");
     FilterArgs flow_filter;
     CLI::App* flows = app.add_subcommand("flows", "sessions, filtered");
     flow_filter.add_to(flows);
+    std::string sort_by;
+    flows->add_option("--sort", sort_by,
+                      "order the rows received: idle (longest idle first), expiry (soonest first), "
+                      "public (address and port), subscriber (IPv6 source and port)")
+        ->check(CLI::IsMember({"idle", "expiry", "public", "subscriber"}));
     CLI::App* bib = app.add_subcommand("bib", "mappings (BIB): list, add or delete static entries");
     bib->require_subcommand(1);
     bib->fallthrough();
@@ -367,12 +430,14 @@ int main(int argc, char** argv)
         return f.code;
     }
 
+    if (flows->parsed() && !sort_by.empty() && at(result, "flows").is_array())
+        sort_flows(result["flows"], sort_by);
     if (prometheus) {
         std::fputs(stats_to_prometheus(result).c_str(), stdout);
     } else if (as_json) {
         std::puts(result.dump(2).c_str());
     } else if (stats->parsed()) {
-        print_stats(result);
+        print_stats(result, explain);
     } else if (flows->parsed()) {
         print_flows(result);
     } else if (bib_list->parsed()) {

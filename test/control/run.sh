@@ -69,6 +69,16 @@ check flow_appears_in_flows flow_listed
 filter_excludes() { [ "$(ctl flows --proto tcp --public-port 1 --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["flows"]))')" = 0 ]; }
 check flows_filters_exclude filter_excludes
 check flows_table_for_people bash -c "'$CTL' -s '$SOCK' flows | grep -q '\[$CLIENT_IP6\]:40001'"
+# Time to expiry: what the running UDP timeout leaves of a session's life.
+expiry_shown() { ctl flows --proto udp --json | /usr/bin/python3 -c '
+import json, sys; f = [x for x in json.load(sys.stdin)["flows"] if x["port6"] == 40001]
+print(f); sys.exit(0 if len(f) == 1 and f[0]["idle_s"] + f[0]["expires_in_s"] == '"$UDP_TIMEOUT_S"' else 1)'; }
+check flows_show_time_to_expiry expiry_shown
+explained() {
+  local out; out=$(ctl stats --explain)
+  echo "$out" | grep -E "^drop_not_for_us +[0-9]+ +.+" && echo "$out" | grep -E "^flows_created +[0-9]+ +sessions this worker opened"
+}
+check stats_explain_names_every_counter explained
 check bib_list_shows_mapping bash -c "'$CTL' -s '$SOCK' bib list --proto udp | grep -q 'dynamic'"
 flow_gone() { [ "$(ctl flows --proto udp --json | /usr/bin/python3 -c 'import json,sys; print(len([f for f in json.load(sys.stdin)["flows"] if f["port6"] == 40001]))')" = 0 ]; }
 check flow_disappears_on_time wait_for $(( UDP_TIMEOUT_S + 10 )) flow_gone
@@ -78,6 +88,20 @@ expired_counted() { ctl stats --json | /usr/bin/python3 -c 'import json,sys; s=j
 check stats_count_expired expired_counted
 events_ok() { /usr/bin/python3 "$TOOLS" events-per-flow "$EVENTS" "$CLIENT_IP6" 40001; }
 check event_log_one_create_one_delete_per_flow wait_for 5 events_ok
+# --sort orders what the daemon answered in its hash order.
+flows_sorted() {
+  local p
+  for p in 40027 40021 40025 40020 40023 40026 40022 40024; do
+    in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 "$p" 1 "$LAB_DIR/udp_sent_sort" >/dev/null || return 1
+  done
+  ctl flows --proto udp --sort subscriber --json | /usr/bin/python3 -c '
+import json, sys; ports = [x["port6"] for x in json.load(sys.stdin)["flows"] if 40020 <= x["port6"] <= 40027]
+print(ports); sys.exit(0 if ports == list(range(40020, 40028)) else 1)' || return 1
+  ctl flows --proto udp --sort expiry --json | /usr/bin/python3 -c '
+import json, sys; e = [x["expires_in_s"] for x in json.load(sys.stdin)["flows"]]
+print(e); sys.exit(0 if e == sorted(e) and len(e) >= 8 else 1)'
+}
+check flows_sort_by_subscriber_and_expiry flows_sorted
 
 # --- static BIB at run time: a port forward works at once, and stops at once
 ip netns exec "$NS_CLI" /usr/bin/python3 "$TOOLS" tcp-listen "$CLIENT_IP6" 8080 & LAB_PIDS+=("$!")
@@ -106,6 +130,13 @@ check bib_add_refuses_identifier_0 bib_add_refused icmp "$CLIENT_IP6" 0 "$POOL_I
 # --- Prometheus
 prom() { ctl stats --prometheus > "$LAB_DIR/metrics.prom" && /usr/bin/python3 "$TOOLS" prom-parse "$LAB_DIR/metrics.prom"; }
 check prometheus_parses prom
+# Prometheus' own linter (Debian's prometheus package): names, types, HELP.
+promtool_clean() {
+  local out rc
+  out=$(promtool check metrics < "$LAB_DIR/metrics.prom" 2>&1); rc=$?
+  echo "promtool: exit $rc ${out}"; [ "$rc" = 0 ] && [ -z "$out" ]
+}
+check promtool_check_metrics_clean promtool_clean
 
 # The running configuration, as nat64ctl prints it, is a config file that loads back.
 config_loads_back() {
