@@ -235,9 +235,15 @@ json Service::serve(const Request& r)
     }
     case Command::bib_del: {
         const BibEntry& b = r.bib;
-        if (!ctx_.flows->del_static(b.proto6, b.addr6, b.port6, now_s(rte_rdtsc())))
-            throw RequestError(fmt::format("{}: no static mapping", bib_text(b.proto6, b.addr6, b.port6)));
-        return {{"deleted", bib_text(b.proto6, b.addr6, b.port6)}};
+        const uint32_t now = now_s(rte_rdtsc());
+        if (ctx_.flows->del_static(b.proto6, b.addr6, b.port6, now))
+            return {{"deleted", bib_text(b.proto6, b.addr6, b.port6)}};
+        // A dynamic mapping ends with its sessions (a subscriber to cut off,
+        // a stuck mapping to reset).
+        const int64_t sessions = ctx_.flows->del_dynamic(b.proto6, b.addr6, b.port6, now);
+        if (sessions < 0)
+            throw RequestError(fmt::format("{}: no mapping", bib_text(b.proto6, b.addr6, b.port6)));
+        return {{"deleted", bib_text(b.proto6, b.addr6, b.port6)}, {"sessions", sessions}};
     }
     }
     throw RequestError("unknown command");

@@ -50,9 +50,24 @@ ip netns exec "$NS_CLI" ping -6 -c 3 -i 0.2 -W 2 "$SYS_NAME_VIA_PREFIX"
 if [ "$KEEP" = 1 ]; then
   echo
   echo "lab running: ip netns exec $NS_CLI bash; ${CTL[*]} stats   (Ctrl-C to stop and clean up)"
+  # Ctrl-C ends the wait, not the script: the counters below still print.
+  trap 'true' INT
   wait "$NAT64D_PID_1" || true
+  trap 'exit 130' INT
 fi
 
 echo
 echo "== nat64d counters"
-"${CTL[@]}" stats
+if kill -0 "$NAT64D_PID_1" 2>/dev/null; then
+  "${CTL[@]}" stats
+else
+  # Ctrl-C reached nat64d too: it printed its final counters as it stopped.
+  grep '^stats: ' "$SYS_DIR/box1.log" | sed 's/^stats: //' | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for w in s["workers"]:
+    print(f"worker {w[\"id\"]}: " + ", ".join(f"{k} {w[k][\"packets\"]}" for k in
+          ("rx_inside", "rx_outside", "translated_6to4", "translated_4to6")) + f", flows created {w[\"flows_created\"]}")
+drops = {k: v for k, v in s["drops"].items() if v}
+print("drops:", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")'
+fi

@@ -376,7 +376,9 @@ int main(int argc, char** argv)
     bib_add->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();
     bib_add->add_option("ipv4", b_ip4, "public IPv4 address (from the pool)")->required();
     bib_add->add_option("port4", b_port4, "public port")->required();
-    CLI::App* bib_del = bib->add_subcommand("del", "delete a static mapping and its sessions: PROTO IPV6 PORT6");
+    CLI::App* bib_del = bib->add_subcommand(
+        "del", "delete a mapping and its sessions: PROTO IPV6 PORT6 (static or dynamic; a dynamic one is made "
+               "again by the host's next packet)");
     bib_del->add_option("proto", b_proto, "tcp, udp or icmp")->required()->check(CLI::IsMember({"tcp", "udp", "icmp"}));
     bib_del->add_option("ipv6", b_ip6, "IPv6 address of the host")->required();
     bib_del->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();

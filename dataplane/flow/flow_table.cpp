@@ -609,11 +609,7 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
     slot.flags.store(kMappingClaimed | kMappingStatic, std::memory_order_relaxed);
     ports_.unreserve(proto, slot.addr_index, slot.pub_port);
     // Its sessions go with it (they would keep using the port otherwise).
-    const uint32_t slots = key_slots(max_flows_);
-    nat::FlowKey6 key;
-    for (uint32_t pos = 0; pos < slots; ++pos)
-        if (live_key(pos, key) && key.proto == proto6 && key.sport == port6 && key.src == addr6)
-            remove_session(pos, key, now_s);
+    remove_sessions_of(proto6, addr6, port6, now_s);
     counters_[control_writer()].mappings_removed[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::mapping_delete, nat::make_flow_key6(addr6, 0, port6, 0, proto6),
                ports_.address(slot.addr_index), slot.pub_port, true);
@@ -621,6 +617,33 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
         retire(static_cast<uint32_t>(m) | kRetiredMapping);   // its port is already free (unreserved)
     seal_batch();
     return true;
+}
+
+uint32_t FlowTable::remove_sessions_of(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
+{
+    const uint32_t slots = key_slots(max_flows_);
+    nat::FlowKey6 key;
+    uint32_t removed = 0;
+    for (uint32_t pos = 0; pos < slots; ++pos)
+        if (live_key(pos, key) && key.proto == proto6 && key.sport == port6 && key.src == addr6) {
+            remove_session(pos, key, now_s);
+            ++removed;
+        }
+    return removed;
+}
+
+int64_t FlowTable::del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
+{
+    const nat::BibKey6 bib = nat::make_bib_key6(addr6, port6, proto6);
+    const int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    if (m < 0)
+        return -1;
+    const MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
+    if (slot.is_static() || !slot.ready())
+        return -1;
+    const uint32_t removed = remove_sessions_of(proto6, addr6, port6, now_s);
+    seal_batch();
+    return removed;
 }
 
 void FlowTable::release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept

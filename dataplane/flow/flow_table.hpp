@@ -225,6 +225,13 @@ public:
     /// mapping for (proto6, addr6, port6). Control thread only; scans the table.
     bool del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept;
 
+    /// Ends a dynamic mapping by removing its sessions (the mapping goes with
+    /// the last one, as when they expire); -1 if there is no dynamic mapping
+    /// for (proto6, addr6, port6), else how many sessions went. A packet of
+    /// the host's that arrives meanwhile opens a new mapping. Control thread
+    /// only; scans the table.
+    int64_t del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept;
+
     /// Expires sessions idle past their timeout, examining at most `budget`
     /// positions. Returns how many were removed. Control thread only.
     uint32_t expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept;
@@ -346,6 +353,8 @@ private:
                                    Verdict& why) noexcept;
     void release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept;
     void remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t now_s) noexcept;
+    // Removes every session of the IPv6 transport address; returns how many.
+    uint32_t remove_sessions_of(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept;
     bool live_key(uint32_t pos, nat::FlowKey6& key) const noexcept;
     void push_event(uint32_t writer, FlowEventKind kind, const nat::FlowKey6& key, Ip4 pub4, uint16_t pub_port,
                     bool is_static) noexcept;

@@ -207,8 +207,8 @@ void Worker::run(const std::atomic<bool>& stop) noexcept
 // never waits for it.
 void Worker::back_off() noexcept
 {
-    constexpr uint32_t kSpinPolls = 256;
-    constexpr uint32_t kPausePolls = 1024;
+    constexpr uint32_t kSpinPolls = 64;
+    constexpr uint32_t kPausePolls = 256;
     constexpr uint32_t kSleepsPerStep = 4;
     constexpr uint32_t kMaxShift = 20;
     const uint32_t n = ++idle_polls_;

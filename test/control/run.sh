@@ -18,6 +18,10 @@ UDP_TIMEOUT_S=3
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }
+udp_flow_present() {  # udp_flow_present PORT6
+  ctl flows --proto udp --json | /usr/bin/python3 -c "
+import json, sys; sys.exit(0 if any(f['port6'] == $1 for f in json.load(sys.stdin)['flows']) else 1)"
+}
 
 if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" \
          "socket_owner = \"daemon\"" "socket_group = \"daemon\"" "" "[timeouts]" \
@@ -102,6 +106,14 @@ import json, sys; e = [x["expires_in_s"] for x in json.load(sys.stdin)["flows"]]
 print(e); sys.exit(0 if e == sorted(e) and len(e) >= 8 else 1)'
 }
 check flows_sort_by_subscriber_and_expiry flows_sorted
+# bib del on a dynamic mapping ends it and its sessions, nothing else.
+dynamic_deleted() {
+  local out
+  out=$(ctl bib del udp "$CLIENT_IP6" 40025) || { echo "$out"; return 1; }
+  echo "$out"
+  ! udp_flow_present 40025 && udp_flow_present 40024 && ! ctl bib list --proto udp | grep -q "\[$CLIENT_IP6\]:40025 "
+}
+check bib_del_ends_a_dynamic_mapping dynamic_deleted
 
 # --- static BIB at run time: a port forward works at once, and stops at once
 ip netns exec "$NS_CLI" /usr/bin/python3 "$TOOLS" tcp-listen "$CLIENT_IP6" 8080 & LAB_PIDS+=("$!")
@@ -182,10 +194,6 @@ CONF="$LAB_DIR/nat64d.conf"
 cp "$CONF" "$LAB_DIR/nat64d.conf.start"
 config_value() {  # config_value SECTION KEY: the running value, as JSON
   ctl --json config | /usr/bin/python3 -c "import json,sys; print(json.dumps(json.load(sys.stdin)['$1']['$2']))"
-}
-udp_flow_present() {  # udp_flow_present PORT6
-  ctl flows --proto udp --json | /usr/bin/python3 -c "
-import json, sys; sys.exit(0 if any(f['port6'] == $1 for f in json.load(sys.stdin)['flows']) else 1)"
 }
 reload_nothing() { local out; out=$(ctl reload); echo "$out"; [ "$out" = "nothing changed" ]; }
 check reload_of_the_same_file_changes_nothing reload_nothing
