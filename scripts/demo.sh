@@ -54,6 +54,8 @@ if [ "$KEEP" = 1 ]; then
   trap 'true' INT
   wait "$NAT64D_PID_1" || true
   trap 'exit 130' INT
+  # nat64d had the Ctrl-C too: give it the moment it takes to stop cleanly.
+  for _ in $(seq 50); do kill -0 "$NAT64D_PID_1" 2>/dev/null || break; sleep 0.1; done
 fi
 
 echo
@@ -62,12 +64,16 @@ if kill -0 "$NAT64D_PID_1" 2>/dev/null; then
   "${CTL[@]}" stats
 else
   # Ctrl-C reached nat64d too: it printed its final counters as it stopped.
-  grep '^stats: ' "$SYS_DIR/box1.log" | sed 's/^stats: //' | /usr/bin/python3 -c '
+  /usr/bin/python3 - "$SYS_DIR/box1.log" <<'PY'
 import json, sys
-s = json.load(sys.stdin)
+line = next((l for l in open(sys.argv[1]) if l.startswith("stats: ")), None)
+if line is None:
+    sys.exit("nat64d left no final counters")
+s = json.loads(line[len("stats: "):])
 for w in s["workers"]:
-    print(f"worker {w[\"id\"]}: " + ", ".join(f"{k} {w[k][\"packets\"]}" for k in
-          ("rx_inside", "rx_outside", "translated_6to4", "translated_4to6")) + f", flows created {w[\"flows_created\"]}")
+    parts = [f"{k} {w[k]['packets']}" for k in ("rx_inside", "rx_outside", "translated_6to4", "translated_4to6")]
+    print(f"worker {w['id']}: " + ", ".join(parts) + f", flows created {w['flows_created']}")
 drops = {k: v for k, v in s["drops"].items() if v}
-print("drops:", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")'
+print("drops:", ", ".join(f"{k}={v}" for k, v in drops.items()) or "none")
+PY
 fi

@@ -15,6 +15,7 @@ BUILD=${BUILD:-$ROOT/build/test}
 results_init
 
 echo "== build ($BUILD, coverage on)"
+build_started=$SECONDS
 mkdir -p "$(dirname "$BUILD")"
 if [ ! -f "$BUILD/build.ninja" ]; then
   meson setup "$BUILD" -Db_coverage=true >"$BUILD.setup.log" 2>&1 || { cat "$BUILD.setup.log"; }
@@ -24,6 +25,7 @@ if ninja -C "$BUILD" >"$BUILD.build.log" 2>&1; then
 else
   tail -40 "$BUILD.build.log"; record FAIL build
 fi
+echo "  (build: $(( SECONDS - build_started )) s)"
 find "$BUILD" -name '*.gcda' -delete 2>/dev/null || true
 
 echo "== unit"
@@ -43,12 +45,16 @@ else
   record FAIL coverage_xlate_90pct "gcovr produced nothing"
 fi
 
+# Wall time of each layer, so a suite near its budget shows where it goes.
 for layer in crosscheck cli migrate packet e2e workers control dns64 system bench package sanitize fuzz; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
+    started=$SECONDS
     BUILD="$BUILD" "test/$layer/run.sh" || true
+    echo "  ($layer: $(( SECONDS - started )) s)"
   fi
 done
+echo "== whole suite: $SECONDS s"
 
 echo "== summary"
 results_summary

@@ -6,7 +6,7 @@
 # bounded time, as many targets at once as there are cores. A crash or a
 # violated invariant is a FAIL naming the saved input.
 #
-#   test/fuzz/run.sh                       # 30 s per target (the test suite)
+#   test/fuzz/run.sh                       # 20 s per target (the test suite)
 #   test/fuzz/run.sh --seconds 600         # longer; or NAT64D_FUZZ_SECONDS=600
 #   test/fuzz/run.sh fuzz_config           # only the named targets
 #   NAT64D_FUZZ_JOBS=1 test/fuzz/run.sh    # one target at a time
@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 LAYER=fuzz
 . "$HERE/../../scripts/lib/layer.sh"
 FB=${FUZZ_BUILD:-$ROOT/build/fuzz}
-SECONDS_PER_TARGET=${NAT64D_FUZZ_SECONDS:-30}
+SECONDS_PER_TARGET=${NAT64D_FUZZ_SECONDS:-20}
 # A build that hangs must not hold the suite: it fails after this long.
 BUILD_TIMEOUT_S=${NAT64D_FUZZ_BUILD_TIMEOUT_S:-1200}
 
