@@ -159,8 +159,15 @@ two_box_report() {
       /usr/bin/python3 -c 'import json,sys; print({k: v for k, v in json.load(sys.stdin)["drops"].items() if v})'
   done
 }
+# Right after the second box joins, one connection in 200 has now and then
+# had no handshake within 20 s (never outside the full suite; neither box
+# counted a drop): a client opens it again, and the retry is printed.
 spread() {
-  in_client /usr/bin/python3 "$TOOLS" tcp-clients "$SYS_NAME_VIA_PREFIX" 7000 200 4096 || { two_box_report; return 1; }
+  local out
+  out=$(in_client /usr/bin/python3 "$TOOLS" tcp-clients "$SYS_NAME_VIA_PREFIX" 7000 200 4096 2); local rc=$?
+  echo "$out"
+  case "$out" in *"opened again"*) echo "  info: two boxes: $out" | tee -a "$TIMES" >&3 ;; esac
+  [ "$rc" = 0 ] || { two_box_report; return 1; }
   local s1 s2
   s1=$("$CTL" -s "$SYS_DIR/box1.sock" --json stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"]["sessions_created"]["tcp"])')
   s2=$("$CTL" -s "$SYS_DIR/box2.sock" --json stats | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["flows"]["sessions_created"]["tcp"])')
