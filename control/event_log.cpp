@@ -24,34 +24,53 @@ std::string format_utc_ms(int64_t unix_ms)
                        tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
 
-std::string format_event(const dp::FlowEvent& e, int64_t unix_ms)
+namespace {
+
+const char* quota_name(dp::QuotaKind q)
 {
-    const char* what = "?";
-    bool session = false;
-    switch (e.kind) {
-    case dp::FlowEventKind::mapping_create:
-        what = "mapping-create";
-        break;
-    case dp::FlowEventKind::mapping_delete:
-        what = "mapping-delete";
-        break;
-    case dp::FlowEventKind::session_create:
-        what = "session-create";
-        session = true;
-        break;
-    case dp::FlowEventKind::session_delete:
-        what = "session-delete";
-        session = true;
+    switch (q) {
+    case dp::QuotaKind::sessions:
+        return "sessions";
+    case dp::QuotaKind::ports:
+        return "ports";
+    case dp::QuotaKind::new_sessions_per_s:
+        return "new_sessions_per_s";
+    case dp::QuotaKind::none:
         break;
     }
-    std::string line = fmt::format("{} {} {} src=[{}]:{} pub={}:{}", format_utc_ms(unix_ms), what,
-                                   proto_name(e.proto6), format_ip6(e.src6), e.sport6, format_ip4(e.pub4),
-                                   e.pub_port);
-    if (session)
-        line += fmt::format(" dst={}:{}", format_ip4(e.dst4), e.dport);
-    else if (e.is_static)
-        line += " static";
-    return line;
+    return "?";
+}
+
+} // namespace
+
+std::string format_event(const dp::FlowEvent& e, int64_t unix_ms)
+{
+    const std::string when = format_utc_ms(unix_ms);
+    const std::string_view proto = proto_name(e.proto6);
+    switch (e.kind) {
+    case dp::FlowEventKind::mapping_create:
+    case dp::FlowEventKind::mapping_delete:
+        return fmt::format("{} {} {} src=[{}]:{} pub={}:{}{}", when,
+                           e.kind == dp::FlowEventKind::mapping_create ? "mapping-create" : "mapping-delete", proto,
+                           format_ip6(e.src6), e.sport6, format_ip4(e.pub4), e.pub_port, e.is_static ? " static" : "");
+    case dp::FlowEventKind::session_create:
+    case dp::FlowEventKind::session_delete:
+        return fmt::format("{} {} {} src=[{}]:{} pub={}:{} dst={}:{}", when,
+                           e.kind == dp::FlowEventKind::session_create ? "session-create" : "session-delete", proto,
+                           format_ip6(e.src6), e.sport6, format_ip4(e.pub4), e.pub_port, format_ip4(e.dst4), e.dport);
+    case dp::FlowEventKind::ports_exhausted:
+        return fmt::format("{} ports-exhausted {} src=[{}]:{} pub={}", when, proto, format_ip6(e.src6), e.sport6,
+                           format_ip4(e.pub4));
+    case dp::FlowEventKind::quota_exceeded:
+        return fmt::format("{} quota-exceeded {} subscriber={}/{} limit={}:{}", when, proto, format_ip6(e.src6),
+                           e.subscriber_len, quota_name(e.quota), e.limit);
+    case dp::FlowEventKind::block_allocate:
+    case dp::FlowEventKind::block_release:
+        return fmt::format("{} {} {} subscriber={}/{} pub={}:{}-{}", when,
+                           e.kind == dp::FlowEventKind::block_allocate ? "block-allocate" : "block-release", proto,
+                           format_ip6(e.src6), e.subscriber_len, format_ip4(e.pub4), e.pub_port, e.dport);
+    }
+    return fmt::format("{} unknown-event {}", when, static_cast<unsigned>(e.kind));
 }
 
 std::string format_events_lost(uint64_t lost, int64_t unix_ms)
