@@ -203,6 +203,17 @@ bool all_idle(const std::vector<std::unique_ptr<dp::Worker>>& workers, uint64_t 
     return true;
 }
 
+dp::SubscriberLimits subscriber_limits(const Config& c)
+{
+    dp::SubscriberLimits l;
+    l.sessions = c.subscriber_sessions;
+    l.ports[static_cast<uint32_t>(nat::PortProto::tcp)] = c.subscriber_tcp_ports;
+    l.ports[static_cast<uint32_t>(nat::PortProto::udp)] = c.subscriber_udp_ports;
+    l.ports[static_cast<uint32_t>(nat::PortProto::icmp)] = c.subscriber_icmp_ids;
+    l.new_sessions_per_s = c.subscriber_new_sessions_per_s;
+    return l;
+}
+
 // A reload: the command line read again, compared key by key with what runs
 // (control/config/reload.hpp). Keys only a restart can change refuse the
 // whole reload, and so does a file that does not load: nothing changes. The
@@ -220,6 +231,11 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSet
     const ReloadPlan plan = plan_reload(running, next);
     if (!plan.restart.empty())
         throw RequestError(restart_refusal(plan.restart) + "\nnothing changed");
+    // Subscriber limits change live only while the subscriber table exists,
+    // which it does when some limit was set at start.
+    if (flows.subscribers() == nullptr && subscriber_limits(next).any())
+        throw RequestError("config: limits.subscriber_*: no subscriber limit was set at start; turning one on "
+                           "needs a restart\nnothing changed");
 
     nlohmann::json applied = nlohmann::json::array(), not_applied = nlohmann::json::array();
     const auto same = [](const StaticBib& a, const StaticBib& b) {
@@ -253,6 +269,8 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSet
     v.icmp_errors_per_subscriber_per_s = next.icmp_errors_per_subscriber_per_s;
     live.publish(v);
     ager_timeouts = v.timeouts;
+    if (flows.subscribers() != nullptr)
+        flows.subscribers()->set_limits(subscriber_limits(next));
 
     // The file's order of static entries, less those that did not go in.
     std::vector<StaticBib> kept;
@@ -392,6 +410,10 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     fcfg.socket = socket;
     fcfg.workers = cfg.workers;
     fcfg.events = !cfg.log_file.empty() || cfg.log_syslog;
+    fcfg.subscribers.limits = subscriber_limits(cfg);
+    fcfg.subscribers.prefix_len = cfg.subscriber_prefix_len;
+    fcfg.subscribers.socket = socket;
+    fcfg.subscribers.max_subscribers = cfg.subscribers != 0 ? cfg.subscribers : std::max(1024u, cfg.max_flows / 8);
     dp::FlowTable flows(fcfg, ports);
     rte_malloc_get_socket_stats(socket, &after);
     const double table_bytes = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes) +
@@ -476,6 +498,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     wc.icmp_errors_per_s = cfg.icmp_errors_per_s == 0 ? 0 : std::max(1u, cfg.icmp_errors_per_s / cfg.workers);
     wc.icmp_errors_per_subscriber_per_s = cfg.icmp_errors_per_subscriber_per_s;
     wc.subscriber_prefix_len = cfg.subscriber_prefix_len;
+    wc.subscriber_limit_icmp = cfg.subscriber_limit_icmp;
     wc.clients = cfg.clients;
     wc.fragments.max_entries_per_source =
         cfg.fragments_per_subscriber != 0 ? cfg.fragments_per_subscriber : std::max(1u, cfg.fragment_cache / 8);

@@ -152,6 +152,8 @@ std::string stats_to_prometheus(const json& s)
     }
     e.add("nat64d_flow_table_capacity", "gauge", "Sessions the flow table holds at most.", {}, at(f, "capacity"));
     e.add("nat64d_flow_table_fill_ratio", "gauge", "Live sessions / capacity.", {}, at(f, "fill"));
+    e.add("nat64d_subscribers", "gauge", "Subscribers tracked for their limits (0 with no subscriber limit set).",
+          {}, at(f, "subscribers"));
 
     for (const json& a : at(s, "pool")) {
         const std::string addr = at(a, "address").is_string() ? at(a, "address").get<std::string>() : "";

@@ -70,18 +70,23 @@ void parse_filter(const json& j, FlowFilter& f)
 {
     if (field(j, "proto"))
         f.proto6 = proto_field(j);
-    if (field(j, "ipv6")) {
-        const std::string text = string_field(j, "ipv6");
+    const bool by_subscriber = field(j, "subscriber") != nullptr;
+    if (by_subscriber && field(j, "ipv6"))
+        throw RequestError("\"ipv6\" and \"subscriber\": give one of them");
+    if (const char* name = by_subscriber ? "subscriber" : "ipv6"; field(j, name)) {
+        const std::string text = string_field(j, name);
         const size_t slash = text.find('/');
         In6 a{};
         if (!parse_ip6(std::string_view(text).substr(0, slash), a))
-            throw RequestError(fmt::format("\"ipv6\" = \"{}\": not an IPv6 address or prefix", text));
+            throw RequestError(fmt::format("\"{}\" = \"{}\": not an IPv6 address or prefix", name, text));
         f.prefix_len = 128;
+        f.subscriber = by_subscriber;
+        f.prefix_len_given = slash != std::string::npos;
         if (slash != std::string::npos) {
             const std::string len = text.substr(slash + 1);
             if (len.empty() || len.size() > 3 || len.find_first_not_of("0123456789") != std::string::npos ||
                 std::stoul(len) > 128)
-                throw RequestError(fmt::format("\"ipv6\" = \"{}\": prefix length must be 0..128", text));
+                throw RequestError(fmt::format("\"{}\" = \"{}\": prefix length must be 0..128", name, text));
             f.prefix_len = static_cast<uint8_t>(std::stoul(len));
         }
         f.addr6 = a;
@@ -168,8 +173,32 @@ Request parse_request(std::string_view line)
         } else {
             throw RequestError(fmt::format("\"op\" = \"{}\": must be list, add or del", op));
         }
+    } else if (cmd == "subscribers") {
+        const std::string op = field(j, "op") ? string_field(j, "op") : std::string("list");
+        if (op == "list") {
+            r.cmd = Command::subscribers;
+            if (field(j, "limit"))
+                r.filter.limit = static_cast<uint32_t>(number_field(j, "limit", 1, kMaxListLimit));
+            const std::string sort = field(j, "sort") ? string_field(j, "sort") : std::string("ports");
+            if (sort == "ports")
+                r.sort = SubscriberSort::ports;
+            else if (sort == "sessions")
+                r.sort = SubscriberSort::sessions;
+            else if (sort == "refused")
+                r.sort = SubscriberSort::refused;
+            else
+                throw RequestError(fmt::format("\"sort\" = \"{}\": must be ports, sessions or refused", sort));
+        } else if (op == "clear") {
+            r.cmd = Command::subscriber_clear;
+            if (!field(j, "subscriber"))
+                throw RequestError("clear: \"subscriber\" is required (an IPv6 address or prefix)");
+            parse_filter(j, r.filter);
+        } else {
+            throw RequestError(fmt::format("\"op\" = \"{}\": must be list or clear", op));
+        }
     } else {
-        throw RequestError(fmt::format("unknown command \"{}\" (stats, flows, bib, config, health, reload)", cmd));
+        throw RequestError(
+            fmt::format("unknown command \"{}\" (stats, flows, bib, subscribers, config, health, reload)", cmd));
     }
     return r;
 }
@@ -181,7 +210,8 @@ json request_to_json(const Request& r)
         if (f.proto6)
             j["proto"] = proto_name(*f.proto6);
         if (f.addr6)
-            j["ipv6"] = format_ip6(*f.addr6) + (f.prefix_len == 128 ? "" : "/" + std::to_string(f.prefix_len));
+            j[f.subscriber ? "subscriber" : "ipv6"] =
+                format_ip6(*f.addr6) + (f.prefix_len_given || f.prefix_len != 128 ? "/" + std::to_string(f.prefix_len) : "");
         if (f.pub4)
             j["public"] = format_ip4(*f.pub4);
         if (f.pub_port)
@@ -209,6 +239,18 @@ json request_to_json(const Request& r)
         j["cmd"] = "bib";
         j["op"] = "list";
         put_filter(r.filter);
+        break;
+    case Command::subscribers:
+        j["cmd"] = "subscribers";
+        j["op"] = "list";
+        j["limit"] = r.filter.limit;
+        j["sort"] = r.sort == SubscriberSort::ports ? "ports" : r.sort == SubscriberSort::sessions ? "sessions" : "refused";
+        break;
+    case Command::subscriber_clear:
+        j["cmd"] = "subscribers";
+        j["op"] = "clear";
+        put_filter(r.filter);
+        j.erase("limit");
         break;
     case Command::bib_add:
     case Command::bib_del:

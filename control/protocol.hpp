@@ -28,13 +28,31 @@ struct RequestError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class Command : uint8_t { stats, flows, bib_list, bib_add, bib_del, config, health, reload };
+enum class Command : uint8_t {
+    stats,
+    flows,
+    bib_list,
+    bib_add,
+    bib_del,
+    config,
+    health,
+    reload,
+    subscribers,        // the top subscribers by what they hold
+    subscriber_clear,   // remove one subscriber's sessions
+};
+
+/// How `subscribers` orders its rows (largest first).
+enum class SubscriberSort : uint8_t { ports, sessions, refused };
 
 /// `flows` filters; every one that is set must match.
 struct FlowFilter {
     std::optional<uint8_t> proto6;      // kProtoTcp, kProtoUdp, kProtoIcmp6
     std::optional<In6> addr6;           // with prefix_len: an IPv6 source prefix
     uint8_t prefix_len = 128;
+    // addr6 names a subscriber: without a length given, the daemon uses its
+    // nat64.subscriber_prefix_len (`flows --subscriber`, `subscribers clear`).
+    bool subscriber = false;
+    bool prefix_len_given = false;
     std::optional<Ip4> pub4;
     std::optional<uint16_t> pub_port;
     uint32_t limit = kDefaultListLimit;
@@ -53,6 +71,7 @@ struct Request {
     Command cmd = Command::stats;
     FlowFilter filter;                  // flows, bib list (proto, addr6, pub4, pub_port, limit)
     BibEntry bib;                       // bib add, bib del
+    SubscriberSort sort = SubscriberSort::ports;   // subscribers
 };
 
 /// Parses one request line (without its newline). Throws RequestError.

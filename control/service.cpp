@@ -98,6 +98,74 @@ json Service::health() const
             {"uptime_s", (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz}};
 }
 
+FlowFilter Service::with_subscriber_len(FlowFilter f) const
+{
+    if (f.subscriber && !f.prefix_len_given)
+        f.prefix_len = ctx_.cfg->subscriber_prefix_len;
+    return f;
+}
+
+In6 Service::mask_prefix(const In6& a, uint8_t len)
+{
+    In6 p{};
+    for (unsigned i = 0; i < 16; ++i) {
+        const unsigned bits = len > i * 8 ? std::min(8u, len - i * 8) : 0;
+        p[i] = static_cast<uint8_t>(a[i] & (0xFF00u >> bits));
+    }
+    return p;
+}
+
+json Service::subscribers(SubscriberSort sort, uint32_t limit) const
+{
+    const dp::SubscriberTable* table = ctx_.flows->subscribers();
+    if (table == nullptr)
+        throw RequestError("no subscriber limit is set ([limits] subscriber_*), so nat64d does not track "
+                           "subscribers; `flows --subscriber ADDRESS` lists one subscriber's sessions");
+    // The table holds at most limits.subscribers entries: one pass, sorted here.
+    std::vector<dp::SubscriberInfo> all;
+    all.reserve(table->count());
+    table->visit([&](const dp::SubscriberInfo& s) {
+        all.push_back(s);
+        return true;
+    });
+    const auto key = [sort](const dp::SubscriberInfo& s) -> uint64_t {
+        switch (sort) {
+        case SubscriberSort::sessions:
+            return s.sessions;
+        case SubscriberSort::refused:
+            return s.refused_sessions + s.refused_ports + s.refused_rate;
+        case SubscriberSort::ports:
+            break;
+        }
+        return s.ports_total();
+    };
+    const size_t shown = std::min<size_t>(limit, all.size());
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(shown), all.end(),
+                      [&](const dp::SubscriberInfo& a, const dp::SubscriberInfo& b) { return key(a) > key(b); });
+    const dp::SubscriberLimits l = table->limits();
+    json rows = json::array();
+    for (size_t i = 0; i < shown; ++i) {
+        const dp::SubscriberInfo& s = all[i];
+        rows.push_back({{"subscriber", fmt::format("{}/{}", format_ip6(s.prefix), table->prefix_len())},
+                        {"sessions", s.sessions},
+                        {"tcp_ports", s.ports[static_cast<uint32_t>(nat::PortProto::tcp)]},
+                        {"udp_ports", s.ports[static_cast<uint32_t>(nat::PortProto::udp)]},
+                        {"icmp_ids", s.ports[static_cast<uint32_t>(nat::PortProto::icmp)]},
+                        {"refused_sessions", s.refused_sessions},
+                        {"refused_ports", s.refused_ports},
+                        {"refused_rate", s.refused_rate}});
+    }
+    return {{"subscribers", rows},
+            {"tracked", all.size()},
+            {"capacity", table->capacity()},
+            {"limits",
+             {{"sessions", l.sessions},
+              {"tcp_ports", l.ports[static_cast<uint32_t>(nat::PortProto::tcp)]},
+              {"udp_ports", l.ports[static_cast<uint32_t>(nat::PortProto::udp)]},
+              {"icmp_ids", l.ports[static_cast<uint32_t>(nat::PortProto::icmp)]},
+              {"new_sessions_per_s", l.new_sessions_per_s}}}};
+}
+
 json Service::stats() const
 {
     StatsSources src;
@@ -205,6 +273,16 @@ json Service::serve(const Request& r)
     case Command::flows:
     case Command::bib_list:
         break;   // made in slices by handle()
+    case Command::subscribers:
+        return subscribers(r.sort, r.filter.limit);
+    case Command::subscriber_clear: {
+        const FlowFilter f = with_subscriber_len(r.filter);
+        xlate::Prefix6 p;
+        p.len = f.prefix_len;
+        p.addr = mask_prefix(*f.addr6, f.prefix_len);
+        const uint32_t removed = ctx_.flows->remove_sessions_in(p, now_s(rte_rdtsc()));
+        return {{"subscriber", fmt::format("{}/{}", format_ip6(p.addr), p.len)}, {"sessions", removed}};
+    }
     case Command::bib_add: {
         const BibEntry& b = r.bib;
         // The rules static.bib has at start (one place for both).
@@ -261,7 +339,7 @@ Reply Service::handle(const std::string& line)
     }
     try {
         if (req.cmd == Command::flows || req.cmd == Command::bib_list)
-            return list_reply(req.filter, req.cmd == Command::bib_list);
+            return list_reply(with_subscriber_len(req.filter), req.cmd == Command::bib_list);
         return {ok_reply(serve(req)), false};
     } catch (const RequestError& e) {
         return {error_reply(e.what()), false};   // well-formed but refused: the connection stays

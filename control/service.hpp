@@ -83,6 +83,10 @@ public:
 private:
     int64_t unix_ms_of(uint64_t tsc) const noexcept;
     Reply list_reply(const FlowFilter& f, bool mappings);
+    // A `subscriber` filter without a length gets nat64.subscriber_prefix_len.
+    FlowFilter with_subscriber_len(FlowFilter f) const;
+    static In6 mask_prefix(const In6& a, uint8_t len);
+    nlohmann::json subscribers(SubscriberSort sort, uint32_t limit) const;
     nlohmann::json session_row(const dp::SessionInfo& s) const;
     static nlohmann::json mapping_row(const dp::MappingInfo& m);
     nlohmann::json serve(const Request& r);

@@ -89,6 +89,9 @@ nlohmann::json collect_stats(const StatsSources& src)
             {"port_returns_lost", st.port_returns_lost},
             {"slots_lost", st.slots_lost},       // retired positions with no room to wait: never reused
             {"ager_stalls", st.ager_stalls},     // ager passes paused until grace periods end
+            // With a subscriber limit set: subscribers holding something now.
+            {"subscribers", f.subscribers() != nullptr ? f.subscribers()->count() : 0},
+            {"subscribers_capacity", f.subscribers() != nullptr ? f.subscribers()->capacity() : 0},
         };
         const nat::PortAllocator& pa = f.ports();
         nlohmann::json pool = nlohmann::json::array();

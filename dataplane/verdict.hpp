@@ -50,6 +50,10 @@ enum class IcmpReply : uint8_t {
     X(drop_incoming_syn_superseded, none, "held IPv4 SYN made moot by the IPv6 host's own SYN (RFC 6146 s3.5.2.2)") \
     X(drop_table_full, addr_unreachable, "flow table has no free entry (RFC 6146 s3.5.1.1)")                     \
     X(drop_ports_exhausted, addr_unreachable, "no free public port for this protocol (RFC 6146 s3.5.1.1)")       \
+    X(drop_subscriber_sessions, admin_prohibited, "the subscriber holds limits.subscriber_sessions sessions (RFC 6888 REQ-4)") \
+    X(drop_subscriber_ports, admin_prohibited, "the subscriber holds its limit of public ports of this protocol (RFC 6888 REQ-4)") \
+    X(drop_subscriber_rate, admin_prohibited, "the subscriber opened limits.subscriber_new_sessions_per_s sessions this second") \
+    X(drop_subscriber_table_full, none, "no room to track one more subscriber (limits.subscribers)")          \
     X(drop_flow_busy, none, "another worker was creating the same flow and did not finish in time")             \
     X(drop_fragment_no_state, none, "non-first fragment whose first fragment never came (RFC 6146 s3.4)")      \
     X(drop_fragment_cache_full, none, "fragment tracking cache is full")                                        \

@@ -120,6 +120,15 @@ struct Config {
     uint32_t icmp_errors_per_s = 1000;  // the box's, shared by its workers
     uint32_t icmp_errors_per_subscriber_per_s = 20;   // to one subscriber (IPv6 /subscriber_prefix_len, IPv4 /32)
     uint32_t fragments_per_subscriber = 0;  // datagrams in the fragment cache per source subscriber; 0: fragment_cache / 8
+    // RFC 6888 REQ-4: what one subscriber (IPv6 /subscriber_prefix_len) may
+    // hold; 0 is no limit. With all of them 0 nothing is counted.
+    uint32_t subscriber_sessions = 0;
+    uint32_t subscriber_tcp_ports = 0;
+    uint32_t subscriber_udp_ports = 0;
+    uint32_t subscriber_icmp_ids = 0;
+    uint32_t subscriber_new_sessions_per_s = 0;
+    bool subscriber_limit_icmp = true;  // answer a refused flow with ICMPv6 1/1 (rate-limited)
+    uint32_t subscribers = 0;           // subscribers tracked at once; 0: max(1024, max_flows / 8)
     Timeouts timeouts;
 
     // [control]

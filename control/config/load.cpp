@@ -247,6 +247,13 @@ nlohmann::json config_to_json(const Config& c)
     limits["icmp_errors_per_s"] = c.icmp_errors_per_s;
     limits["icmp_errors_per_subscriber_per_s"] = c.icmp_errors_per_subscriber_per_s;
     limits["fragments_per_subscriber"] = c.fragments_per_subscriber;
+    limits["subscriber_sessions"] = c.subscriber_sessions;
+    limits["subscriber_tcp_ports"] = c.subscriber_tcp_ports;
+    limits["subscriber_udp_ports"] = c.subscriber_udp_ports;
+    limits["subscriber_icmp_ids"] = c.subscriber_icmp_ids;
+    limits["subscriber_new_sessions_per_s"] = c.subscriber_new_sessions_per_s;
+    limits["subscriber_limit_icmp"] = c.subscriber_limit_icmp;
+    limits["subscribers"] = c.subscribers;
 
     json& timeouts = j["timeouts"];
     const Timeouts& t = c.timeouts;

@@ -24,6 +24,13 @@ constexpr std::array kReloadable = {
     std::string_view{"timeouts.allow_short"},
     std::string_view{"limits.icmp_errors_per_s"},
     std::string_view{"limits.icmp_errors_per_subscriber_per_s"},
+    // While some subscriber limit is on (the subscriber table exists);
+    // turning the first one on needs a restart (reload_subscriber_limits()).
+    std::string_view{"limits.subscriber_sessions"},
+    std::string_view{"limits.subscriber_tcp_ports"},
+    std::string_view{"limits.subscriber_udp_ports"},
+    std::string_view{"limits.subscriber_icmp_ids"},
+    std::string_view{"limits.subscriber_new_sessions_per_s"},
     std::string_view{"static.bib"},
 };
 

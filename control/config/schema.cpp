@@ -88,6 +88,21 @@ constexpr std::array kKeys{
     KeySpec{"limits.fragments_per_subscriber", K::scalar, "N",
             "datagrams one source subscriber may have in the fragment cache; past it its oldest goes; "
             "0: fragment_cache / 8"},
+    KeySpec{"limits.subscriber_sessions", K::scalar, "N",
+            "sessions one subscriber (IPv6 /subscriber_prefix_len) may hold (RFC 6888 REQ-4); past it its new "
+            "flows are refused, its live ones and everyone else's go on; 0: no limit"},
+    KeySpec{"limits.subscriber_tcp_ports", K::scalar, "N", "public TCP ports one subscriber may hold; 0: no limit"},
+    KeySpec{"limits.subscriber_udp_ports", K::scalar, "N", "public UDP ports one subscriber may hold; 0: no limit"},
+    KeySpec{"limits.subscriber_icmp_ids", K::scalar, "N",
+            "public ICMP query identifiers one subscriber may hold; 0: no limit"},
+    KeySpec{"limits.subscriber_new_sessions_per_s", K::scalar, "N",
+            "sessions one subscriber may open per second; 0: no limit"},
+    KeySpec{"limits.subscriber_limit_icmp", K::flag, "BOOL",
+            "answer a flow refused by a subscriber limit with ICMPv6 administratively prohibited (1/1), within "
+            "the ICMP error rate limits; false: drop it silently"},
+    KeySpec{"limits.subscribers", K::scalar, "N",
+            "subscribers tracked at once when a subscriber limit is set; a new one past it is refused; "
+            "0: max(1024, max_flows / 8)"},
     // [timeouts]
     KeySpec{"timeouts.udp", K::scalar, "SECONDS", "UDP session lifetime (RFC 6146 s4: at least 120)"},
     KeySpec{"timeouts.tcp_established", K::scalar, "SECONDS", "established TCP session lifetime (RFC 6146 s4: at least 7440)"},

@@ -1004,6 +1004,13 @@ Config validate(const RawConfig& raw)
     read_number(raw, "limits.icmp_errors_per_subscriber_per_s", c.icmp_errors_per_subscriber_per_s, 1,
                 kMaxIcmpErrorsPerS);
     read_number(raw, "limits.fragments_per_subscriber", c.fragments_per_subscriber, 0, c.fragment_cache);
+    read_number(raw, "limits.subscriber_sessions", c.subscriber_sessions, 0, c.max_flows);
+    read_number(raw, "limits.subscriber_tcp_ports", c.subscriber_tcp_ports, 0, 65535);
+    read_number(raw, "limits.subscriber_udp_ports", c.subscriber_udp_ports, 0, 65535);
+    read_number(raw, "limits.subscriber_icmp_ids", c.subscriber_icmp_ids, 0, 65535);
+    read_number(raw, "limits.subscriber_new_sessions_per_s", c.subscriber_new_sessions_per_s, 0, kMaxFlows);
+    read_bool(raw, "limits.subscriber_limit_icmp", c.subscriber_limit_icmp);
+    read_number(raw, "limits.subscribers", c.subscribers, 0, c.max_flows);
     read_timeouts(raw, c);
     read_control(raw, c);
     read_exception(raw, c);

@@ -279,6 +279,26 @@ void print_bib(const json& r)
                                                       ? " (limit reached; --limit N for more)" : "");
 }
 
+void print_subscribers(const json& r)
+{
+    std::vector<std::vector<std::string>> rows;
+    for (const json& s : at(r, "subscribers"))
+        rows.push_back({cell(at(s, "subscriber")), cell(at(s, "sessions")), cell(at(s, "tcp_ports")),
+                        cell(at(s, "udp_ports")), cell(at(s, "icmp_ids")),
+                        fmt::format("{}/{}/{}", cell(at(s, "refused_sessions")), cell(at(s, "refused_ports")),
+                                    cell(at(s, "refused_rate")))});
+    print_table({"SUBSCRIBER", "SESSIONS", "TCP_PORTS", "UDP_PORTS", "ICMP_IDS", "REFUSED(SESS/PORTS/RATE)"}, rows);
+    const json& l = at(r, "limits");
+    const auto limit = [&](const char* k) {
+        const std::string v = cell(at(l, k));
+        return v == "0" ? std::string("-") : v;
+    };
+    std::printf("%zu of %s subscriber(s); limits: sessions %s, tcp ports %s, udp ports %s, icmp ids %s, "
+                "new sessions/s %s\n",
+                rows.size(), cell(at(r, "tracked")).c_str(), limit("sessions").c_str(), limit("tcp_ports").c_str(),
+                limit("udp_ports").c_str(), limit("icmp_ids").c_str(), limit("new_sessions_per_s").c_str());
+}
+
 void print_reload(const json& r)
 {
     const json& applied = at(r, "applied");
@@ -307,7 +327,7 @@ void print_health(const json& h)
 void print_config(const json& c) { std::fputs(config_json_to_text(c).c_str(), stdout); }
 
 struct FilterArgs {
-    std::string proto, ipv6, pub;
+    std::string proto, ipv6, subscriber, pub;
     int pub_port = -1;
     uint32_t limit = kDefaultListLimit;
 
@@ -315,6 +335,9 @@ struct FilterArgs {
     {
         app->add_option("--proto", proto, "tcp, udp or icmp")->check(CLI::IsMember({"tcp", "udp", "icmp"}));
         app->add_option("--ipv6", ipv6, "IPv6 source address or prefix (2001:db8::/64)");
+        app->add_option("--subscriber", subscriber,
+                        "the subscriber of this IPv6 address (its nat64.subscriber_prefix_len prefix), or a prefix")
+            ->excludes("--ipv6");
         app->add_option("--public", pub, "public IPv4 address");
         app->add_option("--public-port", pub_port, "public port or ICMP identifier")->check(CLI::Range(0, 65535));
         app->add_option("--limit", limit, "at most this many rows")->check(CLI::Range(1u, kMaxListLimit));
@@ -325,6 +348,8 @@ struct FilterArgs {
             j["proto"] = proto;
         if (!ipv6.empty())
             j["ipv6"] = ipv6;
+        if (!subscriber.empty())
+            j["subscriber"] = subscriber;
         if (!pub.empty())
             j["public"] = pub;
         if (pub_port >= 0)
@@ -382,6 +407,20 @@ int main(int argc, char** argv)
     bib_del->add_option("proto", b_proto, "tcp, udp or icmp")->required()->check(CLI::IsMember({"tcp", "udp", "icmp"}));
     bib_del->add_option("ipv6", b_ip6, "IPv6 address of the host")->required();
     bib_del->add_option("port6", b_port6, "its port (ICMP: identifier)")->required();
+    CLI::App* subscribers = app.add_subcommand(
+        "subscribers", "the top subscribers by public ports held (with a subscriber limit set), or clear one");
+    std::string sub_sort = "ports", sub_clear;
+    uint32_t sub_limit = 20;
+    subscribers->add_option("--sort", sub_sort, "ports, sessions or refused (largest first)")
+        ->check(CLI::IsMember({"ports", "sessions", "refused"}))
+        ->capture_default_str();
+    subscribers->add_option("--limit", sub_limit, "at most this many rows")
+        ->check(CLI::Range(1u, kMaxListLimit))
+        ->capture_default_str();
+    CLI::App* sub_clear_cmd = subscribers->add_subcommand(
+        "clear", "remove every session (and so every mapping) of one subscriber: ADDRESS (its subscriber prefix) "
+                 "or PREFIX/LEN");
+    sub_clear_cmd->add_option("subscriber", sub_clear, "IPv6 address or prefix")->required();
     CLI::App* config = app.add_subcommand("config", "the running configuration");
     CLI::App* health = app.add_subcommand("health", "exit 0 only when every worker is polling");
     CLI::App* reload = app.add_subcommand(
@@ -409,6 +448,10 @@ int main(int argc, char** argv)
                {"ipv4", b_ip4}, {"port4", b_port4}};
     } else if (bib_del->parsed()) {
         req = {{"cmd", "bib"}, {"op", "del"}, {"proto", b_proto}, {"ipv6", b_ip6}, {"port6", b_port6}};
+    } else if (sub_clear_cmd->parsed()) {
+        req = {{"cmd", "subscribers"}, {"op", "clear"}, {"subscriber", sub_clear}};
+    } else if (subscribers->parsed()) {
+        req = {{"cmd", "subscribers"}, {"op", "list"}, {"sort", sub_sort}, {"limit", sub_limit}};
     } else if (config->parsed()) {
         req["cmd"] = "config";
     } else if (health->parsed()) {
@@ -444,6 +487,11 @@ int main(int argc, char** argv)
         print_flows(result);
     } else if (bib_list->parsed()) {
         print_bib(result);
+    } else if (sub_clear_cmd->parsed()) {
+        std::printf("cleared %s: %s session(s) removed\n", cell(at(result, "subscriber")).c_str(),
+                    cell(at(result, "sessions")).c_str());
+    } else if (subscribers->parsed()) {
+        print_subscribers(result);
     } else if (config->parsed()) {
         print_config(result);
     } else if (health->parsed()) {

@@ -16,34 +16,18 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dataplane/flow/lf_hash.hpp"
 #include "dataplane/io/port.hpp"
 
 namespace nat64d::dp {
 
 namespace {
 
-// rte_hash keeps per-lcore free-slot caches when writers are many; positions
-// can then reach entries + (RTE_MAX_LCORE - 1) * (64 - 1).
-uint32_t key_slots(uint32_t entries) noexcept
-{
-    return entries + (RTE_MAX_LCORE - 1) * 63 + 1;
-}
+uint32_t key_slots(uint32_t entries) noexcept { return lf_hash_positions(entries); }
 
 rte_hash* make_hash(const std::string& name, uint32_t entries, uint32_t key_len, int socket)
 {
-    rte_hash_parameters params{};
-    params.name = name.c_str();
-    params.entries = entries;
-    params.key_len = key_len;
-    params.hash_func = rte_hash_crc;
-    params.hash_func_init_val = 0;
-    params.socket_id = socket;
-    params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
-    rte_hash* h = rte_hash_create(&params);
-    if (h == nullptr)
-        throw StartupError("flow table " + name + " (" + std::to_string(entries) +
-                           " entries): " + rte_strerror(rte_errno));
-    return h;
+    return make_lf_hash(name, entries, key_len, socket);
 }
 
 // How long a worker waits for another to finish a session or mapping both
@@ -113,6 +97,8 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
             for (uint32_t w = 0; w <= workers_; ++w)
                 event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
                                                  sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
+        if (cfg.subscribers.limits.any())
+            subscribers_ = std::make_unique<SubscriberTable>(cfg.subscribers);
     } catch (...) {
         release();
         throw;
@@ -218,6 +204,10 @@ void FlowTable::retire_from_worker(uint32_t writer, uint32_t tagged) noexcept
 bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
 {
     const uint32_t pos = tagged & kRetiredPosMask;
+    if ((tagged & kRetiredMapping) == 0 && (tagged & kRetiredSubscriber) != 0) {
+        subscribers_->free_position(pos);
+        return true;
+    }
     if ((tagged & kRetiredMapping) == 0) {
         sessions_[pos].pub.store(0, std::memory_order_relaxed);   // unclaimed for its next key
         rte_hash_free_key_with_position(sessions_hash_, static_cast<int32_t>(pos));
@@ -366,7 +356,43 @@ bool FlowTable::key_at(int32_t pos, nat::FlowKey6& key) const noexcept
     return true;
 }
 
-int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s,
+void FlowTable::refused_by_subscriber(const SubscriberRefusal& r, const nat::FlowKey6& key, uint32_t writer,
+                                      Verdict& why) noexcept
+{
+    why = r.verdict;
+    if (!r.report || !events_)
+        return;
+    FlowEvent e;
+    e.tsc = rte_rdtsc();
+    e.kind = FlowEventKind::quota_exceeded;
+    e.src6 = subscribers_->prefix_of(key.src);
+    e.subscriber_len = subscribers_->prefix_len();
+    e.proto6 = key.proto;
+    e.quota = r.quota;
+    e.limit = r.limit;
+    if (rte_ring_sp_enqueue_elem(event_rings_[writer], &e, sizeof(e)) != 0) [[unlikely]]
+        counters_[writer].events_lost.add();
+}
+
+void FlowTable::report_ports_exhausted(const nat::FlowKey6& key, nat::PortProto proto, uint32_t worker,
+                                       uint32_t now_s) noexcept
+{
+    uint32_t& last = counters_[worker].exhausted_reported_s[static_cast<uint32_t>(proto)];
+    if (!events_ || last == now_s)
+        return;
+    last = now_s;
+    FlowEvent e;
+    e.tsc = rte_rdtsc();
+    e.kind = FlowEventKind::ports_exhausted;
+    e.src6 = key.src;
+    e.sport6 = key.sport;
+    e.proto6 = key.proto;
+    e.pub4 = ports_.address(ports_.paired_address(key.src));
+    if (rte_ring_sp_enqueue_elem(event_rings_[worker], &e, sizeof(e)) != 0) [[unlikely]]
+        counters_[worker].events_lost.add();
+}
+
+int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, int32_t sub,
                                           Verdict& why) noexcept
 {
     nat::PortProto proto;
@@ -383,6 +409,12 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         why = Verdict::drop_flow_busy;
         return -1;
     }
+    // A new public port: the subscriber's port limit first (RFC 6888 REQ-4).
+    SubscriberRefusal refusal;
+    if (sub >= 0 && !subscribers_->take_port(sub, proto, now_s, refusal)) {
+        refused_by_subscriber(refusal, key, worker, why);
+        return -1;
+    }
     // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice,
     // claimed before the key is added, so running out of ports costs no table
     // churn; the direct map names the mapping once its position is known.
@@ -390,12 +422,18 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s,
                         proto == nat::PortProto::icmp ? nat::PortAllocator::kAnyPort : key.sport);
     if (a.verdict != Verdict::forward) {
+        if (sub >= 0)
+            subscribers_->give_port(sub, proto);
+        if (a.verdict == Verdict::drop_ports_exhausted)
+            report_ports_exhausted(key, proto, worker, now_s);
         why = a.verdict;
         return -1;
     }
     m = rte_hash_add_key(mappings_hash_, &bib);
     if (m < 0) {
         ports_.unclaim(proto, a.addr_index, a.port);
+        if (sub >= 0)
+            subscribers_->give_port(sub, proto);
         why = Verdict::drop_table_full;
         return -1;
     }
@@ -405,6 +443,8 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         // Another worker added the same key first and fills it: EIM means this
         // host gets that mapping, not a second one (RFC 4787 REQ-1).
         ports_.unclaim(proto, a.addr_index, a.port);
+        if (sub >= 0)
+            subscribers_->give_port(sub, proto);
         if (wait_until_set(slot.flags, kMappingReady))
             return m;
         why = Verdict::drop_flow_busy;
@@ -432,6 +472,8 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
     const nat::FlowKey6 k = nat::make_flow_key6(bib.src, 0, bib.sport, 0, bib.proto);
     push_event(writer, FlowEventKind::mapping_delete, k, pub4, slot.pub_port, false);
     counters_[writer].mappings_removed[static_cast<uint32_t>(proto)].add();
+    if (subscribers_ != nullptr)
+        subscribers_->give_port(subscribers_->find(bib.src), proto);
     if (rte_hash_del_key(mappings_hash_, &bib) < 0) [[unlikely]]
         return;
     // The port allocator's slice belongs to one worker: only it frees ports in
@@ -461,7 +503,35 @@ int32_t FlowTable::create(const nat::FlowKey6& key, uint32_t worker, uint32_t no
 {
     if (created != nullptr)
         *created = false;
-    const int32_t m = find_or_create_mapping(key, worker, now_s, why);
+    // The subscriber's session limit and rate first (RFC 6888 REQ-4): a
+    // subscriber at its limit costs no port, mapping or table entry.
+    int32_t sub = -1;
+    if (subscribers_ != nullptr) {
+        SubscriberRefusal refusal;
+        sub = subscribers_->take_session(key.src, now_s, refusal);
+        if (sub < 0) [[unlikely]] {
+            if (refusal.quota != QuotaKind::none)
+                refused_by_subscriber(refusal, key, worker, why);
+            else
+                why = refusal.verdict;
+            return -1;
+        }
+    }
+    bool made = false;
+    const int32_t p = create_session(key, worker, now_s, sub, why, &made);
+    // Every path but "this call made the session" hands the subscriber's
+    // session back; the ager gives back the ones it removes.
+    if (sub >= 0 && !made)
+        subscribers_->give_session(sub);
+    if (created != nullptr)
+        *created = made;
+    return p;
+}
+
+int32_t FlowTable::create_session(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, int32_t sub,
+                                  Verdict& why, bool* created) noexcept
+{
+    const int32_t m = find_or_create_mapping(key, worker, now_s, sub, why);
     if (m < 0)
         return -1;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
@@ -632,6 +702,20 @@ uint32_t FlowTable::remove_sessions_of(uint8_t proto6, const In6& addr6, uint16_
     return removed;
 }
 
+uint32_t FlowTable::remove_sessions_in(const xlate::Prefix6& prefix, uint32_t now_s) noexcept
+{
+    const uint32_t slots = key_slots(max_flows_);
+    nat::FlowKey6 key;
+    uint32_t removed = 0;
+    for (uint32_t pos = 0; pos < slots; ++pos)
+        if (live_key(pos, key) && xlate::in_prefix(prefix, key.src)) {
+            remove_session(pos, key, now_s);
+            ++removed;
+        }
+    seal_batch();
+    return removed;
+}
+
 int64_t FlowTable::del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
 {
     const nat::BibKey6 bib = nat::make_bib_key6(addr6, port6, proto6);
@@ -697,7 +781,9 @@ void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t 
     nat::port_proto_of(key.proto, proto);
     counters_[control_writer()].sessions_removed[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::session_delete, key, pub4(s), s.pub_port(), false);
-    release_session_mapping(key, now_s);
+    release_session_mapping(key, now_s);   // its port first: a subscriber holding none may be swept
+    if (subscribers_ != nullptr)
+        subscribers_->give_session(subscribers_->find(key.src));
 }
 
 uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept
@@ -730,6 +816,10 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
         remove_session(pos, key, now_s);
         ++removed;
     }
+    // Subscribers left holding nothing go too, as far as the FIFO has room.
+    if (subscribers_ != nullptr)
+        subscribers_->sweep(std::min(budget, retired_room()),
+                            [this](uint32_t pos) { retire(pos | kRetiredSubscriber); });
     seal_batch();
     reclaim(false);
     return removed;

@@ -40,12 +40,14 @@
 
 #include "dataplane/counters.hpp"
 #include "dataplane/flow/flow_event.hpp"
+#include "dataplane/flow/subscribers.hpp"
 
 #include "dataplane/nat/flow_key.hpp"
 #include "dataplane/nat/port_alloc.hpp"
 #include "dataplane/nat/tcp_state.hpp"
 #include "dataplane/nat/timeouts.hpp"
 #include "dataplane/verdict.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 struct rte_hash;
 struct rte_ring;
@@ -128,6 +130,9 @@ struct FlowTableConfig {
     bool events = false;                  // NAT event log on: push a FlowEvent per create/delete
     uint32_t event_ring_size = 16384;     // events per ring (rounded up to a power of two)
     uint32_t retire_queue = 0;            // deleted positions waiting for a grace period; 0: automatic
+    // Per-subscriber limits: the subscriber table exists only when one is
+    // set, so without limits a create costs nothing more.
+    SubscriberTableConfig subscribers;
 };
 
 /// A session as the control thread lists it (`nat64ctl flows`).
@@ -232,6 +237,15 @@ public:
     /// only; scans the table.
     int64_t del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept;
 
+    /// Removes every session whose IPv6 source is in `prefix` (their
+    /// mappings go with the last one). Returns how many. Control thread
+    /// only; scans the table.
+    uint32_t remove_sessions_in(const xlate::Prefix6& prefix, uint32_t now_s) noexcept;
+
+    /// The per-subscriber limits and counters; nullptr when no limit is set.
+    SubscriberTable* subscribers() noexcept { return subscribers_.get(); }
+    const SubscriberTable* subscribers() const noexcept { return subscribers_.get(); }
+
     /// Expires sessions idle past their timeout, examining at most `budget`
     /// positions. Returns how many were removed. Control thread only.
     uint32_t expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32_t budget) noexcept;
@@ -320,12 +334,18 @@ private:
         std::array<Counter, nat::kPortProtoCount> sessions_created, sessions_removed;
         std::array<Counter, nat::kPortProtoCount> mappings_created, mappings_removed;
         Counter events_lost, port_returns_lost, slots_lost, ager_stalls;
+        // The second a ports_exhausted event was last pushed, by protocol:
+        // one per second and writer says it; one per refused packet would
+        // drown the log in the same news.
+        std::array<uint32_t, nat::kPortProtoCount> exhausted_reported_s{};
     };
     // A retired position: which hash, and for a mapping whether its port
     // still has to go back to its worker.
     static constexpr uint32_t kRetiredMapping = 1u << 31;
     static constexpr uint32_t kRetiredReturnPort = 1u << 30;
     static constexpr uint32_t kRetiredPosMask = kRetiredReturnPort - 1;
+    // A subscriber's position (no mapping has "return the port" alone).
+    static constexpr uint32_t kRetiredSubscriber = kRetiredReturnPort;
     struct RetireBatch {
         uint64_t token;                   // rte_rcu_qsbr_start() after the batch's deletes
         uint32_t count;                   // positions at the head of the FIFO it covers
@@ -349,8 +369,15 @@ private:
     void collect_worker_retired() noexcept;
     void drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto proto, uint32_t writer,
                       uint32_t now_s) noexcept;
-    int32_t find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s,
+    // create() once the subscriber (sub >= 0, or -1 without limits) has its session counted.
+    int32_t create_session(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, int32_t sub, Verdict& why,
+                           bool* created) noexcept;
+    int32_t find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, int32_t sub,
                                    Verdict& why) noexcept;
+    // A refusal by a subscriber limit: the verdict, and once a second an event.
+    void refused_by_subscriber(const SubscriberRefusal& r, const nat::FlowKey6& key, uint32_t writer,
+                               Verdict& why) noexcept;
+    void report_ports_exhausted(const nat::FlowKey6& key, nat::PortProto proto, uint32_t worker, uint32_t now_s) noexcept;
     void release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept;
     void remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t now_s) noexcept;
     // Removes every session of the IPv6 transport address; returns how many.
@@ -384,6 +411,7 @@ private:
     rte_ring* worker_retired_ = nullptr;  // workers -> control, multi-producer
     uint32_t port_ring_size_ = 0;
     std::unique_ptr<WriterCounters[]> counters_;   // [writer]
+    std::unique_ptr<SubscriberTable> subscribers_;
 };
 
 } // namespace nat64d::dp

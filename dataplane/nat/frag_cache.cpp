@@ -30,13 +30,13 @@ FragCache::FragCache(const FragCacheConfig& cfg)
       max_held_total_(cfg.max_held_total),
       timeout_ms_(cfg.timeout_ms),
       seed_(cfg.seed),
+      max_per_source_(cfg.max_entries_per_source),
+      source_prefix_len6_(cfg.source_prefix_len6),
       index_(cfg.max_entries),
       entries_(std::make_unique<Entry[]>(cfg.max_entries)),
       fifo_(std::make_unique<uint32_t[]>(cfg.max_entries)),
       node_handle_(std::make_unique<uint64_t[]>(cfg.max_held_total)),
-      node_next_(std::make_unique<uint32_t[]>(cfg.max_held_total)),
-      max_per_source_(cfg.max_entries_per_source),
-      source_prefix_len6_(cfg.source_prefix_len6)
+      node_next_(std::make_unique<uint32_t[]>(cfg.max_held_total))
 {
     // Buckets of sources, several per entry: two sources share one rarely,
     // and then only count together (stricter, never looser).

@@ -521,7 +521,12 @@ int32_t Worker::open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept
     bool is_new = false;
     const int32_t p = flows_.create(key, cfg_.worker_id, now_s_, why, &is_new);
     if (p < 0) [[unlikely]] {
-        refuse(m, why);
+        const bool by_subscriber_limit = why == Verdict::drop_subscriber_sessions ||
+                                         why == Verdict::drop_subscriber_ports || why == Verdict::drop_subscriber_rate;
+        if (by_subscriber_limit && !cfg_.subscriber_limit_icmp)
+            drop(m, why);
+        else
+            refuse(m, why);
         return -1;
     }
     if (is_new) {

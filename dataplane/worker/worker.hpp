@@ -81,6 +81,7 @@ struct WorkerConfig {
     // A reload's new timeouts and ICMP limits (nullptr: fixed at start).
     const LiveSettings* live = nullptr;
     uint8_t subscriber_prefix_len = 56;
+    bool subscriber_limit_icmp = true;  // refusals by a subscriber limit get their ICMP answer
     std::vector<xlate::Prefix6> clients;  // empty: any IPv6 source
     nat::FragCacheConfig fragments;
     nat::NeighbourConfig neighbour;

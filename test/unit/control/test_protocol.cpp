@@ -75,7 +75,7 @@ TEST_CASE("protocol: bad requests are refused with a reason", "[control][protoco
     CHECK(error_of("[1,2]") == "malformed request: not a JSON object");
     CHECK(error_of("{}") == "missing \"cmd\"");
     CHECK(error_of(R"({"cmd":5})") == "\"cmd\" must be a string");
-    CHECK(error_of(R"({"cmd":"reboot"})") == "unknown command \"reboot\" (stats, flows, bib, config, health, reload)");
+    CHECK(error_of(R"({"cmd":"reboot"})") == "unknown command \"reboot\" (stats, flows, bib, subscribers, config, health, reload)");
     CHECK(error_of(R"({"cmd":"flows","proto":"sctp"})") == "\"proto\" = \"sctp\": must be tcp, udp or icmp");
     CHECK(error_of(R"({"cmd":"flows","ipv6":"2001:db8::/129"})") == "\"ipv6\" = \"2001:db8::/129\": prefix length must be 0..128");
     CHECK(error_of(R"({"cmd":"flows","ipv6":"2001:db8::/x"})") == "\"ipv6\" = \"2001:db8::/x\": prefix length must be 0..128");
@@ -86,6 +86,13 @@ TEST_CASE("protocol: bad requests are refused with a reason", "[control][protoco
     CHECK(error_of(R"({"cmd":"flows","limit":0})") == "\"limit\" = 0: must be 1..1000000");
     CHECK(error_of(R"({"cmd":"bib","op":"add","proto":"tcp","ipv6":"2001:db8::5","port6":80})") == "missing \"ipv4\"");
     CHECK(error_of(R"({"cmd":"bib","op":"move"})") == "\"op\" = \"move\": must be list, add or del");
+    CHECK(error_of(R"({"cmd":"subscribers","sort":"name"})") == "\"sort\" = \"name\": must be ports, sessions or refused");
+    CHECK(error_of(R"({"cmd":"subscribers","op":"clear"})") ==
+          "clear: \"subscriber\" is required (an IPv6 address or prefix)");
+    CHECK(error_of(R"({"cmd":"subscribers","op":"clear","subscriber":"10.0.0.1"})") ==
+          "\"subscriber\" = \"10.0.0.1\": not an IPv6 address or prefix");
+    CHECK(error_of(R"({"cmd":"flows","ipv6":"2001:db8::1","subscriber":"2001:db8::1"})") ==
+          "\"ipv6\" and \"subscriber\": give one of them");
     // A number beyond double's range is a malformed request like any other, not a library error.
     CHECK(error_of("99E9998") == "malformed request: a number out of range");
     CHECK(error_of(R"({"cmd":"flows","limit":1e999})") == "malformed request: a number out of range");
@@ -96,6 +103,10 @@ TEST_CASE("protocol: request_to_json round-trips", "[control][protocol]")
     for (const char* line : {R"({"cmd":"flows","proto":"udp","ipv6":"2001:db8:1::/48","public":"192.0.2.9","public_port":9,"limit":7})",
                              R"({"cmd":"bib","op":"add","proto":"udp","ipv6":"2001:db8::5","port6":53,"ipv4":"192.0.2.1","port4":53})",
                              R"({"cmd":"bib","op":"del","proto":"tcp","ipv6":"2001:db8::5","port6":22})",
+                             R"({"cmd":"flows","subscriber":"2001:db8:1::5","limit":100})",
+                             R"({"cmd":"flows","subscriber":"2001:db8:1::/60","limit":100})",
+                             R"({"cmd":"subscribers","op":"list","limit":5,"sort":"sessions"})",
+                             R"({"cmd":"subscribers","op":"clear","subscriber":"2001:db8:1::5"})",
                              R"({"cmd":"health"})"}) {
         const Request r = parse_request(line);
         const Request again = parse_request(request_to_json(r).dump());
