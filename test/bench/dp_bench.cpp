@@ -613,6 +613,55 @@ int main(int argc, char** argv)
                         static_cast<unsigned long>(c.verdicts[v].read()));
     worker.reset();
     flows.reset();
+
+    // Per-subscriber limits (RFC 6888 REQ-4): the same 64K flows set up and
+    // then translated with limits off and on (one subscriber per /64, limits
+    // high enough never to refuse), on fresh tables, interleaved, best of R.
+    // Only creates and removals touch the subscriber table.
+    {
+        const uint32_t n = std::min(65536u, biggest);
+        double setup_best[2] = {1e300, 1e300}, est_best[2] = {1e300, 1e300};
+        for (int r = 0; r < repeat; ++r)
+            for (int on = 0; on < 2; ++on) {
+                nat::PortAllocator p2(pcfg);
+                dp::FlowTableConfig fc;
+                fc.name = "lim" + std::to_string(r * 2 + on);
+                fc.max_flows = 2 * n;
+                fc.workers = 1;
+                if (on != 0) {
+                    fc.subscribers.name = fc.name;
+                    fc.subscribers.prefix_len = 64;
+                    fc.subscribers.max_subscribers = 1024;
+                    fc.subscribers.limits.sessions = 1u << 20;
+                    fc.subscribers.limits.ports = {65535, 65535, 65535};
+                    fc.subscribers.limits.new_sessions_per_s = 1u << 30;
+                }
+                dp::FlowTable table(fc, p2);
+                dp::WorkerConfig wc1 = wc;
+                wc1.workers = 1;
+                dp::Worker w(wc1, table);
+                w.set_now(1);
+                auto sink = [&](rte_mbuf** p, uint16_t k, size_t) {
+                    w.process_burst(p, k, dp::Side::inside);
+                    w.flush();
+                };
+                setup_best[on] = std::min(setup_best[on], run(b, {&f6}, 0, n, n, sink));
+                est_best[on] = std::min(est_best[on], run(b, {&f6}, 0, n, est_packets, sink));
+                if (on != 0 && table.session_count() != n)
+                    std::printf("# limits on: %u of %u sessions made (a limit refused some)\n", table.session_count(), n);
+            }
+        std::printf("| new flows, subscriber limits off / on | %u | %.0f / %.0f | %.2f / %.2f M flows/s | - | %+.1f%% |\n",
+                    n, setup_best[0], setup_best[1], double(b.hz) / setup_best[0] / 1e6,
+                    double(b.hz) / setup_best[1] / 1e6, (setup_best[1] / setup_best[0] - 1.0) * 100.0);
+        std::printf("| established 6to4, subscriber limits off / on | %u | %.0f / %.0f | %.2f / %.2f | - | %+.1f%% |\n",
+                    n, est_best[0], est_best[1], double(b.hz) / est_best[0] / 1e6, double(b.hz) / est_best[1] / 1e6,
+                    (est_best[1] / est_best[0] - 1.0) * 100.0);
+        std::printf("CSV,setup_limits,%u,%.1f,%.3f,%.1f\n", n, setup_best[1], double(b.hz) / setup_best[1] / 1e6,
+                    setup_best[0]);
+        std::printf("CSV,established_limits,%u,%.1f,%.3f,%.1f\n", n, est_best[1], double(b.hz) / est_best[1] / 1e6,
+                    est_best[0]);
+    }
+
     dp::stop_port(b.in.id);
     dp::stop_port(b.out.id);
     rte_eal_cleanup();
