@@ -27,6 +27,7 @@
 #include "control/config/load.hpp"
 #include "control/config/reload.hpp"
 #include "control/event_log.hpp"
+#include "control/ipfix.hpp"
 #include "control/service.hpp"
 #include "control/socket_server.hpp"
 #include "control/stats.hpp"
@@ -409,7 +410,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     fcfg.max_flows = cfg.max_flows;
     fcfg.socket = socket;
     fcfg.workers = cfg.workers;
-    fcfg.events = !cfg.log_file.empty() || cfg.log_syslog;
+    fcfg.events = !cfg.log_file.empty() || cfg.log_syslog || !cfg.ipfix_collector.empty();
     fcfg.subscribers.limits = subscriber_limits(cfg);
     fcfg.subscribers.prefix_len = cfg.subscriber_prefix_len;
     fcfg.subscribers.socket = socket;
@@ -539,6 +540,15 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     const int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch()).count();
     EventLog events(cfg.log_file, cfg.log_syslog);
+    std::unique_ptr<ipfix::IpfixExporter> ipfix_export;
+    if (!cfg.ipfix_collector.empty()) {
+        ipfix::EncoderSettings es;
+        es.observation_domain_id = cfg.ipfix_domain_id;
+        es.max_message_bytes = cfg.ipfix_mtu;
+        es.template_refresh_s = cfg.ipfix_template_refresh_s;
+        es.prefix = cfg.prefix;
+        ipfix_export = std::make_unique<ipfix::IpfixExporter>(cfg.ipfix_collector_addr, es);
+    }
     // The running configuration: the start's, then each reload's.
     Config running = cfg;
     nat::Timeouts ager_timeouts = to_nat_timeouts(cfg.timeouts);
@@ -563,7 +573,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     // An idle worker sleeps between loops: a few of its longest sleeps are
     // no sign of trouble.
     sctx.health_window_ms = std::max<uint64_t>(kHealthWindowMs, 4 * wc.idle_sleep_us / 1000);
-    Service service(sctx, &events);
+    Service service(sctx, &events, ipfix_export.get());
     SocketServer server(cfg.socket_path, socket_owner(cfg),
                         [&service](const std::string& line) { return service.handle(line); });
     telemetry_start({[&service] { return service.stats(); }, [&service] { return service.health(); }});

@@ -171,6 +171,15 @@ std::string stats_to_prometheus(const json& s)
     const json& ev = at(s, "events");
     e.add("nat64d_events_written_total", "counter", "NAT events written to the event log.", {}, at(ev, "written"));
     e.add("nat64d_events_lost_total", "counter", "NAT events lost to full rings.", {}, at(ev, "lost"));
+    const json& ipfix = at(ev, "ipfix");
+    e.add("nat64d_ipfix_records_sent_total", "counter", "IPFIX data records sent to the collector.", {},
+          at(ipfix, "records_sent"));
+    e.add("nat64d_ipfix_messages_sent_total", "counter", "IPFIX messages sent to the collector.", {},
+          at(ipfix, "messages_sent"));
+    e.add("nat64d_ipfix_send_errors_total", "counter", "IPFIX messages the socket refused (dropped, not retried).",
+          {}, at(ipfix, "send_errors"));
+    e.add("nat64d_ipfix_records_skipped_total", "counter", "NAT events with no IPFIX form (text log only).", {},
+          at(ipfix, "records_skipped"));
     e.add("nat64d_port_returns_lost_total", "counter", "Freed public ports that could not be returned (ring full).",
           {}, at(f, "port_returns_lost"));
     e.add("nat64d_table_slots_lost_total", "counter", "Deleted flow table positions that could not wait for reuse.",

@@ -27,8 +27,8 @@ std::string bib_text(uint8_t proto6, const In6& a6, uint16_t p6)
 
 } // namespace
 
-Service::Service(ServiceContext ctx, EventLog* log)
-    : ctx_(std::move(ctx)), log_(log), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size())),
+Service::Service(ServiceContext ctx, EventLog* log, ipfix::IpfixExporter* ipfix)
+    : ctx_(std::move(ctx)), log_(log), ipfix_(ipfix), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size())),
       link_up_(std::make_unique<std::atomic<bool>[]>(ctx_.ports.size()))
 {
     for (size_t i = 0; i < ctx_.ports.size(); ++i)
@@ -175,6 +175,13 @@ json Service::stats() const
     src.neighbours = ctx_.neighbours;
     src.uptime_s = (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz;
     src.events_written = events_written_.load(std::memory_order_relaxed);
+    if (ipfix_ != nullptr) {
+        const ipfix::ExporterCounters& c = ipfix_->counters();
+        src.ipfix_records_sent = c.records_sent.load(std::memory_order_relaxed);
+        src.ipfix_messages_sent = c.messages_sent.load(std::memory_order_relaxed);
+        src.ipfix_send_errors = c.send_errors.load(std::memory_order_relaxed);
+        src.ipfix_records_skipped = c.records_skipped.load(std::memory_order_relaxed);
+    }
     src.injector = ctx_.injector;
     return collect_stats(src);
 }
@@ -358,22 +365,33 @@ int64_t Service::unix_ms_of(uint64_t tsc) const noexcept
 
 uint32_t Service::drain_events()
 {
-    if (log_ == nullptr || !log_->enabled())
+    const bool to_log = log_ != nullptr && log_->enabled();
+    if (!to_log && ipfix_ == nullptr)
         return 0;
+    const int64_t now_ms = unix_ms_of(rte_rdtsc());
     uint32_t total = 0;
     while (total < kEventsPerPass) {
         const uint32_t n = ctx_.flows->drain_events(event_batch_.data(), kEventBatch);
         for (uint32_t i = 0; i < n; ++i) {
             const dp::FlowEvent& e = event_batch_[i];
-            log_->write(format_event(e, unix_ms_of(e.tsc)));
+            const int64_t when = unix_ms_of(e.tsc);
+            if (to_log)
+                log_->write(format_event(e, when));
+            if (ipfix_ != nullptr)
+                ipfix_->add(e, when, now_ms);
         }
         total += n;
         if (n < kEventBatch)
             break;
     }
+    // Every pass, events or not: the templates' refresh timer runs here too.
+    if (ipfix_ != nullptr)
+        ipfix_->flush(now_ms);
+    if (!to_log)
+        return total;
     const uint64_t lost = ctx_.flows->stats().events_lost;
     if (lost != events_lost_reported_) {
-        log_->write(format_events_lost(lost - events_lost_reported_, unix_ms_of(rte_rdtsc())));
+        log_->write(format_events_lost(lost - events_lost_reported_, now_ms));
         events_lost_reported_ = lost;
     }
     if (total != 0)

@@ -13,6 +13,7 @@
 
 #include "control/config/config.hpp"
 #include "control/event_log.hpp"
+#include "control/ipfix.hpp"
 #include "control/protocol.hpp"
 #include "control/socket_server.hpp"
 #include "control/stats.hpp"
@@ -55,7 +56,8 @@ struct ServiceContext {
 
 class Service {
 public:
-    Service(ServiceContext ctx, EventLog* log);
+    /// log and ipfix may be null or off; drain_events feeds whichever is on.
+    Service(ServiceContext ctx, EventLog* log, ipfix::IpfixExporter* ipfix = nullptr);
 
     /// One request line -> one reply line. Never throws.
     Reply handle(const std::string& line);
@@ -72,7 +74,7 @@ public:
 
     /// Once per control-loop pass: health bookkeeping.
     void tick(uint64_t now_tsc);
-    /// Writes pending NAT events to the log; returns how many.
+    /// Hands pending NAT events to the log and the IPFIX exporter; returns how many.
     uint32_t drain_events();
 
     uint32_t now_s(uint64_t tsc) const noexcept
@@ -97,6 +99,7 @@ private:
     };
     ServiceContext ctx_;
     EventLog* log_;
+    ipfix::IpfixExporter* ipfix_;
     std::unique_ptr<WorkerHealth[]> health_;
     std::unique_ptr<std::atomic<bool>[]> link_up_;   // [ctx_.ports index], from tick()
     std::atomic<uint64_t> last_tick_tsc_{0};

@@ -107,7 +107,12 @@ nlohmann::json collect_stats(const StatsSources& src)
             pool.push_back(std::move(e));
         }
         j["pool"] = pool;
-        j["events"] = {{"lost", st.events_lost}, {"written", src.events_written}};
+        j["events"] = {{"lost", st.events_lost},
+                       {"written", src.events_written},
+                       {"ipfix", {{"records_sent", src.ipfix_records_sent},
+                                  {"messages_sent", src.ipfix_messages_sent},
+                                  {"send_errors", src.ipfix_send_errors},
+                                  {"records_skipped", src.ipfix_records_skipped}}}};
     }
     // Read without synchronisation from the worker that owns it: a gauge that
     // may be a moment old, never used for a decision.

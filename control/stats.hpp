@@ -28,6 +28,11 @@ struct StatsSources {
     const nat::NeighbourCache* neighbours = nullptr;
     uint64_t uptime_s = 0;
     uint64_t events_written = 0;
+    // The IPFIX exporter's (control/ipfix.hpp); zero when it is off.
+    uint64_t ipfix_records_sent = 0;
+    uint64_t ipfix_messages_sent = 0;
+    uint64_t ipfix_send_errors = 0;
+    uint64_t ipfix_records_skipped = 0;
     const dp::KernelInjector* injector = nullptr;
 };
 

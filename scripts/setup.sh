@@ -12,6 +12,8 @@ packages=(
   # tests and coverage
   python3 python3-scapy python3-prometheus-client prometheus gcovr tcpdump iproute2 iputils-ping
   curl iperf3 socat traceroute procps kmod
+  # a third-party IPFIX decoder for the export's test (test/control): tshark, and its dumpcap
+  tshark
   # companions the tests run in namespaces: BGP (BIRD 2), DNS64 resolver
   # (unbound), an authoritative server (NSD) and dig
   bird2 frr unbound nsd bind9-dnsutils
@@ -61,6 +63,9 @@ if [ ! -e "$POLICY" ]; then
 fi
 
 echo "setup: installing ${missing[*]}"
+# tshark's wireshark-common asks whether non-root users may capture; the tests
+# capture as root, so no setuid dumpcap, and no question stops the install.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 echo "setup: all packages present"

@@ -50,6 +50,13 @@ struct StaticNeighbour {
     std::string text;
 };
 
+struct UdpEndpoint {                 // a collector's address: IPv4 or IPv6, and a port
+    bool is_ip6 = false;
+    Ip4 ip4 = 0;
+    In6 ip6{};
+    uint16_t port = 0;
+};
+
 struct Timeouts {                   // RFC 6146 s4 defaults
     uint32_t udp_s = 300;
     uint32_t tcp_established_s = 7440;
@@ -140,6 +147,11 @@ struct Config {
     bool log_syslog = false;            // NAT event log to syslog (LOG_DAEMON, info) too
     std::string socket_owner;           // user owning the socket; empty: the daemon's
     std::string socket_group;           // group owning the socket (mode 0660); empty: the daemon's
+    std::string ipfix_collector;        // "ADDR4:PORT" or "[ADDR6]:PORT"; empty: no IPFIX export
+    UdpEndpoint ipfix_collector_addr;   // ipfix_collector, parsed
+    uint32_t ipfix_domain_id = 1;       // RFC 7011 s3.1 Observation Domain ID
+    uint32_t ipfix_template_refresh_s = 60;   // RFC 7011 s8.4: templates re-sent this often over UDP
+    uint32_t ipfix_mtu = 1400;          // largest IPFIX message (UDP payload), bytes
 
     // [exception]: the box's own stack on kernel interfaces beside the data ports
     std::string kernel_inside_iface;    // inside (and one-arm) port's; empty: none

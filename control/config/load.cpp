@@ -273,6 +273,10 @@ nlohmann::json config_to_json(const Config& c)
     control["exit_when_idle_ms"] = c.exit_when_idle_ms;
     control["log_file"] = c.log_file;
     control["log_syslog"] = c.log_syslog;
+    control["ipfix_collector"] = c.ipfix_collector;
+    control["ipfix_domain_id"] = c.ipfix_domain_id;
+    control["ipfix_template_refresh_s"] = c.ipfix_template_refresh_s;
+    control["ipfix_mtu"] = c.ipfix_mtu;
     control["socket_owner"] = c.socket_owner;
     control["socket_group"] = c.socket_group;
 

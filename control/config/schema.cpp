@@ -120,6 +120,14 @@ constexpr std::array kKeys{
     KeySpec{"control.exit_when_idle_ms", K::scalar, "MS", "exit once no packet arrived for this long; 0: never (pcap tests)"},
     KeySpec{"control.log_file", K::scalar, "PATH", "NAT event log (mapping created/removed); empty: off"},
     KeySpec{"control.log_syslog", K::flag, "BOOL", "also send the NAT event log to syslog (daemon.info)"},
+    KeySpec{"control.ipfix_collector", K::scalar, "ADDR4:PORT|[ADDR6]:PORT",
+            "IPFIX collector for the NAT events (RFC 7011 over UDP, RFC 8158 elements), e.g. \"192.0.2.9:4739\"; "
+            "empty: off"},
+    KeySpec{"control.ipfix_domain_id", K::scalar, "N", "IPFIX observation domain id of the export (RFC 7011 s3.1)"},
+    KeySpec{"control.ipfix_template_refresh_s", K::scalar, "SECONDS",
+            "IPFIX templates are sent again this often (RFC 7011 s8.4), at least 1"},
+    KeySpec{"control.ipfix_mtu", K::scalar, "BYTES",
+            "largest IPFIX message (the UDP payload), 512..9000; keep it under the path MTU less 28 (IPv4) or 48 (IPv6)"},
     KeySpec{"control.socket_owner", K::scalar, "USER", "owner of the management socket; empty: the daemon's user"},
     KeySpec{"control.socket_group", K::scalar, "GROUP", "group of the management socket (mode 0660); empty: the daemon's group"},
     // [exception]

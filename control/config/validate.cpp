@@ -874,6 +874,15 @@ void read_control(const RawConfig& raw, Config& c)
             fail("control.log_file", c.log_file, fmt::format("directory {} is not writable", dir));
     }
     read_bool(raw, "control.log_syslog", c.log_syslog);
+    read_string(raw, "control.ipfix_collector", c.ipfix_collector);
+    if (!c.ipfix_collector.empty()) {
+        const std::string why = parse_collector(c.ipfix_collector, c.ipfix_collector_addr);
+        if (!why.empty())
+            fail("control.ipfix_collector", c.ipfix_collector, why);
+    }
+    read_number(raw, "control.ipfix_domain_id", c.ipfix_domain_id, 0, UINT32_MAX);
+    read_number(raw, "control.ipfix_template_refresh_s", c.ipfix_template_refresh_s, 1, kMaxIpfixTemplateRefreshS);
+    read_number(raw, "control.ipfix_mtu", c.ipfix_mtu, kMinIpfixMessageBytes, kMaxIpfixMessageBytes);
     read_string(raw, "control.socket_owner", c.socket_owner);
     read_string(raw, "control.socket_group", c.socket_group);
 }
@@ -924,6 +933,49 @@ void read_exception(const RawConfig& raw, Config& c)
 }
 
 } // namespace
+
+std::string parse_collector(std::string_view text, UdpEndpoint& out)
+{
+    // "[ADDR6]:PORT" (RFC 3986 s3.2.2's brackets keep the port apart) or "ADDR4:PORT".
+    UdpEndpoint e;
+    std::string_view host, port;
+    if (!text.empty() && text.front() == '[') {
+        const std::size_t close = text.find(']');
+        if (close == std::string_view::npos)
+            return "no ']' after the IPv6 address: write [2001:db8::9]:4739";
+        host = text.substr(1, close - 1);
+        if (close + 1 >= text.size() || text[close + 1] != ':')
+            return "no port: write [ADDR6]:PORT, e.g. [2001:db8::9]:4739";
+        port = text.substr(close + 2);
+        if (!parse_ip6(host, e.ip6))
+            return fmt::format("{} is not an IPv6 address (names are not resolved)", host);
+        e.is_ip6 = true;
+        if (e.ip6 == In6{})
+            return "the unspecified address :: names no collector";
+        if (e.ip6[0] == 0xFF)
+            return "a multicast address is not a collector (one collector, one UDP stream)";
+    } else {
+        const std::size_t colon = text.rfind(':');
+        if (colon == std::string_view::npos)
+            return "no port: write ADDR4:PORT or [ADDR6]:PORT, e.g. 192.0.2.9:4739";
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (host.find(':') != std::string_view::npos)
+            return "an IPv6 address goes in brackets: [ADDR6]:PORT, e.g. [2001:db8::9]:4739";
+        if (!parse_ip4(host, e.ip4))
+            return fmt::format("{} is not an IPv4 address (names are not resolved)", host);
+        if (e.ip4 == 0)
+            return "0.0.0.0 names no collector";
+        if ((e.ip4 >> 28) == 0xE || e.ip4 == 0xFFFFFFFF)
+            return "a multicast or broadcast address is not a collector (one collector, one UDP stream)";
+    }
+    uint64_t p = 0;
+    if (!parse_u64(port, p) || p == 0 || p > 65535)
+        return fmt::format("port {} is not a number 1..65535 (IPFIX's registered port is 4739)", port);
+    e.port = static_cast<uint16_t>(p);
+    out = e;
+    return {};
+}
 
 bool parse_ip4(std::string_view text, Ip4& ip4)
 {

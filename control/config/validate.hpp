@@ -19,6 +19,9 @@ inline constexpr uint32_t kMinIp4Mtu = 68;                 // RFC 791
 inline constexpr uint32_t kMaxMtu = 65535;
 inline constexpr uint16_t kMaxVlan = 4094;                 // IEEE 802.1Q: 4095 is reserved
 inline constexpr std::size_t kMaxSocketPathLen = 107;      // sizeof(sockaddr_un::sun_path) - 1
+inline constexpr uint32_t kMinIpfixMessageBytes = 512;     // every template in one message, a record beside
+inline constexpr uint32_t kMaxIpfixMessageBytes = 9000;    // a jumbo frame
+inline constexpr uint32_t kMaxIpfixTemplateRefreshS = 86400;
 
 // RFC 6146 s4 minimums, in seconds; timeouts.allow_short lowers every floor to 1 s.
 inline constexpr uint32_t kMinUdpTimeoutS = 120;               // UDP_MIN, 2 min
@@ -31,6 +34,10 @@ Config default_config();
 
 /// Builds and checks the Config from raw values. Throws ConfigError for the first bad key.
 Config validate(const RawConfig& raw);
+
+/// Parses an IPFIX collector, "ADDR4:PORT" or "[ADDR6]:PORT" (addresses only,
+/// never names: nothing at start-up waits on DNS). "" when good, else why not.
+std::string parse_collector(std::string_view text, UdpEndpoint& out);
 
 /// Why a static mapping (from static.bib or `nat64ctl bib add`) cannot be, or
 /// "" when it can: the same rules for both (RFC 6146 s3.5.1.1 maps IPv6 hosts,

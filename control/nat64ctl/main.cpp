@@ -221,6 +221,10 @@ void print_stats(const json& s, bool explain)
     }
     const json& ev = at(s, "events");
     std::printf("\nevent log: %s written, %s lost\n", cell(at(ev, "written")).c_str(), cell(at(ev, "lost")).c_str());
+    const json& ipfix = at(ev, "ipfix");
+    std::printf("ipfix: %s records in %s messages, %s send errors, %s skipped\n", cell(at(ipfix, "records_sent")).c_str(),
+                cell(at(ipfix, "messages_sent")).c_str(), cell(at(ipfix, "send_errors")).c_str(),
+                cell(at(ipfix, "records_skipped")).c_str());
 }
 
 // The rows of one `flows` answer in the order asked for (the daemon walks

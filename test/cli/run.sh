@@ -56,6 +56,8 @@ check check_config_reports_every_error_with_its_line all_errors
 check config_is_a_directory bad_config_file "$TMP" "is a directory, not a config file"
 check log_file_directory_missing bad_config $'[control]\nlog_file = "/nonexistent-dir/events.log"' \
   "config: control.log_file = /nonexistent-dir/events.log: directory /nonexistent-dir does not exist"
+check ipfix_collector_needs_brackets bad_config $'[control]\nipfix_collector = "2001:db8::9:4739"' \
+  "config: control.ipfix_collector = 2001:db8::9:4739: an IPv6 address goes in brackets"
 check lowest_ipv6_mtu_above_inside_mtu bad_config $'[nat64]\nlowest_ipv6_mtu = 1500\n[ports]\ninside_mtu = 1400' \
   "config: nat64.lowest_ipv6_mtu = 1500: larger than ports.inside_mtu = 1400"
 check port_quarantine_capped bad_config $'[timeouts]\nport_quarantine = 2000000000' \

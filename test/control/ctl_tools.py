@@ -1,5 +1,6 @@
 """Helpers for test/control/run.sh: traffic with known counts, raw socket
-requests, many clients, the Prometheus parser, event-log checks."""
+requests, many clients, the Prometheus parser, event-log checks, and the
+check of the IPFIX export as tshark decoded it."""
 import json
 import os
 import socket
@@ -137,10 +138,14 @@ def prom_parse(path):
     return not missing
 
 
-def tcp_listen(host6, port):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tcp_listen(host, port):
+    s = socket.socket(family(host), socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((host6, port))
+    s.bind((host, port))
     s.listen(16)
     while True:
         c, _ = s.accept()
@@ -148,9 +153,10 @@ def tcp_listen(host6, port):
         c.close()
 
 
-def tcp_connect(host4, port, timeout):
+def tcp_connect(host, port, timeout, sport=0):
     try:
-        s = socket.create_connection((host4, port), timeout=float(timeout))
+        s = socket.create_connection((host, port), timeout=float(timeout),
+                                     source_address=("::" if ":" in host else "0.0.0.0", sport))
         data = s.recv(100)
         print(data)
         return data == b"forwarded\n"
@@ -168,6 +174,82 @@ def events_per_flow(path, src6, sport):
         print(l)
     count = lambda kind: sum(1 for l in lines if f" {kind} " in l)
     return all(count(k) == 1 for k in ("session-create", "session-delete", "mapping-create", "mapping-delete"))
+
+
+def ipfix_records(tshark_json):
+    """Every IPFIX packet tshark decoded: (sequence number, observation
+    domain, data records as {field: value}). A data record is a subtree that
+    has cflow.nat_event: tshark only names the fields when it decoded the
+    template the record refers to."""
+    packets = []
+    for pkt in json.load(open(tshark_json)):
+        layers = pkt["_source"]["layers"]
+        cflow = layers.get("cflow")
+        if cflow is None:
+            continue
+        records = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                if "cflow.nat_event" in node:
+                    records.append({k: v for k, v in node.items() if not isinstance(v, (dict, list))})
+                    return
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+        walk(cflow)
+        packets.append((int(cflow["cflow.sequence"]), int(cflow["cflow.od_id"]), records))
+    return packets
+
+
+def ipfix_check(tshark_json, flows_json, domain, records_sent, prefix_dst6):
+    """The export as tshark decoded it against what the test did: per flow
+    (nat64ctl flows --json rows taken while it was live) one NAT64 session
+    create (natEvent 6) and delete (7) with its addresses, ports and protocol,
+    and one BIB create (10) and delete (11); every message of the domain;
+    sequence numbers that count the records before each message; as many
+    records as nat64d says it sent."""
+    packets = ipfix_records(tshark_json)
+    flows = [json.loads(l) for l in open(flows_json) if l.strip()]
+    ok = True
+    total = sum(len(r) for _, _, r in packets)
+    print(f"tshark decoded {len(packets)} IPFIX messages, {total} data records; nat64d sent {records_sent}")
+    if total != int(records_sent) or not packets:
+        ok = False
+    if any(d != int(domain) for _, d, _ in packets):
+        print("a message with another observation domain id")
+        ok = False
+    expect_seq = packets[0][0] if packets else 0
+    for seq, _, recs in packets:
+        if seq != expect_seq:
+            print(f"sequence {seq}, expected {expect_seq}")
+            ok = False
+        expect_seq = seq + len(recs)
+    records = [r for _, _, recs in packets for r in recs]
+    proto_num = {"tcp": "6", "udp": "17"}
+    for f in flows:
+        def matches(r, event):
+            return (r.get("cflow.nat_event") == event and r.get("cflow.srcaddrv6") == f["ipv6"]
+                    and r.get("cflow.srcport") == str(f["port6"])
+                    and r.get("cflow.post_natsource_ipv4_address") == f["public"]
+                    and r.get("cflow.post_naptsource_transport_port") == str(f["public_port"])
+                    and r.get("cflow.protocol") == proto_num[f["proto"]])
+        for event in ("6", "7"):
+            s = [r for r in records if matches(r, event)
+                 and r.get("cflow.post_natdestination_ipv4_address") == f["dst"]
+                 and r.get("cflow.dstaddrv6") == prefix_dst6
+                 and r.get("cflow.dstport") == str(f["dport"])
+                 and r.get("cflow.post_naptdestination_transport_port") == str(f["dport"])]
+            print(f"{f['proto']} [{f['ipv6']}]:{f['port6']} -> {f['dst']}:{f['dport']} natEvent {event}: {len(s)} record(s)")
+            ok = ok and len(s) == 1
+        for event in ("10", "11"):
+            b = [r for r in records if matches(r, event)]
+            print(f"{f['proto']} [{f['ipv6']}]:{f['port6']} = {f['public']}:{f['public_port']} natEvent {event}: "
+                  f"{len(b)} record(s)")
+            ok = ok and len(b) == 1
+    return ok
 
 
 if __name__ == "__main__":
@@ -194,7 +276,9 @@ if __name__ == "__main__":
     elif cmd == "tcp-listen":
         tcp_listen(args[0], int(args[1]))
     elif cmd == "tcp-connect":
-        sys.exit(0 if tcp_connect(args[0], int(args[1]), args[2]) else 1)
+        sys.exit(0 if tcp_connect(args[0], int(args[1]), args[2], int(args[3]) if len(args) > 3 else 0) else 1)
+    elif cmd == "ipfix-check":
+        sys.exit(0 if ipfix_check(*args) else 1)
     elif cmd == "events-per-flow":
         sys.exit(0 if events_per_flow(args[0], args[1], args[2]) else 1)
     else:

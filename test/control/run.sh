@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Control plane with the running daemon: nat64d on net_tap in the namespace lab
-# with short timers and the event log on, driven through nat64ctl and raw
-# socket requests. Waits by polling with deadlines; asserts no duration. The
-# trap removes the lab (namespaces, links, our PIDs) whatever happens.
+# with short timers, the event log and the IPFIX export on, driven through
+# nat64ctl and raw socket requests; tshark decodes the export. Waits by
+# polling with deadlines; asserts no duration. The trap removes the lab
+# (namespaces, links, our PIDs) whatever happens.
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAYER=control
 . "$HERE/../../scripts/lib/layer.sh"
@@ -14,6 +15,11 @@ SOCK="$LAB_DIR/nat64d.sock"
 EVENTS="$LAB_DIR/events.log"
 TOOLS="$HERE/ctl_tools.py"
 UDP_TIMEOUT_S=3
+# IPFIX: nat64d's control thread runs in the box's namespace, so the collector
+# is that namespace's loopback.
+IPFIX_PORT=4739
+IPFIX_DOMAIN=4242
+IPFIX_PCAP="$LAB_DIR/ipfix.pcapng"
 
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
@@ -23,10 +29,23 @@ udp_flow_present() {  # udp_flow_present PORT6
 import json, sys; sys.exit(0 if any(f['port6'] == $1 for f in json.load(sys.stdin)['flows']) else 1)"
 }
 
+# The collector's side, up before nat64d sends its first message (which carries
+# the templates tshark needs to decode any data): a UDP sink, so the connected
+# socket never gets a port unreachable, and dumpcap capturing what reaches it.
+ipfix_capture_start() {
+  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
+  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
+  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
+  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { echo "dumpcap did not start:"; cat "$LAB_DIR/dumpcap.log"; return 1; }
+}
+
 if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" \
-         "socket_owner = \"daemon\"" "socket_group = \"daemon\"" "" "[timeouts]" \
+         "socket_owner = \"daemon\"" "socket_group = \"daemon\"" \
+         "ipfix_collector = \"127.0.0.1:$IPFIX_PORT\"" "ipfix_domain_id = $IPFIX_DOMAIN" \
+         "ipfix_template_refresh_s = 2" "" "[timeouts]" \
          "allow_short = true" "udp = $UDP_TIMEOUT_S" "icmp = $UDP_TIMEOUT_S" "tcp_transitory = 4" \
          "tcp_established = 6" "port_quarantine = 2" &&
+       ipfix_capture_start &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
   record FAIL "control:lab_starts"; exit 1
 fi
@@ -139,6 +158,49 @@ check bib_add_refuses_prefix_address bib_add_refused udp 64:ff9b::c000:209 53 "$
 check bib_add_refuses_the_box bib_add_refused udp "$BOX_IP6" 53 "$POOL_IP4" 5353 "the box's own address"
 check bib_add_refuses_identifier_0 bib_add_refused icmp "$CLIENT_IP6" 0 "$POOL_IP4" 7 "identifier 0"
 
+# --- IPFIX (RFC 7011 over UDP, RFC 8158 events) as tshark, a decoder of
+# Debian's, reads it: a UDP and a TCP flow the test knows, from creation to
+# expiry, against their nat64ctl rows taken while they were live.
+ipfix_flow_row() {  # ipfix_flow_row PROTO PORT6: appends the live flow's row to the expected list
+  ctl flows --proto "$1" --json | /usr/bin/python3 -c "
+import json, sys
+rows = [f for f in json.load(sys.stdin)['flows'] if f['port6'] == $2 and f['dst'] == '$SERVER_IP4']
+print(rows)
+if len(rows) != 1: sys.exit(1)
+open('$LAB_DIR/ipfix_flows.jsonl', 'a').write(json.dumps(rows[0]) + '\n')"
+}
+ipfix_stat() { ctl stats --json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['events']['ipfix']['$1'])"; }
+ip netns exec "$NS_SRV" /usr/bin/python3 "$TOOLS" tcp-listen "$SERVER_IP4" 7002 & LAB_PIDS+=("$!")
+wait_for 10 in_srv bash -c "exec 3<>/dev/tcp/$SERVER_IP4/7002"
+check ipfix_udp_flow in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 40301 1 "$LAB_DIR/udp_sent_ipfix"
+check ipfix_udp_flow_listed ipfix_flow_row udp 40301
+check ipfix_tcp_flow in_cli /usr/bin/python3 "$TOOLS" tcp-connect "$SERVER_VIA_PREFIX" 7002 5 40302
+check ipfix_tcp_flow_listed ipfix_flow_row tcp 40302
+ipfix_flows_ended() {   # both mappings gone, and their deletions through the control thread's pass
+  ! ctl bib list | grep -qE "\]:4030[12] " &&
+    /usr/bin/python3 "$TOOLS" events-per-flow "$EVENTS" "$CLIENT_IP6" 40301 &&
+    /usr/bin/python3 "$TOOLS" events-per-flow "$EVENTS" "$CLIENT_IP6" 40302
+}
+check ipfix_flows_expire wait_for 30 ipfix_flows_ended
+ipfix_quiet() { local a; a=$(ipfix_stat records_sent); sleep 1; [ "$a" = "$(ipfix_stat records_sent)" ]; }
+wait_for 20 ipfix_quiet
+IPFIX_RECORDS_SENT=$(ipfix_stat records_sent)
+ipfix_counters() {
+  ctl stats --json | /usr/bin/python3 -c '
+import json, sys; x = json.load(sys.stdin)["events"]["ipfix"]; print(x)
+sys.exit(0 if x["records_sent"] > 0 and x["messages_sent"] > 0 and x["send_errors"] == 0 else 1)'
+}
+check ipfix_counters_in_stats ipfix_counters
+ipfix_decoded() {
+  kill -INT "$IPFIX_CAPTURE_PID" 2>/dev/null
+  wait_for 10 bash -c "! kill -0 $IPFIX_CAPTURE_PID" || return 1
+  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
+    { cat "$LAB_DIR/tshark.log"; return 1; }
+  /usr/bin/python3 "$TOOLS" ipfix-check "$LAB_DIR/ipfix.json" "$LAB_DIR/ipfix_flows.jsonl" "$IPFIX_DOMAIN" \
+    "$IPFIX_RECORDS_SENT" "$SERVER_VIA_PREFIX"
+}
+check ipfix_tshark_decodes_every_flow_event ipfix_decoded
+
 # --- Prometheus
 prom() { ctl stats --prometheus > "$LAB_DIR/metrics.prom" && /usr/bin/python3 "$TOOLS" prom-parse "$LAB_DIR/metrics.prom"; }
 check prometheus_parses prom
@@ -164,7 +226,7 @@ second_on_same_socket() {
   sed -e "s|^pidfile = .*|pidfile = \"$LAB_DIR/second.pid\"|" -e "s|nat64d-$LAB_ID|nat64d-second-$LAB_ID|" \
       -e "s|net_tap0,iface=n64in|net_null0|" -e "s|net_tap1,iface=n64out|net_null1|" \
       -e "s|^inside = \"net_tap0\"|inside = \"net_null0\"|" -e "s|^outside = \"net_tap1\"|outside = \"net_null1\"|" \
-      -e "s|^log_file = .*||" "$LAB_DIR/nat64d.conf" > "$LAB_DIR/second.conf"
+      -e "s|^log_file = .*||" -e "s|^ipfix_collector = .*||" "$LAB_DIR/nat64d.conf" > "$LAB_DIR/second.conf"
   local out rc
   out=$(timeout 60 "$BUILD/control/nat64d" --config "$LAB_DIR/second.conf" 2>&1); rc=$?
   echo "exit $rc: $out" | tail -3

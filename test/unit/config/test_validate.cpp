@@ -525,3 +525,69 @@ TEST_CASE("validate: every error is reported, each once", "[config][validate]")
     CHECK_THAT(e, Catch::Contains("config: timeouts.udp = 5:"));
     CHECK(std::count(e.begin(), e.end(), '\n') == 2);
 }
+
+// ---- [control] IPFIX export (RFC 7011 over UDP) --------------------------------
+
+TEST_CASE("validate: control.ipfix_collector takes ADDR4:PORT and [ADDR6]:PORT", "[config][validate][ipfix]")
+{
+    const Config off = parse_config_text(kMinimalConf);
+    CHECK(off.ipfix_collector.empty());
+    CHECK(off.ipfix_domain_id == 1);
+    CHECK(off.ipfix_template_refresh_s == 60);
+    CHECK(off.ipfix_mtu == 1400);
+
+    const Config v4 = parse_config_text(kMinimalConf, {"--control.ipfix_collector=192.0.2.9:4739"});
+    CHECK_FALSE(v4.ipfix_collector_addr.is_ip6);
+    CHECK(v4.ipfix_collector_addr.ip4 == 0xC0000209);
+    CHECK(v4.ipfix_collector_addr.port == 4739);
+
+    const Config v6 = parse_config_text(kMinimalConf, {"--control.ipfix_collector=[2001:db8::9]:2055",
+                                                       "--control.ipfix_domain_id=0", "--control.ipfix_mtu=512",
+                                                       "--control.ipfix_template_refresh_s=1"});
+    In6 expect{};
+    REQUIRE(parse_ip6("2001:db8::9", expect));
+    CHECK(v6.ipfix_collector_addr.is_ip6);
+    CHECK(v6.ipfix_collector_addr.ip6 == expect);
+    CHECK(v6.ipfix_collector_addr.port == 2055);
+    CHECK(v6.ipfix_domain_id == 0);
+    CHECK(v6.ipfix_mtu == 512);
+    CHECK(v6.ipfix_template_refresh_s == 1);
+}
+
+TEST_CASE("validate: a bad control.ipfix_collector names the value and why", "[config][validate][ipfix]")
+{
+    CHECK(error_with({"--control.ipfix_collector=192.0.2.9"}) ==
+          "config: control.ipfix_collector = 192.0.2.9: no port: write ADDR4:PORT or [ADDR6]:PORT, e.g. 192.0.2.9:4739");
+    CHECK(error_with({"--control.ipfix_collector=2001:db8::9:4739"}) ==
+          "config: control.ipfix_collector = 2001:db8::9:4739: an IPv6 address goes in brackets: [ADDR6]:PORT, "
+          "e.g. [2001:db8::9]:4739");
+    CHECK(error_with({"--control.ipfix_collector=collector.example:4739"}) ==
+          "config: control.ipfix_collector = collector.example:4739: collector.example is not an IPv4 address "
+          "(names are not resolved)");
+    CHECK(error_with({"--control.ipfix_collector=[2001:db8::9:4739"}) ==
+          "config: control.ipfix_collector = [2001:db8::9:4739: no ']' after the IPv6 address: write [2001:db8::9]:4739");
+    CHECK(error_with({"--control.ipfix_collector=[2001:db8::9]"}) ==
+          "config: control.ipfix_collector = [2001:db8::9]: no port: write [ADDR6]:PORT, e.g. [2001:db8::9]:4739");
+    CHECK(error_with({"--control.ipfix_collector=192.0.2.9:0"}) ==
+          "config: control.ipfix_collector = 192.0.2.9:0: port 0 is not a number 1..65535 (IPFIX's registered port is 4739)");
+    CHECK(error_with({"--control.ipfix_collector=192.0.2.9:65536"}) ==
+          "config: control.ipfix_collector = 192.0.2.9:65536: port 65536 is not a number 1..65535 (IPFIX's registered "
+          "port is 4739)");
+    CHECK(error_with({"--control.ipfix_collector=0.0.0.0:4739"}) ==
+          "config: control.ipfix_collector = 0.0.0.0:4739: 0.0.0.0 names no collector");
+    CHECK(error_with({"--control.ipfix_collector=[::]:4739"}) ==
+          "config: control.ipfix_collector = [::]:4739: the unspecified address :: names no collector");
+    CHECK(error_with({"--control.ipfix_collector=239.1.1.1:4739"}) ==
+          "config: control.ipfix_collector = 239.1.1.1:4739: a multicast or broadcast address is not a collector (one "
+          "collector, one UDP stream)");
+}
+
+TEST_CASE("validate: IPFIX message size and template refresh bounds", "[config][validate][ipfix]")
+{
+    CHECK(error_with({"--control.ipfix_mtu=511"}) == "config: control.ipfix_mtu = 511: must be at least 512");
+    CHECK(error_with({"--control.ipfix_mtu=9001"}) == "config: control.ipfix_mtu = 9001: must be at most 9000");
+    CHECK(error_with({"--control.ipfix_template_refresh_s=0"}) ==
+          "config: control.ipfix_template_refresh_s = 0: must be at least 1");
+    CHECK(error_with({"--control.ipfix_domain_id=4294967296"}) ==
+          "config: control.ipfix_domain_id = 4294967296: must be at most 4294967295");
+}
