@@ -5,7 +5,9 @@
 # TCP ports, which the flood alone would take; with a limit of 200 ports per
 # subscriber every one of the other's connections succeeds and arrives
 # intact, the flooder holds exactly its limit, and the counters, the event
-# log and nat64ctl say why. Then the flooder's state is cleared by hand.
+# log, the IPFIX export (decoded by tshark) and nat64ctl say why. Then the
+# flooder's state is cleared by hand, and a UDP port range too small for the
+# other subscriber shows ports-exhausted events in both logs.
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAYER=limits
 . "$HERE/../../scripts/lib/layer.sh"
@@ -18,13 +20,28 @@ EVENTS="$LAB_DIR/events.log"
 FLOOD_IP6=2001:db8:2::2          # another /56 than the lab's client (2001:db8:1::2)
 PORT_LIMIT=${PORT_LIMIT:-200}   # PORT_LIMIT=0 shows the flood winning without it
 FLOOD_SYNS=3000
+IPFIX_PORT=4739
+IPFIX_PCAP="$LAB_DIR/ipfix.pcapng"
+UDP_PORTS=64                    # the pool's UDP range: 3000-3063
+UDP_FLOWS=100
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }
 
+# A collector's side before nat64d starts (its first message carries the
+# templates): a UDP sink in nat64d's namespace and dumpcap on its loopback.
+ipfix_capture_start() {
+  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
+  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
+  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
+  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { cat "$LAB_DIR/dumpcap.log"; return 1; }
+}
+
 if ! { lab_netns &&
-       lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "" "[pool]" "tcp_ports = \"2000-2999\"" "" \
+       lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "ipfix_collector = \"127.0.0.1:$IPFIX_PORT\"" \
+         "ipfix_template_refresh_s = 2" "" "[pool]" "tcp_ports = \"2000-2999\"" "udp_ports = \"3000-3063\"" "" \
          "[limits]" "subscriber_tcp_ports = $PORT_LIMIT" "subscriber_sessions = 2000" &&
+       ipfix_capture_start &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
   record FAIL "limits:lab_starts"; tail -20 "$LAB_DIR/nat64d.log" 2>/dev/null; exit 1
 fi
@@ -103,6 +120,65 @@ import json, sys; r = json.load(sys.stdin)
 assert not any(s["subscriber"] == "2001:db8:2::/56" and s["sessions"] for s in r["subscribers"]), r'
 }
 check clear_one_subscriber clear_flooder
+
+# The other subscriber, no UDP limit, 100 UDP flows into a 64-port range:
+# the first 64 get a port, the rest are refused as exhausted, and the logs
+# say so once a second, not once a packet.
+udp_flows() {
+  in_cli /usr/bin/python3 -c "
+import socket
+for i in range($UDP_FLOWS):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(('$CLIENT_IP6', 30000 + i))
+    s.sendto(b'x', ('$SERVER_VIA_PREFIX', 7001))
+    s.close()
+print('sent $UDP_FLOWS datagrams from $UDP_FLOWS ports')"
+}
+check udp_flows_sent udp_flows
+exhausted_counted() {
+  ctl --json stats | /usr/bin/python3 -c "
+import json, sys
+s = json.load(sys.stdin); e = s['drops']['drop_ports_exhausted']; print('drop_ports_exhausted', e)
+assert e == $UDP_FLOWS - $UDP_PORTS"
+}
+check ports_exhausted_counted wait_for 10 exhausted_counted
+exhausted_logged() {
+  local n; n=$(grep -c ' ports-exhausted udp src=\[2001:db8:1::2\]:[0-9]* pub=192.0.2.1$' "$EVENTS")
+  echo "ports-exhausted lines: $n"; [ "$n" -ge 1 ] && [ "$n" -le 10 ]
+}
+check ports_exhausted_in_event_log wait_for 10 exhausted_logged
+
+# The IPFIX export as tshark decodes it: the quota-exceeded records (RFC 8158
+# natEvent 13, natQuotaExceededEvent 2: BIB entries, the limit, the
+# subscriber) and the ports-exhausted ones (natEvent 12, the pool address).
+ipfix_quota_and_exhaustion() {
+  sleep 1   # the control thread's next pass sends what the last events left
+  kill -INT "$IPFIX_CAPTURE_PID"; wait "$IPFIX_CAPTURE_PID" 2>/dev/null
+  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
+    { cat "$LAB_DIR/tshark.log"; return 1; }
+  /usr/bin/python3 - "$LAB_DIR/ipfix.json" "$ROOT/test/control" "$EVENTS" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[2])
+from ctl_tools import ipfix_records
+records = [r for _, _, recs in ipfix_records(sys.argv[1]) for r in recs]
+quota = [r for r in records if r.get("cflow.nat_event") == "13"]
+exhausted = [r for r in records if r.get("cflow.nat_event") == "12"]
+lines = open(sys.argv[3]).read().splitlines()
+print(f"{len(records)} records; quota exceeded {len(quota)}, ports exhausted {len(exhausted)}")
+print("a quota record:", quota[:1]); print("an exhaustion record:", exhausted[:1])
+# One record per text-log line: both come from the same events.
+assert len(quota) == sum(" quota-exceeded " in l for l in lines) >= 1
+assert len(exhausted) == sum(" ports-exhausted " in l for l in lines) >= 1
+for r in quota:
+    assert r.get("cflow.srcaddrv6") == "2001:db8:2::", r
+    assert r.get("cflow.nat_quota_exceeded_event") == "2", r
+    assert r.get("cflow.max_bib_entries") == "200", r
+for r in exhausted:
+    assert r.get("cflow.post_natsource_ipv4_address") == "192.0.2.1", r
+    assert r.get("cflow.protocol") == "17", r
+PYEOF
+}
+check ipfix_quota_and_exhaustion_decoded_by_tshark ipfix_quota_and_exhaustion
 # Its ports come back, and the other subscriber keeps working.
 check other_subscriber_still_works in_cli /usr/bin/python3 "$TOOLS" tcp-clients "$SERVER_VIA_PREFIX" 7000 5 4096
 check still_running kill -0 "$NAT64D_PID"
