@@ -392,16 +392,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     }
 
     // Public ports: the pool, the ranges, the slices (one per worker), the seed.
-    nat::PortAllocConfig pcfg;
-    pcfg.pool = cfg.pool;
-    pcfg.ranges = {{{cfg.tcp_ports.first, cfg.tcp_ports.last},
-                    {cfg.udp_ports.first, cfg.udp_ports.last},
-                    {cfg.icmp_ids.first, cfg.icmp_ids.last}}};
-    pcfg.workers = cfg.workers;
-    pcfg.seed = cfg.port_seed;
-    pcfg.paired_pooling = cfg.paired_pooling;
-    pcfg.preserve_port_class = cfg.preserve_port_class;
-    pcfg.quarantine_s = cfg.timeouts.port_quarantine_s;
+    nat::PortAllocConfig pcfg = port_alloc_config(cfg);
     nat::PortAllocator ports(pcfg);
 
     rte_malloc_socket_stats before{}, after{};

@@ -53,6 +53,7 @@ enum class IcmpReply : uint8_t {
     X(drop_subscriber_sessions, admin_prohibited, "the subscriber holds limits.subscriber_sessions sessions (RFC 6888 REQ-4)") \
     X(drop_subscriber_ports, admin_prohibited, "the subscriber holds its limit of public ports of this protocol (RFC 6888 REQ-4)") \
     X(drop_subscriber_rate, admin_prohibited, "the subscriber opened limits.subscriber_new_sessions_per_s sessions this second") \
+    X(drop_no_port_block, admin_prohibited, "deterministic NAT: the IPv6 source is outside pool.deterministic_prefix and has no port block (RFC 7422)") \
     X(drop_subscriber_table_full, none, "no room to track one more subscriber (limits.subscribers)")          \
     X(drop_flow_busy, none, "another worker was creating the same flow and did not finish in time")             \
     X(drop_fragment_no_state, none, "non-first fragment whose first fragment never came (RFC 6146 s3.4)")      \

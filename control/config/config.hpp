@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/nat/deterministic.hpp"
 #include "dataplane/xlate/bytes.hpp"
 #include "dataplane/xlate/rfc6052.hpp"
 
@@ -119,6 +120,10 @@ struct Config {
     bool paired_pooling = true;         // one IPv6 host, one IPv4 address
     bool preserve_port_class = true;    // RFC 6146 s3.5.1.1: well-known to well-known, parity kept
     uint64_t port_seed = 0;             // 0: arc4random; else deterministic
+    // RFC 7422 deterministic NAT: subscribers (nat64.subscriber_prefix_len)
+    // of deterministic_prefix get fixed port blocks; off: ports by RFC 6056.
+    nat::DeterministicOrder deterministic = nat::DeterministicOrder::off;
+    xlate::Prefix6 deterministic_prefix{{}, 0};
     std::vector<StaticBib> static_bib;
 
     // [limits]

@@ -177,6 +177,25 @@ Config parse_config_text(std::string_view text, const std::vector<std::string>& 
     return validate_all(schema.raw(), "", text);
 }
 
+nat::PortAllocConfig port_alloc_config(const Config& c)
+{
+    nat::PortAllocConfig p;
+    p.pool = c.pool;
+    p.ranges = {{{c.tcp_ports.first, c.tcp_ports.last},
+                 {c.udp_ports.first, c.udp_ports.last},
+                 {c.icmp_ids.first, c.icmp_ids.last}}};
+    p.workers = c.workers;
+    p.seed = c.port_seed;
+    p.paired_pooling = c.paired_pooling;
+    p.preserve_port_class = c.preserve_port_class;
+    p.quarantine_s = c.timeouts.port_quarantine_s;
+    p.deterministic.order = c.deterministic;
+    p.deterministic.prefix = c.deterministic_prefix.addr;
+    p.deterministic.prefix_len = c.deterministic_prefix.len;
+    p.deterministic.subscriber_len = c.subscriber_prefix_len;
+    return p;
+}
+
 nlohmann::json config_to_json(const Config& c)
 {
     using nlohmann::json;
@@ -236,6 +255,12 @@ nlohmann::json config_to_json(const Config& c)
     pool["paired"] = c.paired_pooling;
     pool["preserve_port_class"] = c.preserve_port_class;
     pool["seed"] = c.port_seed;
+    pool["deterministic"] = c.deterministic == nat::DeterministicOrder::sequential  ? "sequential"
+                            : c.deterministic == nat::DeterministicOrder::staggered ? "staggered"
+                                                                                    : "";
+    pool["deterministic_prefix"] = c.deterministic == nat::DeterministicOrder::off
+                                       ? std::string()
+                                       : format_prefix6(c.deterministic_prefix);
 
     j["static"]["bib"] = json::array();
     for (const StaticBib& b : c.static_bib)

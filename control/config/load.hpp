@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "control/config/config.hpp"
+#include "dataplane/nat/port_alloc.hpp"
 
 namespace nat64d::ctl {
 
@@ -45,6 +46,10 @@ Config parse_config_text(std::string_view text, const std::vector<std::string>& 
 /// The running configuration as JSON (nlohmann::json), for `nat64ctl config`:
 /// {"section": {"key": value}} with the config file's keys; unset addresses are null.
 nlohmann::json config_to_json(const Config& config);
+
+/// The port allocator's configuration (pool, ranges, pairing, RFC 7422 map)
+/// for workers = config.workers: nat64d's, and nat64ctl lookup's offline.
+nat::PortAllocConfig port_alloc_config(const Config& config);
 
 /// The configuration as config file text; parse_config_text() of it gives back config.
 std::string config_to_text(const Config& config);

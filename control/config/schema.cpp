@@ -72,6 +72,13 @@ constexpr std::array kKeys{
     KeySpec{"pool.preserve_port_class", K::flag, "BOOL",
             "a source port below 1024 gets a public port below 1024 while one is free, others never do, and "
             "the port's parity is kept where possible (RFC 6146 s3.5.1.1, RFC 4787 REQ-3)"},
+    KeySpec{"pool.deterministic", K::scalar, "ORDER",
+            "RFC 7422 deterministic NAT: sequential or staggered; each subscriber (nat64.subscriber_prefix_len) of "
+            "pool.deterministic_prefix gets a fixed block of ports on a fixed pool address, so no session needs "
+            "logging; empty: ports chosen per mapping (RFC 6056)"},
+    KeySpec{"pool.deterministic_prefix", K::scalar, "PREFIX",
+            "the IPv6 prefix whose subscribers get deterministic blocks, e.g. 2001:db8:100::/40; sources outside "
+            "it are refused (drop_no_port_block)"},
     KeySpec{"pool.seed", K::scalar, "N", "port selection seed; 0: random (production), else deterministic (tests)"},
     // [static]
     KeySpec{"static.bib", K::list, "\"PROTO ADDR6#PORT ADDR4#PORT\"",

@@ -677,6 +677,39 @@ PortRange read_range(const RawConfig& raw, std::string_view key, PortRange range
     return PortRange{static_cast<uint16_t>(first), static_cast<uint16_t>(last)};
 }
 
+// After the pool and its ranges, and nat64.subscriber_prefix_len.
+void read_deterministic(const RawConfig& raw, Config& c)
+{
+    const std::string* order = scalar(raw, "pool.deterministic");
+    const std::string* prefix = scalar(raw, "pool.deterministic_prefix");
+    if (order == nullptr || order->empty()) {
+        if (prefix != nullptr && !prefix->empty())
+            fail("pool.deterministic_prefix", *prefix, "pool.deterministic is not set (sequential or staggered)");
+        return;
+    }
+    if (*order == "sequential")
+        c.deterministic = nat::DeterministicOrder::sequential;
+    else if (*order == "staggered")
+        c.deterministic = nat::DeterministicOrder::staggered;
+    else
+        return fail("pool.deterministic", *order, "expected sequential or staggered (RFC 7422 s2), or empty for off");
+    if (prefix == nullptr || prefix->empty())
+        return fail("pool.deterministic_prefix", "", "required with pool.deterministic: the subscribers' IPv6 prefix");
+    std::optional<unsigned> len;
+    const In6 a = parse_net6("pool.deterministic_prefix", *prefix, len);
+    if (!len)
+        return fail("pool.deterministic_prefix", *prefix, "missing the prefix length, e.g. 2001:db8:100::/40");
+    for (unsigned bit = *len; bit < 128; ++bit)
+        if (((a[bit / 8] >> (7 - bit % 8)) & 1u) != 0)
+            return fail("pool.deterministic_prefix", *prefix, "bits are set past the prefix length");
+    c.deterministic_prefix = xlate::Prefix6{a, static_cast<uint8_t>(*len)};
+    const nat::PortAllocConfig pc = port_alloc_config(c);
+    if (const char* why = nat::DeterministicMap::validate(nat::deterministic_of(pc)); why != nullptr)
+        fail("pool.deterministic_prefix", *prefix,
+             fmt::format("{} (nat64.subscriber_prefix_len = {}, {} pool address(es))", why, c.subscriber_prefix_len,
+                         c.pool.size()));
+}
+
 void read_pool(const RawConfig& raw, Config& c)
 {
     constexpr std::string_view kKey = "pool.addresses";
@@ -726,6 +759,7 @@ void read_pool(const RawConfig& raw, Config& c)
     read_bool(raw, "pool.paired", c.paired_pooling);
     read_bool(raw, "pool.preserve_port_class", c.preserve_port_class);
     read_number(raw, "pool.seed", c.port_seed, 0, UINT64_MAX);
+    read_deterministic(raw, c);
 }
 
 /// "ADDR#PORT", the transport address syntax of static.bib.

@@ -56,7 +56,21 @@ const char* PortAllocator::validate(const PortAllocConfig& cfg) noexcept
         return "pairing prefix length: must be 0..128";
     if (cfg.quarantine_s > kLowMask)
         return "port quarantine: too long";
-    return nullptr;
+    return DeterministicMap::validate(deterministic_of(cfg));
+}
+
+DeterministicConfig deterministic_of(const PortAllocConfig& cfg) noexcept
+{
+    DeterministicConfig d = cfg.deterministic;
+    d.addresses = static_cast<uint32_t>(cfg.pool.size());
+    for (uint32_t p = 0; p < kPortProtoCount; ++p) {
+        // RFC 7422's reserved ports: the well-known ones are in no block.
+        const bool has_ports = p != static_cast<uint32_t>(PortProto::icmp);
+        d.first[p] = has_ports ? std::max<uint16_t>(cfg.ranges[p].first, PortAllocator::kFirstHighPort)
+                               : cfg.ranges[p].first;
+        d.last[p] = cfg.ranges[p].last;
+    }
+    return d;
 }
 
 PortAllocator::PortAllocator(const PortAllocConfig& cfg)
@@ -66,7 +80,8 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
       pairing_prefix_len_(cfg.pairing_prefix_len),
       paired_(cfg.paired_pooling),
       seeded_(cfg.seed != 0),
-      preserve_class_(cfg.preserve_port_class)
+      preserve_class_(cfg.preserve_port_class),
+      det_(deterministic_of(cfg))
 {
     assert(validate(cfg) == nullptr);
     for (uint32_t i = 0; i < pool_.size(); ++i)
@@ -297,12 +312,43 @@ PortAllocation PortAllocator::allocate_on(uint32_t worker, PortProto proto, uint
     return out;
 }
 
+PortAllocation PortAllocator::allocate_in(uint32_t worker, PortProto proto, uint32_t addr_index, uint16_t first,
+                                          uint16_t last, uint32_t owner, uint32_t now_s, uint16_t src_port) noexcept
+{
+    PortAllocation out{Verdict::drop_ports_exhausted, addr_index, 0, 0};
+    if (worker >= workers_ || addr_index >= pool_.size() || owner == 0 || owner > kMaxOwner) [[unlikely]]
+        return out;
+    out.addr = pool_[addr_index];
+    // The block's ports in this worker's slice: with N workers each holds
+    // about 1/N of every block (the slices interleave pairs of ports).
+    const Slice& sl = slices_[size_t{worker} * kPortProtoCount + static_cast<uint32_t>(proto)];
+    const uint32_t klo = slot_at_or_after(sl, first);
+    const uint32_t khi = slot_at_or_after(sl, uint32_t{last} + 1);
+    const uint32_t parity = proto == PortProto::icmp ? 0 : src_port & 1;
+    uint32_t port = 0;
+    if (!take_in(worker, proto, addr_index, sl, klo + ((klo & 1) != parity), khi, owner, now_s, port) &&
+        !take_in(worker, proto, addr_index, sl, klo + ((klo & 1) == parity), khi, owner, now_s, port))
+        return out;
+    std::atomic<uint32_t>& used = in_use_[counter_index(worker, addr_index, proto)];
+    used.store(used.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    out.verdict = Verdict::forward;
+    out.port = static_cast<uint16_t>(port);
+    return out;
+}
+
 PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
                                        uint32_t now_s, uint16_t src_port) noexcept
 {
     const auto n = static_cast<uint32_t>(pool_.size());
     if (n == 0 || worker >= workers_) [[unlikely]]
         return {Verdict::drop_ports_exhausted, 0, 0, 0};
+    if (det_.enabled()) {
+        // RFC 7422 s2: the subscriber's own block, nothing else.
+        PortBlock b;
+        if (!det_.block_of(src6, static_cast<uint32_t>(proto), b))
+            return {Verdict::drop_no_port_block, 0, 0, 0};
+        return allocate_in(worker, proto, b.addr_index, b.first, b.last, owner, now_s, src_port);
+    }
     // RFC 6888 REQ-2: with pairing, a full address fails the allocation rather
     // than moving the host to another address.
     if (paired_ || n == 1)

@@ -16,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/nat/deterministic.hpp"
 #include "dataplane/xlate/bytes.hpp"
 #include "dataplane/verdict.hpp"
 
@@ -62,7 +63,15 @@ struct PortAllocConfig {
     // a public one below 1024 while one is free (one above never gets one
     // below), and the parity of the source port is kept where possible.
     bool preserve_port_class = true;
+    // RFC 7422 deterministic NAT: with an order set, a subscriber's ports come
+    // only from its block (its prefix and subscriber length are taken from
+    // here; the addresses and ranges from above).
+    DeterministicConfig deterministic;
 };
+
+/// The deterministic map a configuration describes: its prefix and order,
+/// the pool's address count and the port ranges.
+DeterministicConfig deterministic_of(const PortAllocConfig& cfg) noexcept;
 
 /// What a public port is doing.
 enum class PortState : uint8_t { free, in_use, reserved, quarantined };
@@ -96,6 +105,13 @@ public:
     /// ICMP identifier has neither. drop_ports_exhausted if none.
     PortAllocation allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner, uint32_t now_s,
                             uint16_t src_port = kAnyPort) noexcept;
+
+    /// As allocate(), from ports first..last of one address (a deterministic
+    /// block): the source port's parity kept where it can be.
+    PortAllocation allocate_in(uint32_t worker, PortProto proto, uint32_t addr_index, uint16_t first, uint16_t last,
+                               uint32_t owner, uint32_t now_s, uint16_t src_port) noexcept;
+    /// The deterministic map in force (enabled() false without one).
+    const DeterministicMap& deterministic() const noexcept { return det_; }
 
     /// As allocate(), on a given address.
     PortAllocation allocate_on(uint32_t worker, PortProto proto, uint32_t addr_index, uint32_t owner,
@@ -206,6 +222,7 @@ private:
     std::unique_ptr<std::atomic<uint32_t>[]> in_use_;   // [worker][addr][proto], worker-written
     std::unique_ptr<std::atomic<uint32_t>[]> reserved_; // same shape, control-written
     std::unique_ptr<WorkerRng[]> rng_;
+    DeterministicMap det_;
 };
 
 } // namespace nat64d::nat

@@ -591,3 +591,29 @@ TEST_CASE("validate: IPFIX message size and template refresh bounds", "[config][
     CHECK(error_with({"--control.ipfix_domain_id=4294967296"}) ==
           "config: control.ipfix_domain_id = 4294967296: must be at most 4294967295");
 }
+
+TEST_CASE("validate: deterministic NAT keys (RFC 7422) name the key, the value and why", "[config][deterministic]")
+{
+    using nat64d::ctl::test::error_with;
+    CHECK(error_with({"--pool.deterministic=sequential", "--pool.deterministic_prefix=2001:db8:100::/48"}).empty());
+    CHECK(error_with({"--pool.deterministic=diagonal", "--pool.deterministic_prefix=2001:db8:100::/48"}) ==
+          "config: pool.deterministic = diagonal: expected sequential or staggered (RFC 7422 s2), or empty for off\n"
+          "config: pool.deterministic_prefix = 2001:db8:100::/48: pool.deterministic is not set (sequential or "
+          "staggered)");
+    CHECK(error_with({"--pool.deterministic=staggered"}) ==
+          "config: pool.deterministic_prefix = \"\": required with pool.deterministic: the subscribers' IPv6 prefix");
+    CHECK(error_with({"--pool.deterministic_prefix=2001:db8:100::/48"}) ==
+          "config: pool.deterministic_prefix = 2001:db8:100::/48: pool.deterministic is not set (sequential or "
+          "staggered)");
+    CHECK(error_with({"--pool.deterministic=staggered", "--pool.deterministic_prefix=2001:db8:100::1/48"}) ==
+          "config: pool.deterministic_prefix = 2001:db8:100::1/48: bits are set past the prefix length");
+    // 2^16 subscribers on 4 addresses: 16384 each, 3 ports per subscriber of 64512: fine; of a 1000-port range not.
+    CHECK(error_with({"--pool.deterministic=staggered", "--pool.deterministic_prefix=2001:db8::/40"}).empty());
+    CHECK(error_with({"--pool.deterministic=staggered", "--pool.deterministic_prefix=2001:db8::/40",
+                      "--pool.tcp_ports=2000-2999"}) ==
+          "config: pool.deterministic_prefix = 2001:db8::/40: more subscribers per pool address than ports in a "
+          "range: each would get no port (nat64.subscriber_prefix_len = 56, 4 pool address(es))");
+    CHECK(error_with({"--pool.deterministic=staggered", "--pool.deterministic_prefix=2001:d00::/24"}) ==
+          "config: pool.deterministic_prefix = 2001:d00::/24: more than 2^24 subscribers (subscriber_prefix_len - "
+          "prefix length > 24) (nat64.subscriber_prefix_len = 56, 4 pool address(es))");
+}
