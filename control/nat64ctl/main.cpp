@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <poll.h>
+#include <sstream>
 #include <string>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,6 +22,7 @@
 
 #include "control/config/build_info.hpp"
 #include "control/config/load.hpp"
+#include "control/lookup.hpp"
 #include "control/prometheus.hpp"
 #include "control/protocol.hpp"
 #include "dataplane/counters.hpp"
@@ -330,6 +333,115 @@ void print_health(const json& h)
 // The running configuration as a config file nat64d loads back as it is.
 void print_config(const json& c) { std::fputs(config_json_to_text(c).c_str(), stdout); }
 
+struct LookupArgs {
+    std::string ipv4, ipv6, proto = "tcp", at, config_file, log_file;
+    int port = -1;
+};
+
+// The configuration a lookup works from: a file given (offline, no daemon),
+// else the running daemon's.
+Config lookup_config(const LookupArgs& a, const std::string& socket, int timeout_ms)
+{
+    if (!a.config_file.empty()) {
+        std::ifstream in(a.config_file);
+        if (!in)
+            throw Failure{kExitUsage, fmt::format("--config {}: {}", a.config_file, std::strerror(errno))};
+        std::stringstream text;
+        text << in.rdbuf();
+        try {
+            return parse_config_text(text.str());
+        } catch (const ConfigError& e) {
+            throw Failure{kExitUsage, e.what()};
+        }
+    }
+    const json running = call(socket, json{{"cmd", "config"}}, timeout_ms);
+    try {
+        return parse_config_text(config_json_to_text(running));
+    } catch (const ConfigError& e) {
+        throw Failure{kExitRefused, fmt::format("the running configuration does not load here: {}", e.what())};
+    }
+}
+
+// nat64ctl lookup: returns the answer as JSON ("found" false when nobody).
+json lookup(const LookupArgs& a, const std::string& socket, int timeout_ms)
+{
+    In6 addr6{};
+    Ip4 pub4 = 0;
+    if (!a.ipv6.empty()) {
+        if (!parse_ip6(a.ipv6, addr6))
+            throw Failure{kExitUsage, fmt::format("--ipv6 {}: not an IPv6 address", a.ipv6)};
+    } else if (a.ipv4.empty() || a.port < 0 || !parse_ip4(a.ipv4, pub4)) {
+        throw Failure{kExitUsage, "lookup: give IPV4 PORT (a public address and port) or --ipv6 ADDRESS"};
+    }
+    std::string when;
+    if (!a.at.empty()) {
+        const std::optional<std::string> t = normalise_log_time(a.at);
+        if (!t)
+            throw Failure{kExitUsage, fmt::format("--at {}: expected YYYY-MM-DDTHH:MM[:SS[.mmm]][Z] (UTC)", a.at)};
+        when = *t;
+    }
+    const Config cfg = lookup_config(a, socket, timeout_ms);
+    if (cfg.deterministic != nat::DeterministicOrder::off) {
+        // RFC 7422: the same answer at any time, from arithmetic alone.
+        const auto d = a.ipv6.empty() ? deterministic_owner(cfg, a.proto, pub4, static_cast<uint16_t>(a.port))
+                                      : deterministic_block(cfg, a.proto, addr6);
+        json r{{"source", "deterministic"}, {"found", d.has_value()}, {"proto", a.proto}};
+        if (d)
+            r.update({{"subscriber", d->subscriber}, {"public", d->address}, {"first_port", d->first},
+                      {"last_port", d->last}});
+        return r;
+    }
+    if (!a.ipv6.empty()) {   // the subscriber's live mappings
+        json req{{"cmd", "bib"}, {"op", "list"}, {"ipv6", a.ipv6}, {"proto", a.proto}, {"limit", kMaxListLimit}};
+        json r = call(socket, req, timeout_ms);
+        return {{"source", "live"}, {"found", !at(r, "mappings").empty()}, {"proto", a.proto},
+                {"mappings", at(r, "mappings")}};
+    }
+    if (when.empty()) {   // who holds it now
+        json req{{"cmd", "bib"}, {"op", "list"}, {"public", a.ipv4}, {"public_port", a.port}, {"proto", a.proto}};
+        const json r = call(socket, req, timeout_ms);
+        const json& m = at(r, "mappings");
+        json out{{"source", "live"}, {"found", !m.empty()}, {"proto", a.proto}};
+        if (!m.empty())
+            out.update({{"ipv6", at(m[0], "ipv6")}, {"port6", at(m[0], "port6")}});
+        return out;
+    }
+    const std::string log_path = !a.log_file.empty() ? a.log_file : cfg.log_file;
+    if (log_path.empty())
+        throw Failure{kExitUsage, "lookup --at: the event log is off (control.log_file); give --log FILE"};
+    std::ifstream log(log_path);
+    if (!log)
+        throw Failure{kExitUsage, fmt::format("{}: {}", log_path, std::strerror(errno))};
+    const LogHolder h = holder_from_log(log, a.proto, pub4, static_cast<uint16_t>(a.port), when);
+    json out{{"source", "event log"}, {"found", h.found}, {"proto", a.proto}, {"at", when}};
+    if (h.found)
+        out.update({{"ipv6", h.ipv6}, {"port6", h.port6}, {"since", h.since}, {"until", h.until}});
+    return out;
+}
+
+void print_lookup(const LookupArgs& a, const json& r)
+{
+    const std::string what = a.ipv6.empty() ? fmt::format("{} {} {}", a.ipv4, a.proto, a.port)
+                                            : fmt::format("{} ({})", a.ipv6, a.proto);
+    if (!at(r, "found").is_boolean() || !at(r, "found").get<bool>()) {
+        std::printf("%s: nobody (%s)\n", what.c_str(), cell(at(r, "source")).c_str());
+        return;
+    }
+    const std::string source = cell(at(r, "source"));
+    if (source == "deterministic")
+        std::printf("%s: subscriber %s, block %s %s ports %s-%s (RFC 7422; at any time)\n", what.c_str(),
+                    cell(at(r, "subscriber")).c_str(), cell(at(r, "public")).c_str(), a.proto.c_str(),
+                    cell(at(r, "first_port")).c_str(), cell(at(r, "last_port")).c_str());
+    else if (source == "event log")
+        std::printf("%s at %s: [%s]:%s, mapped %s until %s (event log)\n", what.c_str(), cell(at(r, "at")).c_str(),
+                    cell(at(r, "ipv6")).c_str(), cell(at(r, "port6")).c_str(), cell(at(r, "since")).c_str(),
+                    cell(at(r, "until")).empty() ? "the end of the log" : cell(at(r, "until")).c_str());
+    else if (r.contains("mappings"))
+        print_bib(r);
+    else
+        std::printf("%s: [%s]:%s now\n", what.c_str(), cell(at(r, "ipv6")).c_str(), cell(at(r, "port6")).c_str());
+}
+
 struct FilterArgs {
     std::string proto, ipv6, subscriber, pub;
     int pub_port = -1;
@@ -425,6 +537,19 @@ int main(int argc, char** argv)
         "clear", "remove every session (and so every mapping) of one subscriber: ADDRESS (its subscriber prefix) "
                  "or PREFIX/LEN");
     sub_clear_cmd->add_option("subscriber", sub_clear, "IPv6 address or prefix")->required();
+    LookupArgs la;
+    CLI::App* lookup_cmd = app.add_subcommand(
+        "lookup", "who had a public port: IPV4 PORT [--at TIME], by RFC 7422 arithmetic in deterministic mode, "
+                  "from the event log with --at, else now; or the block / mappings of --ipv6 ADDRESS");
+    lookup_cmd->add_option("ipv4", la.ipv4, "public IPv4 address");
+    lookup_cmd->add_option("port", la.port, "public port or ICMP identifier")->check(CLI::Range(0, 65535));
+    lookup_cmd->add_option("--ipv6", la.ipv6, "the reverse: this IPv6 address's subscriber block or mappings");
+    lookup_cmd->add_option("--proto", la.proto, "tcp, udp or icmp")
+        ->check(CLI::IsMember({"tcp", "udp", "icmp"}))
+        ->capture_default_str();
+    lookup_cmd->add_option("--at", la.at, "UTC time, YYYY-MM-DDTHH:MM[:SS[.mmm]]: read the event log");
+    lookup_cmd->add_option("--config", la.config_file, "work offline from this config file, without the daemon");
+    lookup_cmd->add_option("--log", la.log_file, "the event log to read (default: the config's control.log_file)");
     CLI::App* config = app.add_subcommand("config", "the running configuration");
     CLI::App* health = app.add_subcommand("health", "exit 0 only when every worker is polling");
     CLI::App* reload = app.add_subcommand(
@@ -438,6 +563,19 @@ int main(int argc, char** argv)
         return rc == 0 ? 0 : kExitUsage;
     }
 
+    if (lookup_cmd->parsed()) {
+        try {
+            const json r = lookup(la, path, timeout_ms);
+            if (as_json)
+                std::puts(r.dump(2).c_str());
+            else
+                print_lookup(la, r);
+            return at(r, "found").is_boolean() && at(r, "found").get<bool>() ? 0 : kExitRefused;
+        } catch (const Failure& f) {
+            std::fprintf(stderr, "nat64ctl: %s\n", f.message.c_str());
+            return f.code;
+        }
+    }
     json req;
     if (stats->parsed()) {
         req["cmd"] = "stats";

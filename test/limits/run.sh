@@ -114,6 +114,19 @@ assert all(x["ipv6"] == "2001:db8:2::2" for x in f); print(len(f))')
   echo "flows of the flooder: $n"; [ "$n" -ge "$PORT_LIMIT" ]
 }
 check flows_by_subscriber flows_of_flooder
+# "Who had this public port at that time?" from the event log, for a mapping
+# of the flooder's taken from the live table, a second ago and before it existed.
+lookup_in_log() {
+  local row pub port now; sleep 1
+  row=$(ctl --json flows --subscriber "$FLOOD_IP6" --limit 1 | /usr/bin/python3 -c '
+import json, sys; f = json.load(sys.stdin)["flows"][0]; print(f["public"], f["public_port"])')
+  read -r pub port <<<"$row"
+  now=$(date -u +%Y-%m-%dT%H:%M:%S)
+  ctl lookup "$pub" "$port" --at "$now" | tee /dev/stderr | grep -q "^$pub tcp $port at .*: \[$FLOOD_IP6\]:[0-9]*, mapped " &&
+    { local before rc; before=$(ctl lookup "$pub" "$port" --at 2000-01-01T00:00); rc=$?
+      echo "$before (exit $rc)"; [ "$rc" = 1 ] && [[ "$before" == *nobody* ]]; }
+}
+check lookup_at_time_from_event_log lookup_in_log
 clear_flooder() {
   ctl subscribers clear "$FLOOD_IP6" && ctl --json subscribers | /usr/bin/python3 -c '
 import json, sys; r = json.load(sys.stdin)
