@@ -97,8 +97,19 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
             for (uint32_t w = 0; w <= workers_; ++w)
                 event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
                                                  sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
-        if (cfg.subscribers.limits.any())
-            subscribers_ = std::make_unique<SubscriberTable>(cfg.subscribers);
+        if (cfg.block_size != 0) {
+            nat::BlockPoolConfig bc = cfg.blocks;
+            bc.block_size = cfg.block_size;
+            blocks_ = std::make_unique<nat::BlockPool>(bc);
+        }
+        if (cfg.subscribers.limits.any() || blocks_ != nullptr) {
+            SubscriberTableConfig sc = cfg.subscribers;
+            if (blocks_ == nullptr)
+                sc.max_blocks = 0;
+            else if (sc.max_blocks == 0)
+                sc.max_blocks = 1;
+            subscribers_ = std::make_unique<SubscriberTable>(sc);
+        }
     } catch (...) {
         release();
         throw;
@@ -157,8 +168,10 @@ uint32_t FlowTable::drain_port_returns(uint32_t w, uint32_t now_s) noexcept
                                                           kPortReturnBurst, nullptr);
         for (unsigned i = 0; i < n; ++i) {
             const uint64_t v = batch[i];
-            ports_.free_port(static_cast<nat::PortProto>(v >> 48), static_cast<uint32_t>(v >> 16) & 0xFFFFFFFFu,
-                             static_cast<uint16_t>(v), now_s);
+            const auto proto = static_cast<nat::PortProto>(v >> 48);
+            const uint32_t addr_index = static_cast<uint32_t>(v >> 16) & 0xFFFFFFFFu;
+            if (ports_.free_port(proto, addr_index, static_cast<uint16_t>(v), now_s))
+                port_back(proto, addr_index, static_cast<uint16_t>(v), now_s);
         }
         done += n;
         if (n < kPortReturnBurst)
@@ -273,7 +286,9 @@ uint32_t FlowTable::release_ports() noexcept
 void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowKey6& key, Ip4 pub4,
                            uint16_t pub_port, bool is_static) noexcept
 {
-    if (!events_)
+    // With port blocks the log holds blocks: a block's record names who had
+    // each of its ports for its whole life, which is what makes it small.
+    if (!events_ || blocks_ != nullptr)
         return;
     FlowEvent e;
     e.tsc = rte_rdtsc();
@@ -392,6 +407,124 @@ void FlowTable::report_ports_exhausted(const nat::FlowKey6& key, nat::PortProto 
         counters_[worker].events_lost.add();
 }
 
+nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::PortProto proto, uint32_t worker,
+                                            int32_t sub, uint32_t now_s, Verdict& why) noexcept
+{
+    const uint16_t sport = proto == nat::PortProto::icmp ? nat::PortAllocator::kAnyPort : key.sport;
+    if (blocks_ == nullptr)
+        return ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s, sport);
+    // Port blocks: a port from one of the subscriber's blocks; when they are
+    // full, another block on the subscriber's address (paired pooling: all
+    // its blocks on one), up to max_blocks.
+    std::atomic<uint32_t>* slots = subscribers_->blocks(sub, proto);
+    const uint32_t n = subscribers_->max_blocks();
+    for (int round = 0; round < 4; ++round) {
+        uint32_t free_slot = n;
+        for (uint32_t k = 0; k < n; ++k) {
+            const uint32_t v = slots[k].load(std::memory_order_acquire);
+            if (v == 0) {
+                free_slot = std::min(free_slot, k);
+                continue;
+            }
+            if ((v & SubscriberTable::kBlockReleasing) != 0)
+                continue;
+            // Count first, then check the block is still ours: the ager marks
+            // the slot first, then checks the count (release_blocks()), so
+            // one of the two sees the other.
+            const uint32_t id = v - 1;
+            blocks_->add_used(proto, id);
+            if (slots[k].load(std::memory_order_seq_cst) == v) {
+                const nat::BlockPool::Range r = blocks_->range(proto, id);
+                const nat::PortAllocation a = ports_.allocate_in(worker, proto, r.addr_index, r.first, r.last,
+                                                                 nat::PortAllocator::kClaimed, now_s, sport);
+                if (a.verdict == Verdict::forward)
+                    return a;   // the port keeps the block's count up until it is freed
+            }
+            blocks_->sub_used(proto, id, now_s);
+        }
+        if (free_slot == n) {
+            const SubscriberRefusal r = subscribers_->refuse_ports(sub, now_s, n * blocks_->block_size());
+            refused_by_subscriber(r, key, worker, why);
+            return {why, 0, 0, 0};
+        }
+        const uint32_t addr = ports_.paired_address(subscribers_->prefix_of(key.src));
+        const uint32_t id = blocks_->claim(proto, addr, static_cast<uint32_t>(sub) + 1, ports_.random(worker), now_s);
+        if (id == nat::BlockPool::kNone)
+            return {Verdict::drop_ports_exhausted, addr, ports_.address(addr), 0};
+        uint32_t expected = 0;
+        if (!slots[free_slot].compare_exchange_strong(expected, id + 1, std::memory_order_acq_rel)) {
+            blocks_->release(proto, id);   // another worker filled the slot first: use its block
+            continue;
+        }
+        push_block_event(worker, FlowEventKind::block_allocate, subscribers_->prefix_of(key.src), proto, id);
+    }
+    return {Verdict::drop_flow_busy, 0, 0, 0};
+}
+
+void FlowTable::port_back(nat::PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept
+{
+    uint32_t id = 0;
+    if (blocks_ != nullptr && blocks_->block_of(proto, addr_index, port, id))
+        blocks_->sub_used(proto, id, now_s);
+}
+
+void FlowTable::release_blocks(uint32_t now_s, uint32_t budget) noexcept
+{
+    if (blocks_ == nullptr)
+        return;
+    const uint32_t positions = subscribers_->positions();
+    const uint32_t n = subscribers_->max_blocks();
+    const uint32_t quarantine = ports_.quarantine_s();
+    for (uint32_t i = 0; i < budget && i < positions; ++i) {
+        const uint32_t pos = block_cursor_;
+        block_cursor_ = block_cursor_ + 1 == positions ? 0 : block_cursor_ + 1;
+        for (uint32_t p = 0; p < nat::kPortProtoCount; ++p) {
+            const auto proto = static_cast<nat::PortProto>(p);
+            std::atomic<uint32_t>* slots = subscribers_->blocks(static_cast<int32_t>(pos), proto);
+            for (uint32_t k = 0; k < n; ++k) {
+                uint32_t v = slots[k].load(std::memory_order_acquire);
+                if (v == 0 || (v & SubscriberTable::kBlockReleasing) != 0)
+                    continue;
+                const uint32_t id = v - 1;
+                // RFC 6888 REQ-8 for the whole block: empty for a quarantine.
+                if (blocks_->used(proto, id) != 0 || now_s - blocks_->empty_since(proto, id) < quarantine)
+                    continue;
+                if (!slots[k].compare_exchange_strong(v, v | SubscriberTable::kBlockReleasing,
+                                                      std::memory_order_seq_cst))
+                    continue;
+                if (blocks_->used(proto, id) != 0) {   // a worker took a port from it meanwhile
+                    slots[k].store(v, std::memory_order_release);
+                    continue;
+                }
+                In6 prefix{};
+                subscribers_->prefix_at(pos, prefix);
+                push_block_event(control_writer(), FlowEventKind::block_release, prefix, proto, id);
+                slots[k].store(0, std::memory_order_release);
+                blocks_->release(proto, id);
+            }
+        }
+    }
+}
+
+void FlowTable::push_block_event(uint32_t writer, FlowEventKind kind, const In6& prefix, nat::PortProto proto,
+                                 uint32_t id) noexcept
+{
+    if (!events_)
+        return;
+    const nat::BlockPool::Range r = blocks_->range(proto, id);
+    FlowEvent e;
+    e.tsc = rte_rdtsc();
+    e.kind = kind;
+    e.src6 = prefix;
+    e.subscriber_len = subscribers_->prefix_len();
+    e.proto6 = proto == nat::PortProto::tcp ? kProtoTcp : proto == nat::PortProto::udp ? kProtoUdp : kProtoIcmp6;
+    e.pub4 = ports_.address(r.addr_index);
+    e.pub_port = r.first;
+    e.dport = r.last;
+    if (rte_ring_sp_enqueue_elem(event_rings_[writer], &e, sizeof(e)) != 0) [[unlikely]]
+        counters_[writer].events_lost.add();
+}
+
 int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t worker, uint32_t now_s, int32_t sub,
                                           Verdict& why) noexcept
 {
@@ -418,9 +551,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     // RFC 6146 s3.5.1.1 / RFC 6056: a random port from this worker's slice,
     // claimed before the key is added, so running out of ports costs no table
     // churn; the direct map names the mapping once its position is known.
-    const nat::PortAllocation a =
-        ports_.allocate(worker, proto, key.src, nat::PortAllocator::kClaimed, now_s,
-                        proto == nat::PortProto::icmp ? nat::PortAllocator::kAnyPort : key.sport);
+    const nat::PortAllocation a = allocate_port(key, proto, worker, sub, now_s, why);
     if (a.verdict != Verdict::forward) {
         if (sub >= 0)
             subscribers_->give_port(sub, proto);
@@ -432,6 +563,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     m = rte_hash_add_key(mappings_hash_, &bib);
     if (m < 0) {
         ports_.unclaim(proto, a.addr_index, a.port);
+        port_back(proto, a.addr_index, a.port, now_s);
         if (sub >= 0)
             subscribers_->give_port(sub, proto);
         why = Verdict::drop_table_full;
@@ -443,6 +575,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         // Another worker added the same key first and fills it: EIM means this
         // host gets that mapping, not a second one (RFC 4787 REQ-1).
         ports_.unclaim(proto, a.addr_index, a.port);
+        port_back(proto, a.addr_index, a.port, now_s);
         if (sub >= 0)
             subscribers_->give_port(sub, proto);
         if (wait_until_set(slot.flags, kMappingReady))
@@ -491,9 +624,10 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
     // moment only; the quarantine covers late readers.
     const uint32_t owner = ports_.worker_of(slot.pub_port);
     uint64_t v = pack_port_return(proto, slot.addr_index, slot.pub_port);
-    if (writer == owner)
-        ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s);
-    else if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
+    if (writer == owner) {
+        if (ports_.free_port(proto, slot.addr_index, slot.pub_port, now_s))
+            port_back(proto, slot.addr_index, slot.pub_port, now_s);
+    } else if (rte_ring_enqueue_elem(port_rings_[owner], &v, sizeof(v)) != 0) [[unlikely]]
         counters_[writer].port_returns_lost.add();
     retire_from_worker(writer, static_cast<uint32_t>(m) | kRetiredMapping);
 }
@@ -816,7 +950,9 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
         remove_session(pos, key, now_s);
         ++removed;
     }
-    // Subscribers left holding nothing go too, as far as the FIFO has room.
+    // Blocks empty for a quarantine go back; then subscribers left holding
+    // nothing go too, as far as the FIFO has room.
+    release_blocks(now_s, budget);
     if (subscribers_ != nullptr)
         subscribers_->sweep(std::min(budget, retired_room()),
                             [this](uint32_t pos) { retire(pos | kRetiredSubscriber); });

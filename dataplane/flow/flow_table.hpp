@@ -42,6 +42,7 @@
 #include "dataplane/flow/flow_event.hpp"
 #include "dataplane/flow/subscribers.hpp"
 
+#include "dataplane/nat/block_pool.hpp"
 #include "dataplane/nat/flow_key.hpp"
 #include "dataplane/nat/port_alloc.hpp"
 #include "dataplane/nat/tcp_state.hpp"
@@ -133,6 +134,11 @@ struct FlowTableConfig {
     // Per-subscriber limits: the subscriber table exists only when one is
     // set, so without limits a create costs nothing more.
     SubscriberTableConfig subscribers;
+    // Port block allocation: block_size ports at a time per subscriber (up to
+    // subscribers.max_blocks per protocol); 0: ports one by one. With blocks
+    // the event log records blocks, not mappings and sessions.
+    uint32_t block_size = 0;
+    nat::BlockPoolConfig blocks;          // addresses and ranges (nat::block_pool_of)
 };
 
 /// A session as the control thread lists it (`nat64ctl flows`).
@@ -241,6 +247,9 @@ public:
     /// mappings go with the last one). Returns how many. Control thread
     /// only; scans the table.
     uint32_t remove_sessions_in(const xlate::Prefix6& prefix, uint32_t now_s) noexcept;
+
+    /// Port blocks; nullptr without block allocation.
+    const nat::BlockPool* blocks() const noexcept { return blocks_.get(); }
 
     /// The per-subscriber limits and counters; nullptr when no limit is set.
     SubscriberTable* subscribers() noexcept { return subscribers_.get(); }
@@ -377,6 +386,17 @@ private:
     // A refusal by a subscriber limit: the verdict, and once a second an event.
     void refused_by_subscriber(const SubscriberRefusal& r, const nat::FlowKey6& key, uint32_t writer,
                                Verdict& why) noexcept;
+    // A public port for a new mapping: from the subscriber's blocks with
+    // block allocation, else from the worker's slice.
+    nat::PortAllocation allocate_port(const nat::FlowKey6& key, nat::PortProto proto, uint32_t worker, int32_t sub,
+                                      uint32_t now_s, Verdict& why) noexcept;
+    // A public port freed or unclaimed: its block's use count goes down.
+    void port_back(nat::PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept;
+    // Control thread: gives back the blocks empty for a quarantine, looking
+    // at up to `budget` subscriber positions.
+    void release_blocks(uint32_t now_s, uint32_t budget) noexcept;
+    void push_block_event(uint32_t writer, FlowEventKind kind, const In6& prefix, nat::PortProto proto,
+                          uint32_t id) noexcept;
     void report_ports_exhausted(const nat::FlowKey6& key, nat::PortProto proto, uint32_t worker, uint32_t now_s) noexcept;
     void release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept;
     void remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t now_s) noexcept;
@@ -412,6 +432,8 @@ private:
     uint32_t port_ring_size_ = 0;
     std::unique_ptr<WriterCounters[]> counters_;   // [writer]
     std::unique_ptr<SubscriberTable> subscribers_;
+    std::unique_ptr<nat::BlockPool> blocks_;
+    uint32_t block_cursor_ = 0;           // control: release_blocks()'s walk
 };
 
 } // namespace nat64d::dp

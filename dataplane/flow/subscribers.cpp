@@ -44,6 +44,9 @@ SubscriberTable::SubscriberTable(const SubscriberTableConfig& cfg)
     hash_ = make_lf_hash(cfg.name + "_sub", max_subscribers_, sizeof(In6), cfg.socket);
     positions_ = lf_hash_positions(max_subscribers_);
     slots_ = std::make_unique<Slot[]>(positions_);
+    max_blocks_ = cfg.max_blocks;
+    if (max_blocks_ != 0)
+        block_slots_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{positions_} * nat::kPortProtoCount * max_blocks_);
     set_limits(cfg.limits);
 }
 
@@ -166,6 +169,13 @@ bool SubscriberTable::take_port(int32_t sub, nat::PortProto proto, uint32_t now_
     return refuse(slot, now_s, Verdict::drop_subscriber_ports, QuotaKind::ports, limit, refusal);
 }
 
+SubscriberRefusal SubscriberTable::refuse_ports(int32_t sub, uint32_t now_s, uint32_t limit) noexcept
+{
+    SubscriberRefusal r;
+    refuse(slots_[static_cast<uint32_t>(sub)], now_s, Verdict::drop_subscriber_ports, QuotaKind::ports, limit, r);
+    return r;
+}
+
 void SubscriberTable::give_port(int32_t sub, nat::PortProto proto) noexcept
 {
     if (sub >= 0)
@@ -178,6 +188,15 @@ int32_t SubscriberTable::find(const In6& src) const noexcept
     return rte_hash_lookup(hash_, &key);
 }
 
+bool SubscriberTable::prefix_at(uint32_t pos, In6& prefix) const noexcept
+{
+    void* kp = nullptr;
+    if (rte_hash_get_key_with_position(hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr)
+        return false;
+    std::memcpy(prefix.data(), kp, sizeof(In6));
+    return true;
+}
+
 uint32_t SubscriberTable::sweep(uint32_t budget, const std::function<void(uint32_t)>& retire)
 {
     uint32_t deleted = 0;
@@ -186,8 +205,8 @@ uint32_t SubscriberTable::sweep(uint32_t budget, const std::function<void(uint32
         sweep_cursor_ = sweep_cursor_ + 1 == positions_ ? 0 : sweep_cursor_ + 1;
         Slot& slot = slots_[pos];
         if (slot.ports[0].load(std::memory_order_relaxed) != 0 || slot.ports[1].load(std::memory_order_relaxed) != 0 ||
-            slot.ports[2].load(std::memory_order_relaxed) != 0)
-            continue;
+            slot.ports[2].load(std::memory_order_relaxed) != 0 || holds_blocks(pos))
+            continue;   // its blocks go back first (after their quarantine), then it
         void* kp = nullptr;
         uint32_t none = 0;
         // Ports are taken only while holding a session, so once sessions is
@@ -203,6 +222,15 @@ uint32_t SubscriberTable::sweep(uint32_t budget, const std::function<void(uint32
         ++deleted;
     }
     return deleted;
+}
+
+bool SubscriberTable::holds_blocks(uint32_t pos) const noexcept
+{
+    const size_t base = size_t{pos} * nat::kPortProtoCount * max_blocks_;
+    for (size_t k = 0; k < size_t{nat::kPortProtoCount} * max_blocks_; ++k)
+        if (block_slots_[base + k].load(std::memory_order_relaxed) != 0)
+            return true;
+    return false;
 }
 
 void SubscriberTable::free_position(uint32_t pos) noexcept
@@ -244,6 +272,9 @@ void SubscriberTable::visit(const std::function<bool(const SubscriberInfo&)>& fn
 
 uint32_t SubscriberTable::count() const noexcept { return static_cast<uint32_t>(rte_hash_count(hash_)); }
 
-size_t SubscriberTable::memory_bytes() const noexcept { return size_t{positions_} * sizeof(Slot); }
+size_t SubscriberTable::memory_bytes() const noexcept
+{
+    return size_t{positions_} * (sizeof(Slot) + size_t{nat::kPortProtoCount} * max_blocks_ * sizeof(uint32_t));
+}
 
 } // namespace nat64d::dp

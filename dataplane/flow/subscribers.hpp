@@ -52,6 +52,9 @@ struct SubscriberTableConfig {
     uint8_t prefix_len = 56;
     int socket = 0;
     SubscriberLimits limits;
+    // Port block allocation: the blocks a subscriber may hold per protocol;
+    // 0: no blocks (ports are taken one by one).
+    uint32_t max_blocks = 0;
 };
 
 /// One subscriber as the control thread lists it (`nat64ctl subscribers`).
@@ -100,10 +103,29 @@ public:
     /// `proto` against its limit. False with `refusal` set when it is reached.
     bool take_port(int32_t sub, nat::PortProto proto, uint32_t now_s, SubscriberRefusal& refusal) noexcept;
     void give_port(int32_t sub, nat::PortProto proto) noexcept;
+    /// A new port refused because the subscriber's port blocks are all full
+    /// and it holds as many as it may (`limit` ports in all).
+    SubscriberRefusal refuse_ports(int32_t sub, uint32_t now_s, uint32_t limit) noexcept;
 
     /// The position of src's subscriber, -1 if it holds nothing. Any thread;
     /// the removal paths use it, and for them it is always there.
     int32_t find(const In6& src) const noexcept;
+    /// The prefix at a position; false if none is there.
+    bool prefix_at(uint32_t pos, In6& prefix) const noexcept;
+
+    /// Port blocks: the subscriber's max_blocks() slots of a protocol, each 0
+    /// (free) or a block id + 1, maybe with kBlockReleasing (the ager is
+    /// giving it back: use it no more, put nothing there). Workers fill a free
+    /// slot (compare-and-swap from 0); only the ager empties one.
+    static constexpr uint32_t kBlockReleasing = 1u << 31;
+    std::atomic<uint32_t>* blocks(int32_t sub, nat::PortProto proto) noexcept
+    {
+        return &block_slots_[(size_t{static_cast<uint32_t>(sub)} * nat::kPortProtoCount +
+                              static_cast<uint32_t>(proto)) * max_blocks_];
+    }
+    uint32_t max_blocks() const noexcept { return max_blocks_; }
+    /// Positions there can be (for a walk over every subscriber's blocks).
+    uint32_t positions() const noexcept { return positions_; }
 
     /// Control thread: looks at up to `budget` positions from where the last
     /// call stopped and deletes the subscribers that hold nothing, calling
@@ -136,6 +158,7 @@ private:
     static_assert(sizeof(Slot) == 64);
     bool refuse(Slot& slot, uint32_t now_s, Verdict v, QuotaKind q, uint32_t limit, SubscriberRefusal& r) noexcept;
     bool take_rate(Slot& slot, uint32_t now_s, uint32_t limit) noexcept;
+    bool holds_blocks(uint32_t pos) const noexcept;
 
     rte_hash* hash_ = nullptr;
     std::unique_ptr<Slot[]> slots_;
@@ -143,6 +166,8 @@ private:
     uint32_t max_subscribers_ = 0;
     uint32_t sweep_cursor_ = 0;
     uint8_t prefix_len_ = 56;
+    uint32_t max_blocks_ = 0;
+    std::unique_ptr<std::atomic<uint32_t>[]> block_slots_;   // [position][proto][max_blocks]
     std::atomic<uint32_t> limit_sessions_{0}, limit_rate_{0};
     std::array<std::atomic<uint32_t>, nat::kPortProtoCount> limit_ports_{};
 };

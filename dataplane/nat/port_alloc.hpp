@@ -158,6 +158,9 @@ public:
     Ip4 address(uint32_t addr_index) const noexcept { return pool_[addr_index]; }
     uint32_t address_count() const noexcept { return static_cast<uint32_t>(pool_.size()); }
     uint32_t workers() const noexcept { return workers_; }
+    uint32_t quarantine_s() const noexcept { return quarantine_s_; }
+    /// A random number for worker `worker`'s own choices (where to look first).
+    uint32_t random(uint32_t worker) noexcept { return next_random(worker); }
     /// The worker whose slice holds `port`.
     uint32_t worker_of(uint16_t port) const noexcept { return (port >> 1) % workers_; }
     bool in_range(PortProto proto, uint16_t port) const noexcept;
