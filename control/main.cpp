@@ -406,6 +406,9 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     fcfg.subscribers.prefix_len = cfg.subscriber_prefix_len;
     fcfg.subscribers.socket = socket;
     fcfg.subscribers.max_subscribers = cfg.subscribers != 0 ? cfg.subscribers : std::max(1024u, cfg.max_flows / 8);
+    fcfg.subscribers.max_blocks = cfg.blocks_per_subscriber;
+    fcfg.block_size = cfg.block_size;
+    fcfg.blocks = nat::block_pool_of(pcfg, cfg.block_size);
     dp::FlowTable flows(fcfg, ports);
     rte_malloc_get_socket_stats(socket, &after);
     const double table_bytes = static_cast<double>(after.heap_allocsz_bytes - before.heap_allocsz_bytes) +

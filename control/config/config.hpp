@@ -124,6 +124,10 @@ struct Config {
     // of deterministic_prefix get fixed port blocks; off: ports by RFC 6056.
     nat::DeterministicOrder deterministic = nat::DeterministicOrder::off;
     xlate::Prefix6 deterministic_prefix{{}, 0};
+    // Port block allocation: a subscriber's ports come block_size at a time,
+    // at most blocks_per_subscriber blocks per protocol; 0: port by port.
+    uint32_t block_size = 0;
+    uint32_t blocks_per_subscriber = 4;
     std::vector<StaticBib> static_bib;
 
     // [limits]

@@ -255,6 +255,8 @@ nlohmann::json config_to_json(const Config& c)
     pool["paired"] = c.paired_pooling;
     pool["preserve_port_class"] = c.preserve_port_class;
     pool["seed"] = c.port_seed;
+    pool["block_size"] = c.block_size;
+    pool["blocks_per_subscriber"] = c.blocks_per_subscriber;
     pool["deterministic"] = c.deterministic == nat::DeterministicOrder::sequential  ? "sequential"
                             : c.deterministic == nat::DeterministicOrder::staggered ? "staggered"
                                                                                     : "";

@@ -79,6 +79,12 @@ constexpr std::array kKeys{
     KeySpec{"pool.deterministic_prefix", K::scalar, "PREFIX",
             "the IPv6 prefix whose subscribers get deterministic blocks, e.g. 2001:db8:100::/40; sources outside "
             "it are refused (drop_no_port_block)"},
+    KeySpec{"pool.block_size", K::scalar, "PORTS",
+            "port block allocation: a subscriber (nat64.subscriber_prefix_len) gets public ports block_size at a "
+            "time on its address, and the event log records blocks, not sessions; 0: port by port"},
+    KeySpec{"pool.blocks_per_subscriber", K::scalar, "N",
+            "blocks one subscriber may hold per protocol; past them its new mappings are refused "
+            "(drop_subscriber_ports)"},
     KeySpec{"pool.seed", K::scalar, "N", "port selection seed; 0: random (production), else deterministic (tests)"},
     // [static]
     KeySpec{"static.bib", K::list, "\"PROTO ADDR6#PORT ADDR4#PORT\"",

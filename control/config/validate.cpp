@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "dataplane/nat/timeouts.hpp"
+#include "dataplane/nat/block_pool.hpp"
 
 namespace nat64d::ctl {
 namespace {
@@ -760,6 +761,16 @@ void read_pool(const RawConfig& raw, Config& c)
     read_bool(raw, "pool.preserve_port_class", c.preserve_port_class);
     read_number(raw, "pool.seed", c.port_seed, 0, UINT64_MAX);
     read_deterministic(raw, c);
+    read_number(raw, "pool.blocks_per_subscriber", c.blocks_per_subscriber, 1, 1024);
+    read_number(raw, "pool.block_size", c.block_size, 0, 32768);
+    if (c.block_size != 0) {
+        const std::string value = std::to_string(c.block_size);
+        if (c.deterministic != nat::DeterministicOrder::off)
+            fail("pool.block_size", value, "port blocks and pool.deterministic exclude each other: deterministic "
+                                           "blocks are fixed already");
+        if (const char* why = nat::BlockPool::validate(nat::block_pool_of(port_alloc_config(c), c.block_size)))
+            fail("pool.block_size", value, why);
+    }
 }
 
 /// "ADDR#PORT", the transport address syntax of static.bib.

@@ -617,3 +617,17 @@ TEST_CASE("validate: deterministic NAT keys (RFC 7422) name the key, the value a
           "config: pool.deterministic_prefix = 2001:d00::/24: more than 2^24 subscribers (subscriber_prefix_len - "
           "prefix length > 24) (nat64.subscriber_prefix_len = 56, 4 pool address(es))");
 }
+
+TEST_CASE("validate: port block keys", "[config][blocks]")
+{
+    using nat64d::ctl::test::error_with;
+    CHECK(error_with({"--pool.block_size=512"}).empty());
+    CHECK(error_with({"--pool.block_size=512", "--pool.tcp_ports=2000-2100"}) ==
+          "config: pool.block_size = 512: a port range is smaller than one block");
+    CHECK(error_with({"--pool.block_size=40000"}) == "config: pool.block_size = 40000: must be at most 32768");
+    CHECK(error_with({"--pool.block_size=512", "--pool.deterministic=sequential",
+                      "--pool.deterministic_prefix=2001:db8:100::/48"}) ==
+          "config: pool.block_size = 512: port blocks and pool.deterministic exclude each other: deterministic "
+          "blocks are fixed already");
+    CHECK(error_with({"--pool.blocks_per_subscriber=0"}) == "config: pool.blocks_per_subscriber = 0: must be at least 1");
+}
