@@ -420,13 +420,16 @@ nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::Port
     const uint32_t n = subscribers_->max_blocks();
     for (int round = 0; round < 4; ++round) {
         uint32_t free_slot = n;
-        for (uint32_t k = 0; k < n; ++k) {
+        // Newest block first (slots fill from the front): the older ones are
+        // likely full. A full block is skipped on its count alone.
+        for (uint32_t k = n; k-- > 0;) {
             const uint32_t v = slots[k].load(std::memory_order_acquire);
             if (v == 0) {
-                free_slot = std::min(free_slot, k);
+                free_slot = k;
                 continue;
             }
-            if ((v & SubscriberTable::kBlockReleasing) != 0)
+            if ((v & SubscriberTable::kBlockReleasing) != 0 ||
+                blocks_->used(proto, v - 1) >= blocks_->block_size())
                 continue;
             // Count first, then check the block is still ours: the ager marks
             // the slot first, then checks the count (release_blocks()), so

@@ -37,6 +37,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "control/event_log.hpp"
 #include "control/stats.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/port.hpp"
@@ -614,28 +615,51 @@ int main(int argc, char** argv)
     worker.reset();
     flows.reset();
 
-    // Per-subscriber limits (RFC 6888 REQ-4): the same 64K flows set up and
-    // then translated with limits off and on (one subscriber per /64, limits
-    // high enough never to refuse), on fresh tables, interleaved, best of R.
-    // Only creates and removals touch the subscriber table.
+    // Carrier-grade modes (issue: per-subscriber limits, port blocks,
+    // deterministic NAT): the same 64K flows (16 subscribers /64 of 4096
+    // flows each) set up and then translated in each mode, on fresh tables,
+    // interleaved, best of R. Only creates and removals see the mode. Then
+    // the event log's size per million sessions, with and without blocks.
     {
         const uint32_t n = std::min(65536u, biggest);
-        double setup_best[2] = {1e300, 1e300}, est_best[2] = {1e300, 1e300};
+        constexpr int kModes = 4;
+        const char* names[kModes] = {"dynamic", "subscriber limits", "port blocks of 512", "deterministic"};
+        const auto configure = [&](int mode, const std::string& name, nat::PortAllocConfig& pc,
+                                   dp::FlowTableConfig& fc) {
+            pc = pcfg;
+            fc = dp::FlowTableConfig{};
+            fc.name = name;
+            fc.max_flows = 2 * n;
+            fc.workers = 1;
+            fc.subscribers.name = name;
+            fc.subscribers.prefix_len = 64;
+            fc.subscribers.max_subscribers = 1024;
+            if (mode == 1) {   // limits high enough never to refuse
+                fc.subscribers.limits.sessions = 1u << 20;
+                fc.subscribers.limits.ports = {65535, 65535, 65535};
+                fc.subscribers.limits.new_sessions_per_s = 1u << 30;
+            } else if (mode == 2) {
+                fc.block_size = 512;
+                fc.subscribers.max_blocks = 16;   // 8192 ports: room for 4096 flows a subscriber
+                fc.blocks = nat::block_pool_of(pc, fc.block_size);
+            } else if (mode == 3) {   // 2001:db8:1000::/60: the 16 hosts, one per pool address at most
+                pc.deterministic.order = nat::DeterministicOrder::staggered;
+                pc.deterministic.prefix = host_of(0);
+                pc.deterministic.prefix[7] = 0;
+                pc.deterministic.prefix[15] = 0;
+                pc.deterministic.prefix_len = 60;
+                pc.deterministic.subscriber_len = 64;
+            }
+        };
+        double setup_best[kModes], est_best[kModes];
+        std::fill(setup_best, setup_best + kModes, 1e300);
+        std::fill(est_best, est_best + kModes, 1e300);
         for (int r = 0; r < repeat; ++r)
-            for (int on = 0; on < 2; ++on) {
-                nat::PortAllocator p2(pcfg);
+            for (int mode = 0; mode < kModes; ++mode) {
+                nat::PortAllocConfig pc;
                 dp::FlowTableConfig fc;
-                fc.name = "lim" + std::to_string(r * 2 + on);
-                fc.max_flows = 2 * n;
-                fc.workers = 1;
-                if (on != 0) {
-                    fc.subscribers.name = fc.name;
-                    fc.subscribers.prefix_len = 64;
-                    fc.subscribers.max_subscribers = 1024;
-                    fc.subscribers.limits.sessions = 1u << 20;
-                    fc.subscribers.limits.ports = {65535, 65535, 65535};
-                    fc.subscribers.limits.new_sessions_per_s = 1u << 30;
-                }
+                configure(mode, "cg" + std::to_string(r * kModes + mode), pc, fc);
+                nat::PortAllocator p2(pc);
                 dp::FlowTable table(fc, p2);
                 dp::WorkerConfig wc1 = wc;
                 wc1.workers = 1;
@@ -645,21 +669,59 @@ int main(int argc, char** argv)
                     w.process_burst(p, k, dp::Side::inside);
                     w.flush();
                 };
-                setup_best[on] = std::min(setup_best[on], run(b, {&f6}, 0, n, n, sink));
-                est_best[on] = std::min(est_best[on], run(b, {&f6}, 0, n, est_packets, sink));
-                if (on != 0 && table.session_count() != n)
-                    std::printf("# limits on: %u of %u sessions made (a limit refused some)\n", table.session_count(), n);
+                setup_best[mode] = std::min(setup_best[mode], run(b, {&f6}, 0, n, n, sink));
+                est_best[mode] = std::min(est_best[mode], run(b, {&f6}, 0, n, est_packets, sink));
+                if (table.session_count() != n)
+                    std::printf("# %s: %u of %u sessions made\n", names[mode], table.session_count(), n);
             }
-        std::printf("| new flows, subscriber limits off / on | %u | %.0f / %.0f | %.2f / %.2f M flows/s | - | %+.1f%% |\n",
-                    n, setup_best[0], setup_best[1], double(b.hz) / setup_best[0] / 1e6,
-                    double(b.hz) / setup_best[1] / 1e6, (setup_best[1] / setup_best[0] - 1.0) * 100.0);
-        std::printf("| established 6to4, subscriber limits off / on | %u | %.0f / %.0f | %.2f / %.2f | - | %+.1f%% |\n",
-                    n, est_best[0], est_best[1], double(b.hz) / est_best[0] / 1e6, double(b.hz) / est_best[1] / 1e6,
-                    (est_best[1] / est_best[0] - 1.0) * 100.0);
-        std::printf("CSV,setup_limits,%u,%.1f,%.3f,%.1f\n", n, setup_best[1], double(b.hz) / setup_best[1] / 1e6,
-                    setup_best[0]);
-        std::printf("CSV,established_limits,%u,%.1f,%.3f,%.1f\n", n, est_best[1], double(b.hz) / est_best[1] / 1e6,
-                    est_best[0]);
+        for (int mode = 0; mode < kModes; ++mode) {
+            std::printf("| new flows, %s | %u | %.0f | %.2f M flows/s | - | %+.1f%% vs dynamic |\n", names[mode], n,
+                        setup_best[mode], double(b.hz) / setup_best[mode] / 1e6,
+                        (setup_best[mode] / setup_best[0] - 1.0) * 100.0);
+            std::printf("| established 6to4, %s | %u | %.0f | %.2f | - | %+.1f%% vs dynamic |\n", names[mode], n,
+                        est_best[mode], double(b.hz) / est_best[mode] / 1e6,
+                        (est_best[mode] / est_best[0] - 1.0) * 100.0);
+            std::printf("CSV,setup_mode%d,%u,%.1f,%.3f,%.1f\n", mode, n, setup_best[mode],
+                        double(b.hz) / setup_best[mode] / 1e6, setup_best[0]);
+        }
+
+        // Event log bytes per million sessions: 4096 sessions of 64
+        // subscribers (64 each) opened and expired, every event formatted as
+        // the log writes it, with and without port blocks.
+        for (int mode : {0, 2}) {
+            nat::PortAllocConfig pc;
+            dp::FlowTableConfig fc;
+            configure(mode, "log" + std::to_string(mode), pc, fc);
+            fc.events = true;
+            nat::PortAllocator p2(pc);
+            dp::FlowTable table(fc, p2);
+            std::vector<dp::FlowEvent> ev(1u << 16);
+            uint64_t bytes = 0, lines = 0;
+            const auto drain = [&] {
+                const uint32_t k = table.drain_events(ev.data(), static_cast<uint32_t>(ev.size()));
+                for (uint32_t i = 0; i < k; ++i)
+                    bytes += ctl::format_event(ev[i], 1764547200000).size() + 1;   // + newline
+                lines += k;
+            };
+            constexpr uint32_t kSessions = 4096;
+            for (uint32_t i = 0; i < kSessions; ++i) {
+                In6 src = host_of(0);
+                src[7] = static_cast<uint8_t>(i / 64);   // 64 subscribers /64
+                Verdict why = Verdict::forward;
+                table.create(nat::make_flow_key6(src, kServer, static_cast<uint16_t>(10000 + i), 53, kProtoUdp), 0, 1,
+                             why);
+            }
+            drain();
+            for (int pass = 0; pass < 4; ++pass) {
+                table.expire(100000, nat::Timeouts{}, 1u << 20);
+                table.drain_port_returns(0, 100000);
+                drain();
+            }
+            std::printf("| event log, %s | %u sessions | %lu lines | %.1f MB per million sessions | - | - |\n",
+                        names[mode], kSessions, static_cast<unsigned long>(lines),
+                        double(bytes) / kSessions * 1e6 / 1e6);
+            std::printf("CSV,log_bytes_mode%d,%u,%.1f,0,0\n", mode, kSessions, double(bytes) / kSessions);
+        }
     }
 
     dp::stop_port(b.in.id);
