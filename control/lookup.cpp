@@ -31,39 +31,69 @@ std::optional<std::string> normalise_log_time(std::string_view text)
 
 LogHolder holder_from_log(std::istream& log, std::string_view proto, Ip4 pub4, uint16_t port, const std::string& at)
 {
-    // The mapping lines of docs/EVENT_LOG.md: TIME mapping-create|delete PROTO src=[V6]:P pub=V4:PORT [static]
-    const std::string pub = fmt::format(" pub={}:{}", format_ip4(pub4), port);
-    static const std::regex line_form(R"((\S+) (mapping-create|mapping-delete) (\S+) src=\[([^\]]+)\]:(\d+) pub=(\S+)( static)?)");
+    // docs/EVENT_LOG.md's lines that bind a public port to someone:
+    //   TIME mapping-create|mapping-delete PROTO src=[V6]:P pub=V4:PORT [static]
+    //   TIME block-allocate|block-release PROTO subscriber=PREFIX/LEN pub=V4:FIRST-LAST
+    static const std::regex mapping_form(
+        R"((\S+) (mapping-create|mapping-delete) (\S+) src=\[([^\]]+)\]:(\d+) pub=([^ :]+):(\d+)( static)?)");
+    static const std::regex block_form(
+        R"((\S+) (block-allocate|block-release) (\S+) subscriber=(\S+) pub=([^ :]+):(\d+)-(\d+))");
+    const std::string addr = format_ip4(pub4);
+    const std::string needle = " pub=" + addr + ":";
     LogHolder held;
+    bool past = false;   // reading on after `at` for the holder's end
     std::string line;
     std::smatch m;
     while (std::getline(log, line)) {
-        if (line.find(pub) == std::string::npos || !std::regex_match(line, m, line_form) || m[3].str() != proto ||
-            " pub=" + m[6].str() != pub)
+        if (line.find(needle) == std::string::npos)
             continue;
-        const std::string when = m[1].str();
-        if (when > at) {
+        bool create = false, is_block = false;
+        std::string who, when;
+        uint32_t first = 0, last = 0, port6 = 0;
+        if (std::regex_match(line, m, mapping_form)) {
+            if (m[3].str() != proto || m[6].str() != addr || std::stoul(m[7].str()) != port)
+                continue;
+            create = m[2].str() == "mapping-create";
+            who = m[4].str();
+            port6 = static_cast<uint32_t>(std::stoul(m[5].str()));
+        } else if (std::regex_match(line, m, block_form)) {
+            first = static_cast<uint32_t>(std::stoul(m[6].str()));
+            last = static_cast<uint32_t>(std::stoul(m[7].str()));
+            if (m[3].str() != proto || m[5].str() != addr || port < first || port > last)
+                continue;
+            create = m[2].str() == "block-allocate";
+            who = m[4].str();
+            is_block = true;
+        } else {
+            continue;
+        }
+        when = m[1].str();
+        const bool ends_holder = held.found && !create && (is_block ? held.subscriber == who : held.ipv6 == who);
+        if (past || when > at) {
             // The log is in time order: past `at` only the holder's end matters.
-            if (held.found && m[2].str() == "mapping-delete" && m[4].str() == held.ipv6) {
+            if (ends_holder) {
                 held.until = when;
                 return held;
             }
-            break;
+            past = true;
+            continue;
         }
-        if (m[2].str() == "mapping-create") {
-            held = {true, m[4].str(), static_cast<uint16_t>(std::stoul(m[5].str())), when, ""};
-        } else if (held.found && held.ipv6 == m[4].str()) {
+        if (create) {
+            held = LogHolder{};
+            held.found = true;
+            held.since = when;
+            if (is_block) {
+                held.subscriber = who;
+                held.block_first = static_cast<uint16_t>(first);
+                held.block_last = static_cast<uint16_t>(last);
+            } else {
+                held.ipv6 = who;
+                held.port6 = static_cast<uint16_t>(port6);
+            }
+        } else if (ends_holder) {
             held = {};   // gone before `at`
         }
     }
-    // A delete after `at` tells how long it lasted: read on for it.
-    if (held.found)
-        while (std::getline(log, line))
-            if (line.find(pub) != std::string::npos && std::regex_match(line, m, line_form) &&
-                m[2].str() == "mapping-delete" && m[3].str() == proto && m[4].str() == held.ipv6) {
-                held.until = m[1].str();
-                break;
-            }
     return held;
 }
 

@@ -25,11 +25,17 @@ struct LogHolder {
     uint16_t port6 = 0;
     std::string since;          // its mapping-create line's time
     std::string until;          // its mapping-delete line's time; empty: still held when the log ends
+    // With port blocks: the subscriber (PREFIX/LEN) whose block held the
+    // port, and the block; ipv6 and port6 are then empty.
+    std::string subscriber;
+    uint16_t block_first = 0, block_last = 0;
 };
 
 /// Scans the event log for the mapping of `proto` ("tcp", "udp", "icmp")
 /// that held pub4:port at time `at` (normalised): the last mapping-create at
-/// or before it with no mapping-delete between.
+/// or before it with no mapping-delete between; or, with port blocks, the
+/// last block-allocate of a block holding the port with no block-release
+/// between.
 LogHolder holder_from_log(std::istream& log, std::string_view proto, Ip4 pub4, uint16_t port, const std::string& at);
 
 /// The deterministic answer for a public port: the subscriber prefix

@@ -414,7 +414,10 @@ json lookup(const LookupArgs& a, const std::string& socket, int timeout_ms)
         throw Failure{kExitUsage, fmt::format("{}: {}", log_path, std::strerror(errno))};
     const LogHolder h = holder_from_log(log, a.proto, pub4, static_cast<uint16_t>(a.port), when);
     json out{{"source", "event log"}, {"found", h.found}, {"proto", a.proto}, {"at", when}};
-    if (h.found)
+    if (h.found && !h.subscriber.empty())
+        out.update({{"subscriber", h.subscriber}, {"first_port", h.block_first}, {"last_port", h.block_last},
+                    {"since", h.since}, {"until", h.until}});
+    else if (h.found)
         out.update({{"ipv6", h.ipv6}, {"port6", h.port6}, {"since", h.since}, {"until", h.until}});
     return out;
 }
@@ -432,6 +435,11 @@ void print_lookup(const LookupArgs& a, const json& r)
         std::printf("%s: subscriber %s, block %s %s ports %s-%s (RFC 7422; at any time)\n", what.c_str(),
                     cell(at(r, "subscriber")).c_str(), cell(at(r, "public")).c_str(), a.proto.c_str(),
                     cell(at(r, "first_port")).c_str(), cell(at(r, "last_port")).c_str());
+    else if (source == "event log" && r.contains("subscriber"))
+        std::printf("%s at %s: subscriber %s (port block %s-%s), allocated %s until %s (event log)\n", what.c_str(),
+                    cell(at(r, "at")).c_str(), cell(at(r, "subscriber")).c_str(), cell(at(r, "first_port")).c_str(),
+                    cell(at(r, "last_port")).c_str(), cell(at(r, "since")).c_str(),
+                    cell(at(r, "until")).empty() ? "the end of the log" : cell(at(r, "until")).c_str());
     else if (source == "event log")
         std::printf("%s at %s: [%s]:%s, mapped %s until %s (event log)\n", what.c_str(), cell(at(r, "at")).c_str(),
                     cell(at(r, "ipv6")).c_str(), cell(at(r, "port6")).c_str(), cell(at(r, "since")).c_str(),

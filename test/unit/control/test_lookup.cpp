@@ -46,3 +46,25 @@ TEST_CASE("lookup: the holder of a public port at a time, from mapping lines", "
     CHECK(at("2026-11-26T14:02", "udp").ipv6 == "2001:db8::7");   // another port space
     CHECK(at("2026-11-26T14:02", "tcp", 4012).ipv6 == "2001:db8::9");   // 4012 is not 40123
 }
+
+TEST_CASE("lookup: with port blocks, the subscriber whose block held the port", "[control][lookup][blocks]")
+{
+    const std::string log =
+        "2026-11-26T14:00:00.000Z block-allocate udp subscriber=2001:db8:1::/56 pub=192.0.2.1:2048-2559\n"
+        "2026-11-26T14:01:00.000Z block-allocate udp subscriber=2001:db8:2::/56 pub=192.0.2.1:2560-3071\n"
+        "2026-11-26T14:30:00.000Z block-release udp subscriber=2001:db8:1::/56 pub=192.0.2.1:2048-2559\n"
+        "2026-11-26T14:40:00.000Z block-allocate udp subscriber=2001:db8:3::/56 pub=192.0.2.1:2048-2559\n";
+    const auto at = [&](const char* t, uint16_t port) {
+        std::istringstream in(log);
+        return holder_from_log(in, "udp", 0xC0000201, port, *normalise_log_time(t));
+    };
+    LogHolder h = at("2026-11-26T14:10", 2100);
+    CHECK(h.subscriber == "2001:db8:1::/56");
+    CHECK(h.block_first == 2048);
+    CHECK(h.block_last == 2559);
+    CHECK(h.until == "2026-11-26T14:30:00.000Z");
+    CHECK(at("2026-11-26T14:10", 2560).subscriber == "2001:db8:2::/56");
+    CHECK_FALSE(at("2026-11-26T14:35", 2100).found);
+    CHECK(at("2026-11-26T14:45", 2100).subscriber == "2001:db8:3::/56");
+    CHECK_FALSE(at("2026-11-26T14:10", 3072).found);
+}
