@@ -60,9 +60,15 @@ rx_before=$(rx_frames)
 # The flood first, whole: its SYNs' sessions live on (tcp_transitory), so
 # without the limit the pool's 1000 TCP ports would all be the flooder's now.
 check flood_sent in_cli /usr/bin/python3 "$HERE/flood.py" "$FLOOD_IP6" "$SERVER_VIA_PREFIX" "$FLOOD_SYNS"
-# Then 20 connections of the other subscriber, 256 KiB each way, hashed.
-check other_subscriber_20_of_20_intact_after_flood \
+# Then 20 connections of the other subscriber, 256 KiB each way, hashed,
+# while the flooder goes on from as many new source ports again.
+in_cli /usr/bin/python3 "$HERE/flood.py" "$FLOOD_IP6" "$SERVER_VIA_PREFIX" "$FLOOD_SYNS" $(( 20000 + FLOOD_SYNS )) \
+  > "$LAB_DIR/flood2.out" 2>&1 &
+FLOOD2_PID=$!; LAB_PIDS+=("$FLOOD2_PID")
+check other_subscriber_20_of_20_intact_during_flood \
   in_cli /usr/bin/python3 "$TOOLS" tcp-clients "$SERVER_VIA_PREFIX" 7000 20 262144
+check second_flood_sent wait "$FLOOD2_PID"
+FLOOD_SYNS=$(( 2 * FLOOD_SYNS ))
 
 # What the daemon says about each subscriber: the flooder holds exactly its
 # limit and every one of its SYNs is either one of those ports or refused.
