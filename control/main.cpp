@@ -26,6 +26,7 @@
 
 #include "control/config/load.hpp"
 #include "control/config/reload.hpp"
+#include "control/bib_state.hpp"
 #include "control/event_log.hpp"
 #include "control/ipfix.hpp"
 #include "control/service.hpp"
@@ -452,6 +453,22 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         if (!flows.add_static(sm))
             throw dp::StartupError(fmt::format("static.bib = {}: collides with another mapping", b.text));
     }
+    // What `nat64ctl bib add` left: restored after static.bib, an entry that
+    // no longer fits (the pool changed, static.bib took its port) is named
+    // and left out rather than stopping the box.
+    std::vector<StaticBib> runtime_bib;
+    if (!cfg.bib_state.empty()) {
+        const BibStateLoad st = load_bib_state(cfg.bib_state, cfg);
+        for (const std::string& p : st.problems)
+            fmt::print("nat64d: {}: not restored\n", p);
+        for (const StaticBib& b : st.entries) {
+            if (flows.add_static({b.proto, b.addr6, b.port6, b.addr4, b.port4}))
+                runtime_bib.push_back(b);
+            else
+                fmt::print("nat64d: {}: {}: collides with another mapping: not restored\n", cfg.bib_state, b.text);
+        }
+        fmt::print("nat64d: {} runtime static mapping(s) restored from {}\n", runtime_bib.size(), cfg.bib_state);
+    }
 
     dp::WorkerMesh mesh(cfg.workers, socket);
     std::unique_ptr<dp::AddressPermissions> permissions;
@@ -553,6 +570,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
                               static_cast<uint32_t>((rte_rdtsc() - start) / hz));
     };
     sctx.flows = &flows;
+    sctx.runtime_bib = &runtime_bib;
     for (const auto& w : workers)
         sctx.workers.push_back(w.get());
     if (one_arm)

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "control/bib_state.hpp"
 #include "control/config/load.hpp"
 #include "control/config/validate.hpp"
 
@@ -96,6 +97,22 @@ json Service::health() const
                          {"link_up", link_up_[i].load(std::memory_order_relaxed)}});
     return {{"healthy", healthy()}, {"workers", workers}, {"links", links},
             {"uptime_s", (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz}};
+}
+
+void Service::save_runtime_bib(json& reply) const
+{
+    const std::string& path = ctx_.cfg->bib_state;
+    if (path.empty()) {
+        reply["kept"] = "until nat64d stops (control.bib_state is not set)";
+        return;
+    }
+    try {
+        save_bib_state(path, *ctx_.runtime_bib);
+        reply["kept"] = path;
+    } catch (const std::exception& e) {
+        // The mapping itself is in force; only its record is not.
+        reply["not_kept"] = e.what();
+    }
 }
 
 FlowFilter Service::with_subscriber_len(FlowFilter f) const
@@ -316,13 +333,26 @@ json Service::serve(const Request& r)
             throw RequestError(fmt::format("{} -> {}:{}: collides with an existing mapping (the IPv6 side is "
                                            "mapped or the public port is in use)",
                                            bib_text(b.proto6, b.addr6, b.port6), format_ip4(b.addr4), b.port4));
-        return {{"added", bib_text(b.proto6, b.addr6, b.port6)}};
+        json reply{{"added", bib_text(b.proto6, b.addr6, b.port6)}};
+        if (ctx_.runtime_bib != nullptr) {
+            sb.text = format_static_bib(sb);
+            ctx_.runtime_bib->push_back(sb);
+            save_runtime_bib(reply);
+        }
+        return reply;
     }
     case Command::bib_del: {
         const BibEntry& b = r.bib;
         const uint32_t now = now_s(rte_rdtsc());
-        if (ctx_.flows->del_static(b.proto6, b.addr6, b.port6, now))
-            return {{"deleted", bib_text(b.proto6, b.addr6, b.port6)}};
+        if (ctx_.flows->del_static(b.proto6, b.addr6, b.port6, now)) {
+            json reply{{"deleted", bib_text(b.proto6, b.addr6, b.port6)}};
+            if (ctx_.runtime_bib != nullptr &&
+                std::erase_if(*ctx_.runtime_bib, [&](const StaticBib& x) {
+                    return x.proto == b.proto6 && x.addr6 == b.addr6 && x.port6 == b.port6;
+                }) != 0)
+                save_runtime_bib(reply);
+            return reply;
+        }
         // A dynamic mapping ends with its sessions (a subscriber to cut off,
         // a stuck mapping to reset).
         const int64_t sessions = ctx_.flows->del_dynamic(b.proto6, b.addr6, b.port6, now);

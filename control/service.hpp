@@ -49,6 +49,8 @@ struct ServiceContext {
     int64_t start_unix_ms = 0;   // wall time at start_tsc, for event times
     uint64_t health_window_ms = kHealthWindowMs;
     const dp::KernelInjector* injector = nullptr;   // the exception path's, if any
+    // Static mappings added at run time, kept in cfg->bib_state when set.
+    std::vector<StaticBib>* runtime_bib = nullptr;
     // `reload`: re-reads the file and applies it (control thread); throws
     // RequestError with a line per key it refuses. Empty: not offered.
     std::function<nlohmann::json()> reload;
@@ -89,6 +91,8 @@ private:
     FlowFilter with_subscriber_len(FlowFilter f) const;
     static In6 mask_prefix(const In6& a, uint8_t len);
     nlohmann::json subscribers(SubscriberSort sort, uint32_t limit) const;
+    // Writes the runtime static mappings to control.bib_state, saying so in `reply`.
+    void save_runtime_bib(nlohmann::json& reply) const;
     nlohmann::json session_row(const dp::SessionInfo& s) const;
     static nlohmann::json mapping_row(const dp::MappingInfo& m);
     nlohmann::json serve(const Request& r);

@@ -153,6 +153,7 @@ struct Config {
     std::string pidfile = "/run/nat64d/nat64d.pid";
     uint32_t exit_when_idle_ms = 0;     // > 0: exit once rx was empty this long (pcap tests)
     std::string log_file;               // NAT event log; empty: off
+    std::string bib_state;              // runtime static mappings kept across restarts; empty: not kept
     bool log_syslog = false;            // NAT event log to syslog (LOG_DAEMON, info) too
     std::string socket_owner;           // user owning the socket; empty: the daemon's
     std::string socket_group;           // group owning the socket (mode 0660); empty: the daemon's

@@ -45,12 +45,6 @@ std::string format_neighbour(const StaticNeighbour& n)
     return fmt::format("{} {}", n.is_ip6 ? format_ip6(n.ip6) : format_ip4(n.ip4), format_mac(n.mac));
 }
 
-std::string format_static_bib(const StaticBib& b)
-{
-    const std::string_view proto = b.proto == kProtoTcp ? "tcp" : b.proto == kProtoUdp ? "udp" : "icmp";
-    return fmt::format("{} {}#{} {}#{}", proto, format_ip6(b.addr6), b.port6, format_ip4(b.addr4), b.port4);
-}
-
 /// A value as config file text: strings quoted (CLI11 strips one pair of quotes).
 std::string to_file_value(const nlohmann::json& v)
 {
@@ -299,6 +293,7 @@ nlohmann::json config_to_json(const Config& c)
     control["pidfile"] = c.pidfile;
     control["exit_when_idle_ms"] = c.exit_when_idle_ms;
     control["log_file"] = c.log_file;
+    control["bib_state"] = c.bib_state;
     control["log_syslog"] = c.log_syslog;
     control["ipfix_collector"] = c.ipfix_collector;
     control["ipfix_domain_id"] = c.ipfix_domain_id;
@@ -341,6 +336,12 @@ std::string config_json_to_text(const nlohmann::json& j)
         out += fmt::format("{} = {}\n", key, to_file_value(v));
     }
     return out;
+}
+
+std::string format_static_bib(const StaticBib& b)
+{
+    const std::string_view proto = b.proto == kProtoTcp ? "tcp" : b.proto == kProtoUdp ? "udp" : "icmp";
+    return fmt::format("{} {}#{} {}#{}", proto, format_ip6(b.addr6), b.port6, format_ip4(b.addr4), b.port4);
 }
 
 } // namespace nat64d::ctl

@@ -47,6 +47,9 @@ Config parse_config_text(std::string_view text, const std::vector<std::string>& 
 /// {"section": {"key": value}} with the config file's keys; unset addresses are null.
 nlohmann::json config_to_json(const Config& config);
 
+/// "tcp 2001:db8::5#80 192.0.2.1#8080": a static mapping as static.bib writes it.
+std::string format_static_bib(const StaticBib& b);
+
 /// The port allocator's configuration (pool, ranges, pairing, RFC 7422 map)
 /// for workers = config.workers: nat64d's, and nat64ctl lookup's offline.
 nat::PortAllocConfig port_alloc_config(const Config& config);

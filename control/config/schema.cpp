@@ -132,6 +132,9 @@ constexpr std::array kKeys{
     KeySpec{"control.pidfile", K::scalar, "PATH", "pid file; empty: none"},
     KeySpec{"control.exit_when_idle_ms", K::scalar, "MS", "exit once no packet arrived for this long; 0: never (pcap tests)"},
     KeySpec{"control.log_file", K::scalar, "PATH", "NAT event log (mapping created/removed); empty: off"},
+    KeySpec{"control.bib_state", K::scalar, "PATH",
+            "static mappings added or deleted at run time (nat64ctl bib add/del) are written here and restored at "
+            "start, after static.bib; empty: they last until nat64d stops"},
     KeySpec{"control.log_syslog", K::flag, "BOOL", "also send the NAT event log to syslog (daemon.info)"},
     KeySpec{"control.ipfix_collector", K::scalar, "ADDR4:PORT|[ADDR6]:PORT",
             "IPFIX collector for the NAT events (RFC 7011 over UDP, RFC 8158 elements), e.g. \"192.0.2.9:4739\"; "

@@ -827,29 +827,35 @@ std::string why_not_static_bib(const StaticBib& b, const Config& c)
 
 namespace {
 
+StaticBib static_bib_from_text(std::string_view key, const std::string& entry, const Config& c)
+{
+    const std::vector<std::string_view> f = split_fields(entry);
+    if (f.size() != 3)
+        fail(key, entry, "expected \"PROTO ADDR6#PORT ADDR4#PORT\", e.g. \"tcp 2001:db8::5#80 192.0.2.1#8080\"");
+    StaticBib b;
+    b.text = entry;
+    if (f[0] == "tcp")
+        b.proto = kProtoTcp;
+    else if (f[0] == "udp")
+        b.proto = kProtoUdp;
+    else if (f[0] == "icmp")
+        b.proto = kProtoIcmp6;
+    else
+        fail(key, entry, fmt::format("protocol {} must be tcp, udp or icmp", f[0]));
+    b.addr6 = parse_transport<In6>(key, entry, f[1], "IPv6", b.port6,
+                                   [](std::string_view t, In6& a) { return parse_ip6(t, a); });
+    b.addr4 = parse_transport<Ip4>(key, entry, f[2], "IPv4", b.port4,
+                                   [](std::string_view t, Ip4& a) { return parse_ip4(t, a); });
+    if (const std::string why = why_not_static_bib(b, c); !why.empty())
+        fail(key, entry, why);
+    return b;
+}
+
 void read_static_bib(const RawConfig& raw, Config& c)
 {
     constexpr std::string_view kKey = "static.bib";
     for (const std::string& entry : list(raw, kKey)) {
-        const std::vector<std::string_view> f = split_fields(entry);
-        if (f.size() != 3)
-            fail(kKey, entry, "expected \"PROTO ADDR6#PORT ADDR4#PORT\", e.g. \"tcp 2001:db8::5#80 192.0.2.1#8080\"");
-        StaticBib b;
-        b.text = entry;
-        if (f[0] == "tcp")
-            b.proto = kProtoTcp;
-        else if (f[0] == "udp")
-            b.proto = kProtoUdp;
-        else if (f[0] == "icmp")
-            b.proto = kProtoIcmp6;
-        else
-            fail(kKey, entry, fmt::format("protocol {} must be tcp, udp or icmp", f[0]));
-        b.addr6 = parse_transport<In6>(kKey, entry, f[1], "IPv6", b.port6,
-                                       [](std::string_view t, In6& a) { return parse_ip6(t, a); });
-        b.addr4 = parse_transport<Ip4>(kKey, entry, f[2], "IPv4", b.port4,
-                                       [](std::string_view t, Ip4& a) { return parse_ip4(t, a); });
-        if (const std::string why = why_not_static_bib(b, c); !why.empty())
-            fail(kKey, entry, why);
+        StaticBib b = static_bib_from_text(kKey, entry, c);
         for (const StaticBib& other : c.static_bib) {
             if (other.proto != b.proto)
                 continue;
@@ -907,6 +913,7 @@ void read_control(const RawConfig& raw, Config& c)
              fmt::format("longer than {} bytes, the size of sockaddr_un's sun_path", kMaxSocketPathLen));
     read_string(raw, "control.pidfile", c.pidfile);
     read_number(raw, "control.exit_when_idle_ms", c.exit_when_idle_ms, 0, UINT32_MAX);
+    read_string(raw, "control.bib_state", c.bib_state);
     read_string(raw, "control.log_file", c.log_file);
     if (!c.log_file.empty()) {
         // Checked now, not when the log opens after the flow table is built.
@@ -1112,6 +1119,11 @@ Config validate(const RawConfig& raw)
     read_control(raw, c);
     read_exception(raw, c);
     return c;
+}
+
+StaticBib parse_static_bib(std::string_view key, const std::string& entry, const Config& c)
+{
+    return static_bib_from_text(key, entry, c);
 }
 
 } // namespace nat64d::ctl

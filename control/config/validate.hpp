@@ -45,4 +45,9 @@ std::string parse_collector(std::string_view text, UdpEndpoint& out);
 /// looked at here.
 std::string why_not_static_bib(const StaticBib& b, const Config& c);
 
+/// One static mapping from its text ("tcp 2001:db8::5#80 192.0.2.1#8080"),
+/// parsed and checked as static.bib's entries are (not against the others).
+/// Throws ConfigError naming `key` and the entry.
+StaticBib parse_static_bib(std::string_view key, const std::string& entry, const Config& c);
+
 } // namespace nat64d::ctl

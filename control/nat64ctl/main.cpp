@@ -650,6 +650,9 @@ int main(int argc, char** argv)
         print_reload(result);
     } else {
         std::printf("ok: %s\n", cell(result.begin() != result.end() ? *result.begin() : json()).c_str());
+        if (result.contains("not_kept"))   // in force, but gone after a restart
+            std::fprintf(stderr, "nat64ctl: warning: not kept for the next start: %s\n",
+                         cell(at(result, "not_kept")).c_str());
     }
     if (health->parsed())
         return at(result, "healthy").is_boolean() && at(result, "healthy").get<bool>() ? 0 : 1;

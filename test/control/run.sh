@@ -39,7 +39,8 @@ ipfix_capture_start() {
   wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { echo "dumpcap did not start:"; cat "$LAB_DIR/dumpcap.log"; return 1; }
 }
 
-if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" \
+BIB_STATE="$LAB_DIR/bib.state"
+if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "bib_state = \"$BIB_STATE\"" \
          "socket_owner = \"daemon\"" "socket_group = \"daemon\"" \
          "ipfix_collector = \"127.0.0.1:$IPFIX_PORT\"" "ipfix_domain_id = $IPFIX_DOMAIN" \
          "ipfix_template_refresh_s = 2" "" "[timeouts]" \
@@ -324,7 +325,23 @@ sighup_reloads() {
 check sighup_reloads_the_file sighup_reloads
 cp "$LAB_DIR/nat64d.conf.start" "$CONF"
 
+# --- a runtime static mapping outlives the process (control.bib_state)
+KEEP_ENTRY="tcp $CLIENT_IP6#9090 $POOL_IP4#9090"
+check bib_add_kept ctl bib add tcp "$CLIENT_IP6" 9090 "$POOL_IP4" 9090
+check bib_state_written grep -qxF "$KEEP_ENTRY" "$BIB_STATE"
+
 # --- health turns false when the daemon stops
 kill -TERM "$NAT64D_PID" 2>/dev/null
 wait_for 15 bash -c "! kill -0 $NAT64D_PID"
 check health_nonzero_when_stopped bash -c "! '$CTL' -s '$SOCK' health"
+
+# Started again on the same file: the runtime mapping is back, static.
+if lab_start_nat64d "$BUILD/control/nat64d" "$CONF" "$LAB_DIR/nat64d-again.log"; then
+  check runtime_bib_restored_after_restart bash -c "grep -q '1 runtime static mapping(s) restored' '$LAB_DIR/nat64d-again.log' &&
+    '$CTL' -s '$SOCK' bib list --proto tcp | grep -E '\[$CLIENT_IP6\]:9090 +$POOL_IP4:9090 +static'"
+  check bib_del_forgets_runtime_entry bash -c "'$CTL' -s '$SOCK' bib del tcp '$CLIENT_IP6' 9090 && ! grep -qF '$KEEP_ENTRY' '$BIB_STATE'"
+  kill -TERM "$NAT64D_PID" 2>/dev/null
+  wait_for 15 bash -c "! kill -0 $NAT64D_PID"
+else
+  record FAIL "control:restart_on_same_config"; tail -20 "$LAB_DIR/nat64d-again.log"
+fi

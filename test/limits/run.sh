@@ -61,13 +61,35 @@ rx_before=$(rx_frames)
 # without the limit the pool's 1000 TCP ports would all be the flooder's now.
 check flood_sent in_cli /usr/bin/python3 "$HERE/flood.py" "$FLOOD_IP6" "$SERVER_VIA_PREFIX" "$FLOOD_SYNS"
 # Then 20 connections of the other subscriber, 256 KiB each way, hashed,
-# while the flooder goes on from as many new source ports again.
+# while the flooder goes on from as many new source ports again; what the
+# flooder's refused SYNs get back is captured on its link.
+ip netns exec "$NS_CLI" timeout 60 tcpdump -i eth0 -U -c 3 -w "$LAB_DIR/refusals.pcap" \
+  "icmp6 and ip6[40] == 1 and ip6[41] == 1" > "$LAB_DIR/tcpdump.log" 2>&1 &
+TCPDUMP_PID=$!; LAB_PIDS+=("$TCPDUMP_PID")
+wait_for 10 grep -q "listening on" "$LAB_DIR/tcpdump.log"
 in_cli /usr/bin/python3 "$HERE/flood.py" "$FLOOD_IP6" "$SERVER_VIA_PREFIX" "$FLOOD_SYNS" $(( 20000 + FLOOD_SYNS )) \
   > "$LAB_DIR/flood2.out" 2>&1 &
 FLOOD2_PID=$!; LAB_PIDS+=("$FLOOD2_PID")
 check other_subscriber_20_of_20_intact_during_flood \
   in_cli /usr/bin/python3 "$TOOLS" tcp-clients "$SERVER_VIA_PREFIX" 7000 20 262144
 check second_flood_sent wait "$FLOOD2_PID"
+# RFC 6888 leaves the answer to the CGN; nat64d's is ICMPv6 administratively
+# prohibited (1/1, within the ICMP rate limits), quoting the refused SYN.
+refusal_answered() {
+  wait "$TCPDUMP_PID"
+  /usr/bin/python3 - "$LAB_DIR/refusals.pcap" "$FLOOD_IP6" "$SERVER_VIA_PREFIX" <<'PYEOF'
+import sys
+from scapy.all import rdpcap, IPv6, ICMPv6DestUnreach, IPerror6, TCPerror
+pkts = rdpcap(sys.argv[1])
+print(len(pkts), "ICMPv6 1/1 captured;", pkts[0].summary() if pkts else "")
+assert len(pkts) >= 1
+for p in pkts:
+    assert p[IPv6].dst == sys.argv[2] and p[ICMPv6DestUnreach].code == 1
+    assert p[IPerror6].src == sys.argv[2] and p[IPerror6].dst == sys.argv[3]
+    assert p[TCPerror].flags == "S" and p[TCPerror].sport >= 20000
+PYEOF
+}
+check refused_syn_answered_admin_prohibited refusal_answered
 FLOOD_SYNS=$(( 2 * FLOOD_SYNS ))
 
 # What the daemon says about each subscriber: the flooder holds exactly its
