@@ -23,6 +23,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "control/config/load.hpp"
 #include "control/config/reload.hpp"
@@ -153,6 +154,36 @@ std::string eal_failure_hint(const std::vector<std::string>& eal_args)
     return "check [eal] args";
 }
 
+// dpdk-dumpcap and dpdk-pdump capture what the ports carry by attaching to
+// nat64d as DPDK secondary processes: nat64d only answers their requests
+// (rte_pdump); nothing runs on the fast path until a capture starts. A
+// secondary maps the primary's memory, so it needs hugepages: with --no-huge
+// or --in-memory there is nothing to attach to, and nat64d says so.
+bool offer_packet_capture(const Config& cfg)
+{
+    const auto has = [&](std::string_view flag) {
+        return std::any_of(cfg.eal_args.begin(), cfg.eal_args.end(),
+                           [&](const std::string& a) { return a == flag || a.rfind(std::string(flag) + "=", 0) == 0; });
+    };
+    std::string prefix = "rte";
+    for (size_t i = 0; i < cfg.eal_args.size(); ++i)
+        if (cfg.eal_args[i] == "--file-prefix" && i + 1 < cfg.eal_args.size())
+            prefix = cfg.eal_args[i + 1];
+        else if (cfg.eal_args[i].rfind("--file-prefix=", 0) == 0)
+            prefix = cfg.eal_args[i].substr(14);
+    if (has("--no-huge") || has("--in-memory") || has("--no-shconf")) {
+        fmt::print("nat64d: packet capture (dpdk-dumpcap): not offered: [eal] args run without shared hugepage "
+                   "memory (--no-huge, --in-memory or --no-shconf), which a capture process must map\n");
+        return false;
+    }
+    if (rte_pdump_init() != 0) {
+        fmt::print("nat64d: packet capture (dpdk-dumpcap): not offered: {}\n", rte_strerror(rte_errno));
+        return false;
+    }
+    fmt::print("nat64d: packet capture: dpdk-dumpcap --file-prefix {} -i PORT -w FILE (as root)\n", prefix);
+    return true;
+}
+
 int run(const Config& cfg)
 {
     PidFile pid(cfg.pidfile);
@@ -187,7 +218,10 @@ int run(const Config& cfg)
             cfg.workers, cfg.workers + 1, worker_lcores.size() + 1, cfg.workers, cfg.workers));
     }
 
+    const bool capture = offer_packet_capture(cfg);
     const int exit_code = run_dataplane(cfg, worker_lcores);
+    if (capture)
+        rte_pdump_uninit();
     rte_eal_cleanup();
     return exit_code;
 }
