@@ -255,7 +255,7 @@ dp::SubscriberLimits subscriber_limits(const Config& c)
 // whole reload, and so does a file that does not load: nothing changes. The
 // rest is applied with every session kept: timeouts and ICMP limits to the
 // ager and the workers (LiveSettings), static BIB entries removed and added.
-nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSettings& live,
+nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAllocator& ports, dp::LiveSettings& live,
                               nat::Timeouts& ager_timeouts, uint32_t now_s)
 {
     Config next;
@@ -264,7 +264,21 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSet
     } catch (const ConfigError& e) {
         throw RequestError(fmt::format("{}\nnothing changed: the file does not load", e.what()));
     }
-    const ReloadPlan plan = plan_reload(running, next);
+    ReloadPlan plan = plan_reload(running, next);
+    // pool.addresses: an address taken out drains (no new mapping, the live
+    // ones stay until they expire) and one put back returns; a new address
+    // needs a restart (the allocator's tables are sized at start), and so
+    // does any change in deterministic mode (its blocks hang on the addresses).
+    const auto pool_change = std::find_if(plan.restart.begin(), plan.restart.end(),
+                                          [](const KeyChange& c) { return c.key == "pool.addresses"; });
+    if (pool_change != plan.restart.end() && next.deterministic == nat::DeterministicOrder::off &&
+        std::all_of(next.pool.begin(), next.pool.end(), [&](Ip4 a) {
+            uint32_t i = 0;
+            return ports.find_address(a, i);
+        })) {
+        plan.apply.push_back(*pool_change);
+        plan.restart.erase(pool_change);
+    }
     if (!plan.restart.empty())
         throw RequestError(restart_refusal(plan.restart) + "\nnothing changed");
     // Subscriber limits change live only while the subscriber table exists,
@@ -305,6 +319,12 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, dp::LiveSet
     v.icmp_errors_per_subscriber_per_s = next.icmp_errors_per_subscriber_per_s;
     live.publish(v);
     ager_timeouts = v.timeouts;
+    for (uint32_t a = 0; a < ports.address_count(); ++a) {
+        const bool out = std::find(next.pool.begin(), next.pool.end(), ports.address(a)) == next.pool.end();
+        if (out != ports.draining(a) && !ports.set_draining(a, out))
+            not_applied.push_back(fmt::format("pool.addresses: {} would leave no address to map to; not drained",
+                                              format_ip4(ports.address(a))));
+    }
     if (flows.subscribers() != nullptr)
         flows.subscribers()->set_limits(subscriber_limits(next));
 
@@ -600,7 +620,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     ServiceContext sctx;
     sctx.cfg = &running;
     sctx.reload = [&]() {
-        return reload_running(running, flows, live, ager_timeouts,
+        return reload_running(running, flows, ports, live, ager_timeouts,
                               static_cast<uint32_t>((rte_rdtsc() - start) / hz));
     };
     sctx.flows = &flows;

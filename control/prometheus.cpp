@@ -157,6 +157,9 @@ std::string stats_to_prometheus(const json& s)
 
     for (const json& a : at(s, "pool")) {
         const std::string addr = at(a, "address").is_string() ? at(a, "address").get<std::string>() : "";
+        e.add("nat64d_pool_address_draining", "gauge",
+              "1 while a pool address drains (taken out of pool.addresses by a reload; no new mappings).",
+              {{"address", addr}}, at(a, "draining").is_boolean() && at(a, "draining").get<bool>() ? 1 : 0);
         for (const char* proto : {"tcp", "udp", "icmp"}) {
             const json& pp = at(a, proto);
             e.add("nat64d_pool_ports_in_use", "gauge", "Dynamically allocated public ports per address.",

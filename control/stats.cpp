@@ -96,7 +96,8 @@ nlohmann::json collect_stats(const StatsSources& src)
         const nat::PortAllocator& pa = f.ports();
         nlohmann::json pool = nlohmann::json::array();
         for (uint32_t a = 0; a < pa.address_count(); ++a) {
-            nlohmann::json e{{"address", format_ip4(pa.address(a))}};
+            // draining: out of pool.addresses since a reload; its mappings live out.
+            nlohmann::json e{{"address", format_ip4(pa.address(a))}, {"draining", pa.draining(a)}};
             for (uint32_t p = 0; p < nat::kPortProtoCount; ++p) {
                 const auto proto = static_cast<nat::PortProto>(p);
                 uint64_t size = 0;

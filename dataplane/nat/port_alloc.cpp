@@ -127,6 +127,7 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
     reserved_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{workers_} * counter_stride_);
 
     rng_ = std::make_unique<WorkerRng[]>(workers_);
+    draining_ = std::make_unique<std::atomic<uint8_t>[]>(pool_.size());
     if (seeded_) {
         // Distinct, reproducible streams per worker, different for every seed.
         for (uint32_t w = 0; w < workers_; ++w)
@@ -224,7 +225,29 @@ uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
             masked[i] = static_cast<uint8_t>(src6[i] & (0xFFu << (8 - (pairing_prefix_len_ - bit))));
     }
     const uint64_t h = hash_bytes(masked.data(), masked.size(), kPairingKey);
-    return reduce32(static_cast<uint32_t>(h >> 32), static_cast<uint32_t>(pool_.size()));
+    const auto n = static_cast<uint32_t>(pool_.size());
+    const uint32_t home = reduce32(static_cast<uint32_t>(h >> 32), n);
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint32_t a = home + i < n ? home + i : home + i - n;
+        if (!draining(a))
+            return a;
+    }
+    return home;
+}
+
+bool PortAllocator::set_draining(uint32_t addr_index, bool drain) noexcept
+{
+    if (addr_index >= pool_.size())
+        return false;
+    if (drain) {
+        uint32_t others = 0;
+        for (uint32_t a = 0; a < pool_.size(); ++a)
+            others += a != addr_index && !draining(a) ? 1 : 0;
+        if (others == 0)
+            return false;
+    }
+    draining_[addr_index].store(drain ? 1 : 0, std::memory_order_relaxed);
+    return true;
 }
 
 uint32_t PortAllocator::slot_at_or_after(const Slice& sl, uint32_t port) const noexcept
@@ -356,6 +379,8 @@ PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const I
     const uint32_t start = random_below(worker, n);
     for (uint32_t i = 0; i < n; ++i) {
         const uint32_t a = start + i < n ? start + i : start + i - n;
+        if (draining(a))
+            continue;
         const PortAllocation r = allocate_on(worker, proto, a, owner, now_s, src_port);
         if (r.verdict == Verdict::forward)
             return r;

@@ -152,8 +152,19 @@ public:
 
     /// Index of a pool address, for inbound lookups (binary search). False if not ours.
     bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept;
-    /// The pool address a host's mappings use under paired pooling.
+    /// The pool address a host's mappings use under paired pooling: its
+    /// hashed one, or while that one drains the next that does not (so the
+    /// host's new mappings still share one address).
     uint32_t paired_address(const In6& src6) const noexcept;
+
+    /// A draining address gets no new mapping; existing ones live out (a
+    /// reload that takes it out of pool.addresses). Control thread; any
+    /// thread reads. False (and nothing changes) if it would leave no address.
+    bool set_draining(uint32_t addr_index, bool draining) noexcept;
+    bool draining(uint32_t addr_index) const noexcept
+    {
+        return draining_[addr_index].load(std::memory_order_relaxed) != 0;
+    }
 
     Ip4 address(uint32_t addr_index) const noexcept { return pool_[addr_index]; }
     uint32_t address_count() const noexcept { return static_cast<uint32_t>(pool_.size()); }
@@ -225,6 +236,7 @@ private:
     std::unique_ptr<std::atomic<uint32_t>[]> in_use_;   // [worker][addr][proto], worker-written
     std::unique_ptr<std::atomic<uint32_t>[]> reserved_; // same shape, control-written
     std::unique_ptr<WorkerRng[]> rng_;
+    std::unique_ptr<std::atomic<uint8_t>[]> draining_;   // [addr]
     DeterministicMap det_;
 };
 

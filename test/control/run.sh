@@ -345,3 +345,50 @@ if lab_start_nat64d "$BUILD/control/nat64d" "$CONF" "$LAB_DIR/nat64d-again.log";
 else
   record FAIL "control:restart_on_same_config"; tail -20 "$LAB_DIR/nat64d-again.log"
 fi
+
+# --- reload draining a pool address: two addresses, the client's taken out;
+# its live flow keeps its address, its new ones get the other, and putting
+# the address back ends the drain.
+POOL2_IP4=192.0.2.2
+CONF3="$LAB_DIR/nat64d-pool2.conf"
+sed "s|^addresses = \[\"$POOL_IP4\"\]|addresses = [\"$POOL_IP4\", \"$POOL2_IP4\"]|" "$CONF" > "$CONF3"
+public_of() {  # public_of PORT6: the public address of the client's UDP flow from that port
+  ctl --json flows --proto udp | /usr/bin/python3 -c "
+import json, sys; f = [x for x in json.load(sys.stdin)['flows'] if x['port6'] == $1]; print(f[0]['public'] if f else '')"
+}
+draining_of() {  # draining_of ADDR: true or false in stats
+  ctl --json stats | /usr/bin/python3 -c "
+import json, sys; print(str([a['draining'] for a in json.load(sys.stdin)['pool'] if a['address'] == '$1'][0]).lower())"
+}
+if grep -q "$POOL2_IP4" "$CONF3" && lab_start_nat64d "$BUILD/control/nat64d" "$CONF3" "$LAB_DIR/nat64d-pool2.log"; then
+  # The restarted taps have new MACs (a NIC's would not): the hosts forget the old.
+  ip -n "$NS_CLI" neigh flush all; ip -n "$NS_RTR" neigh flush all
+  check pool2_first_flow in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 41001 2 "$LAB_DIR/sent41001"
+  HOME4=$(public_of 41001); OTHER4=$([ "$HOME4" = "$POOL_IP4" ] && echo "$POOL2_IP4" || echo "$POOL_IP4")
+  drain_home() {
+    sed -i "s|^addresses = .*|addresses = [\"$OTHER4\"]|" "$CONF3"
+    local out; out=$(ctl reload); echo "$out"
+    [[ "$out" == *"applied: pool.addresses"* ]] && [ "$(draining_of "$HOME4")" = true ] &&
+      [ "$(draining_of "$OTHER4")" = false ]
+  }
+  check reload_drains_a_pool_address drain_home
+  check drained_new_flow_on_other_address bash -c "ip netns exec '$NS_CLI' /usr/bin/python3 '$TOOLS' udp-send '$SERVER_VIA_PREFIX' 7001 41002 2 '$LAB_DIR/sent41002' &&
+    [ \"\$('$CTL' -s '$SOCK' --json flows --proto udp | /usr/bin/python3 -c 'import json,sys; print([x[\"public\"] for x in json.load(sys.stdin)[\"flows\"] if x[\"port6\"] == 41002][0])')\" = '$OTHER4' ]"
+  check drained_live_flow_keeps_its_address bash -c "ip netns exec '$NS_CLI' /usr/bin/python3 '$TOOLS' udp-send '$SERVER_VIA_PREFIX' 7001 41001 2 '$LAB_DIR/sent41001b' &&
+    [ \"\$('$CTL' -s '$SOCK' --json flows --proto udp | /usr/bin/python3 -c 'import json,sys; print([x[\"public\"] for x in json.load(sys.stdin)[\"flows\"] if x[\"port6\"] == 41001][0])')\" = '$HOME4' ]"
+  undrain() {
+    sed -i "s|^addresses = .*|addresses = [\"$POOL_IP4\", \"$POOL2_IP4\"]|" "$CONF3"
+    ctl reload && [ "$(draining_of "$HOME4")" = false ]
+  }
+  check reload_puts_the_address_back undrain
+  new_address_needs_restart() {
+    sed -i "s|^addresses = .*|addresses = [\"$POOL_IP4\", \"$POOL2_IP4\", \"192.0.2.3\"]|" "$CONF3"
+    local out rc; out=$(ctl reload 2>&1); rc=$?; echo "exit $rc: $out"
+    [ "$rc" = 1 ] && [[ "$out" == *"pool.addresses"*"needs a restart"* ]]
+  }
+  check reload_new_pool_address_needs_restart new_address_needs_restart
+  kill -TERM "$NAT64D_PID" 2>/dev/null
+  wait_for 15 bash -c "! kill -0 $NAT64D_PID"
+else
+  record FAIL "control:pool2_lab_starts"; tail -20 "$LAB_DIR/nat64d-pool2.log"
+fi

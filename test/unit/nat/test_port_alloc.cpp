@@ -446,3 +446,47 @@ TEST_CASE("without class preservation any port of the range is taken", "[nat][po
         got.insert(pa.allocate(0, PortProto::udp, host(1, 1), i + 1, 0, 40000).port);
     CHECK(got == std::set<uint16_t>{1000, 1001, 1002, 1003});
 }
+
+TEST_CASE("port alloc: a draining address gets no new mapping; its hosts move together to one other",
+          "[nat][port_alloc][reload]")
+{
+    PortAllocConfig pc;
+    pc.pool = {kA, kB, kC};
+    pc.seed = 5;
+    pc.quarantine_s = 0;
+    PortAllocator ports(pc);
+    // Hosts whose paired address is kA (index 0).
+    std::vector<In6> on_a;
+    for (uint16_t h = 0; on_a.size() < 8 && h < 1000; ++h)
+        if (ports.paired_address(host(h, 1)) == 0)
+            on_a.push_back(host(h, 1));
+    REQUIRE(on_a.size() == 8);
+    REQUIRE(ports.set_draining(0, true));
+    CHECK(ports.draining(0));
+    for (const In6& h : on_a) {
+        const uint32_t moved = ports.paired_address(h);
+        CHECK(moved != 0);
+        for (uint32_t k = 0; k < 5; ++k) {   // every new mapping of the host on that one address
+            const PortAllocation a = ports.allocate(0, PortProto::udp, h, 1 + k, 1, static_cast<uint16_t>(5000 + k));
+            REQUIRE(a.verdict == Verdict::forward);
+            CHECK(a.addr_index == moved);
+        }
+    }
+    CHECK(ports.in_use(0, PortProto::udp) == 0);
+    // Not the last one: two drained, the third may not be.
+    REQUIRE(ports.set_draining(1, true));
+    CHECK_FALSE(ports.set_draining(2, true));
+    CHECK_FALSE(ports.draining(2));
+    // Back in the pool: its hosts come home.
+    REQUIRE(ports.set_draining(0, false));
+    REQUIRE(ports.set_draining(1, false));
+    for (const In6& h : on_a)
+        CHECK(ports.paired_address(h) == 0);
+    // Without pairing, a draining address is skipped too.
+    pc.paired_pooling = false;
+    PortAllocator unpaired(pc);
+    REQUIRE(unpaired.set_draining(1, true));
+    for (uint32_t k = 0; k < 200; ++k)
+        CHECK(unpaired.allocate(0, PortProto::tcp, host(1, static_cast<uint16_t>(k)), 1 + k, 1,
+                                static_cast<uint16_t>(2000 + k)).addr_index != 1);
+}
