@@ -113,6 +113,26 @@ void EventLog::flush()
         std::fflush(file_);
 }
 
+std::string EventLog::retarget(const std::string& path, bool use_syslog)
+{
+    std::FILE* f = nullptr;
+    if (!path.empty()) {
+        f = std::fopen(path.c_str(), "a");
+        if (f == nullptr)
+            return fmt::format("control.log_file = {}: {}", path, std::strerror(errno));
+    }
+    if (file_ != nullptr)
+        std::fclose(file_);
+    file_ = f;
+    path_ = path;
+    if (use_syslog && !syslog_)
+        openlog("nat64d", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    else if (!use_syslog && syslog_)
+        closelog();
+    syslog_ = use_syslog;
+    return {};
+}
+
 void EventLog::reopen()
 {
     if (path_.empty())

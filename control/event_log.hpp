@@ -35,6 +35,9 @@ public:
     void flush();
     /// Reopens the file (SIGHUP, after logrotate moved it). Keeps the old one on failure.
     void reopen();
+    /// Points the log at another file and/or syslog (a reload): the new file
+    /// is opened first; on failure nothing changes and why is returned ("" when done).
+    std::string retarget(const std::string& path, bool use_syslog);
 
 private:
     std::string path_;

@@ -255,7 +255,8 @@ dp::SubscriberLimits subscriber_limits(const Config& c)
 // whole reload, and so does a file that does not load: nothing changes. The
 // rest is applied with every session kept: timeouts and ICMP limits to the
 // ager and the workers (LiveSettings), static BIB entries removed and added.
-nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAllocator& ports, dp::LiveSettings& live,
+nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAllocator& ports, EventLog& events,
+                              dp::LiveSettings& live,
                               nat::Timeouts& ager_timeouts, uint32_t now_s)
 {
     Config next;
@@ -327,6 +328,16 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
     }
     if (flows.subscribers() != nullptr)
         flows.subscribers()->set_limits(subscriber_limits(next));
+    bool log_kept = false;
+    if (next.log_file != running.log_file || next.log_syslog != running.log_syslog) {
+        if (const std::string why = events.retarget(next.log_file, next.log_syslog); !why.empty()) {
+            log_kept = true;
+            not_applied.push_back(why + "; the event log goes on as it was");
+            next.log_file = running.log_file;
+            next.log_syslog = running.log_syslog;
+        }
+        flows.set_events(!next.log_file.empty() || next.log_syslog || !next.ipfix_collector.empty());
+    }
 
     // The file's order of static entries, less those that did not go in.
     std::vector<StaticBib> kept;
@@ -336,7 +347,8 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
     next.static_bib = kept;
     running = next;
     for (const KeyChange& c : plan.apply)
-        applied.push_back({{"key", c.key}, {"before", c.before}, {"after", c.after}});
+        if (!log_kept || (c.key != "control.log_file" && c.key != "control.log_syslog"))
+            applied.push_back({{"key", c.key}, {"before", c.before}, {"after", c.after}});
     return {{"applied", applied}, {"not_applied", not_applied}};
 }
 
@@ -620,7 +632,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     ServiceContext sctx;
     sctx.cfg = &running;
     sctx.reload = [&]() {
-        return reload_running(running, flows, ports, live, ager_timeouts,
+        return reload_running(running, flows, ports, events, live, ager_timeouts,
                               static_cast<uint32_t>((rte_rdtsc() - start) / hz));
     };
     sctx.flows = &flows;

@@ -32,6 +32,10 @@ constexpr std::array kReloadable = {
     std::string_view{"limits.subscriber_icmp_ids"},
     std::string_view{"limits.subscriber_new_sessions_per_s"},
     std::string_view{"static.bib"},
+    // The event log's target (nat64d opens the new file first; the IPFIX
+    // collector still needs a restart).
+    std::string_view{"control.log_file"},
+    std::string_view{"control.log_syslog"},
 };
 
 void flatten(const nlohmann::json& j, std::vector<std::pair<std::string, std::string>>& out)

@@ -93,8 +93,7 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
             port_rings_.push_back(make_ring(cfg.name + "_pr" + std::to_string(w), port_ring_size_, 8, cfg.socket,
                                             RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
         worker_retired_ = make_ring(cfg.name + "_rt", kWorkerRetiredRing, sizeof(uint32_t), cfg.socket, RING_F_SC_DEQ);
-        if (events_)
-            for (uint32_t w = 0; w <= workers_; ++w)
+        for (uint32_t w = 0; w <= workers_; ++w)
                 event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
                                                  sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
         if (cfg.block_size != 0) {
@@ -288,7 +287,7 @@ void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowK
 {
     // With port blocks the log holds blocks: a block's record names who had
     // each of its ports for its whole life, which is what makes it small.
-    if (!events_ || blocks_ != nullptr)
+    if (!events_enabled() || blocks_ != nullptr)
         return;
     FlowEvent e;
     e.tsc = rte_rdtsc();
@@ -311,8 +310,7 @@ void FlowTable::push_event(uint32_t writer, FlowEventKind kind, const nat::FlowK
 
 uint32_t FlowTable::drain_events(FlowEvent* out, uint32_t max) noexcept
 {
-    if (!events_)
-        return 0;
+    // Drained even while off: what was pushed before a reload turned them off.
     uint32_t n = 0;
     const auto rings = static_cast<uint32_t>(event_rings_.size());
     for (uint32_t i = 0; i < rings && n < max; ++i) {
@@ -375,7 +373,7 @@ void FlowTable::refused_by_subscriber(const SubscriberRefusal& r, const nat::Flo
                                       Verdict& why) noexcept
 {
     why = r.verdict;
-    if (!r.report || !events_)
+    if (!r.report || !events_enabled())
         return;
     FlowEvent e;
     e.tsc = rte_rdtsc();
@@ -393,7 +391,7 @@ void FlowTable::report_ports_exhausted(const nat::FlowKey6& key, nat::PortProto 
                                        uint32_t now_s) noexcept
 {
     uint32_t& last = counters_[worker].exhausted_reported_s[static_cast<uint32_t>(proto)];
-    if (!events_ || last == now_s)
+    if (!events_enabled() || last == now_s)
         return;
     last = now_s;
     FlowEvent e;
@@ -512,7 +510,7 @@ void FlowTable::release_blocks(uint32_t now_s, uint32_t budget) noexcept
 void FlowTable::push_block_event(uint32_t writer, FlowEventKind kind, const In6& prefix, nat::PortProto proto,
                                  uint32_t id) noexcept
 {
-    if (!events_)
+    if (!events_enabled())
         return;
     const nat::BlockPool::Range r = blocks_->range(proto, id);
     FlowEvent e;

@@ -278,7 +278,10 @@ public:
     uint32_t release_ports() noexcept;
     /// Control thread: moves up to `max` pending events (all writers) to `out`.
     uint32_t drain_events(FlowEvent* out, uint32_t max) noexcept;
-    bool events_enabled() const noexcept { return events_; }
+    bool events_enabled() const noexcept { return events_.load(std::memory_order_relaxed); }
+    /// Turns the NAT events on or off (a reload that turns the event log on
+    /// or off): the rings are always there, so writers only look at a flag.
+    void set_events(bool on) noexcept { events_.store(on, std::memory_order_relaxed); }
 
     /// Control thread: calls fn for each live session until it returns false.
     void visit_sessions(uint32_t now_s, const std::function<bool(const SessionInfo&)>& fn) const
@@ -415,7 +418,7 @@ private:
     uint32_t max_mappings_ = 0;
     uint32_t ager_cursor_ = 0;
     uint32_t workers_ = 1;
-    bool events_ = false;
+    std::atomic<bool> events_{false};
     uint32_t next_event_ring_ = 0;        // control: round-robin start of drain_events()
     nat::PortAllocator& ports_;
     rte_rcu_qsbr* qsbr_ = nullptr;        // rte_zmalloc'd

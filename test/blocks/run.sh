@@ -58,7 +58,8 @@ PYEOF
 check every_port_in_a_logged_block ports_in_logged_blocks
 lookup_block_owner() {
   local port out; port=$(/usr/bin/python3 -c "import json; print(json.load(open('$LAB_DIR/flows.json'))['flows'][0]['public_port'])")
-  out=$(ctl lookup "$POOL_IP4" "$port" --proto udp --at "$(date -u +%Y-%m-%dT%H:%M:%S)"); echo "$out"
+  sleep 1   # "now" to the millisecond, a second after the blocks were handed out
+  out=$(ctl lookup "$POOL_IP4" "$port" --proto udp --at "$(date -u +%Y-%m-%dT%H:%M:%S.%3N)"); echo "$out"
   [[ "$out" == *"subscriber 2001:db8:1::/56 (port block "* ]]
 }
 check lookup_names_block_owner lookup_block_owner

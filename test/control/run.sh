@@ -323,6 +323,17 @@ sighup_reloads() {
   wait_for 10 grep -q "nat64d: reload: timeouts.udp = 45 (was 30)" "$LAB_DIR/nat64d.log"
 }
 check sighup_reloads_the_file sighup_reloads
+# The event log moved by a reload: new events go to the new file.
+EVENTS2="$LAB_DIR/events2.log"
+log_moves() {
+  sed -i "s|^log_file = .*|log_file = \"$EVENTS2\"|" "$CONF"
+  local out; out=$(ctl reload); echo "$out"
+  [[ "$out" == *"applied: control.log_file"* ]] &&
+    in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 40777 1 "$LAB_DIR/sent40777" &&
+    wait_for 10 grep -q "session-create udp src=\[$CLIENT_IP6\]:40777 " "$EVENTS2" &&
+    ! grep -q ":40777 " "$EVENTS"
+}
+check reload_moves_the_event_log log_moves
 cp "$LAB_DIR/nat64d.conf.start" "$CONF"
 
 # --- a runtime static mapping outlives the process (control.bib_state)

@@ -149,7 +149,7 @@ lookup_in_log() {
   row=$(ctl --json flows --subscriber "$FLOOD_IP6" --limit 1 | /usr/bin/python3 -c '
 import json, sys; f = json.load(sys.stdin)["flows"][0]; print(f["public"], f["public_port"])')
   read -r pub port <<<"$row"
-  now=$(date -u +%Y-%m-%dT%H:%M:%S)
+  now=$(date -u +%Y-%m-%dT%H:%M:%S.%3N)
   ctl lookup "$pub" "$port" --at "$now" | tee /dev/stderr | grep -q "^$pub tcp $port at .*: \[$FLOOD_IP6\]:[0-9]*, mapped " &&
     { local before rc; before=$(ctl lookup "$pub" "$port" --at 2000-01-01T00:00); rc=$?
       echo "$before (exit $rc)"; [ "$rc" = 1 ] && [[ "$before" == *nobody* ]]; }

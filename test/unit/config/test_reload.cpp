@@ -72,7 +72,10 @@ TEST_CASE("reload: only the named keys are reloadable", "[config][reload]")
     CHECK(reloadable("limits.icmp_errors_per_s"));
     CHECK_FALSE(reloadable("timeouts.port_quarantine"));
     CHECK_FALSE(reloadable("limits.max_flows"));
-    CHECK_FALSE(reloadable("pool.addresses"));
-    CHECK_FALSE(reloadable("control.log_file"));
+    CHECK_FALSE(reloadable("pool.addresses"));   // only drains and returns: decided by the daemon
+    CHECK(reloadable("control.log_file"));
+    CHECK(reloadable("control.log_syslog"));
+    CHECK(reloadable("limits.subscriber_sessions"));
+    CHECK_FALSE(reloadable("control.ipfix_collector"));
     CHECK_FALSE(reloadable("timeouts"));
 }

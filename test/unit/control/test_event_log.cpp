@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 
@@ -80,4 +81,36 @@ TEST_CASE("event log: off without a file, appends to a file, reopens", "[control
     std::remove(tmpl);
     std::remove((std::string(tmpl) + ".1").c_str());
     CHECK_THROWS_WITH(EventLog("/nonexistent/dir/x.log", false), Catch::Contains("control.log_file = /nonexistent/dir/x.log"));
+}
+
+TEST_CASE("event log: retargeted by a reload, or left as it was when the new file cannot be opened",
+          "[control][event_log][reload]")
+{
+    const std::string a = "/tmp/nat64d-evlog-a-" + std::to_string(getpid());
+    const std::string b = "/tmp/nat64d-evlog-b-" + std::to_string(getpid());
+    {
+        nat64d::ctl::EventLog log("", false);
+        CHECK_FALSE(log.enabled());
+        CHECK(log.retarget(a, false).empty());
+        CHECK(log.enabled());
+        log.write("one");
+        log.flush();
+        CHECK(log.retarget("/nonexistent-dir/events.log", false) ==
+              "control.log_file = /nonexistent-dir/events.log: No such file or directory");
+        log.write("two");   // still to a
+        log.flush();
+        CHECK(log.retarget(b, false).empty());
+        log.write("three");
+        log.flush();
+        CHECK(log.retarget("", false).empty());
+        CHECK_FALSE(log.enabled());
+    }
+    std::ifstream in_a(a), in_b(b);
+    std::stringstream text_a, text_b;
+    text_a << in_a.rdbuf();
+    text_b << in_b.rdbuf();
+    CHECK(text_a.str() == "one\ntwo\n");
+    CHECK(text_b.str() == "three\n");
+    std::remove(a.c_str());
+    std::remove(b.c_str());
 }
