@@ -150,3 +150,22 @@ lab_start_web_server() {  # serves LAB_DIR/www on SERVER_IP4:80
   LAB_PIDS+=("$!")
   wait_for 15 ip netns exec "$NS_SRV" bash -c "exec 3<>/dev/tcp/$SERVER_IP4/80"
 }
+
+# IPFIX as a collector sees it, for layers that export to 127.0.0.1:IPFIX_PORT
+# in the box's namespace. lab_ipfix_capture_start: before nat64d starts (its
+# first message carries the templates tshark needs): a UDP sink, so the
+# connected socket never gets a port unreachable, and dumpcap writing
+# IPFIX_PCAP. lab_ipfix_decode: ends the capture and writes what tshark's
+# IPFIX dissector made of it, as JSON, to LAB_DIR/ipfix.json.
+lab_ipfix_capture_start() {
+  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
+  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
+  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
+  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { echo "dumpcap did not start:"; cat "$LAB_DIR/dumpcap.log"; return 1; }
+}
+lab_ipfix_decode() {
+  kill -INT "$IPFIX_CAPTURE_PID" 2>/dev/null
+  wait_for 10 bash -c "! kill -0 $IPFIX_CAPTURE_PID" || return 1
+  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
+    { cat "$LAB_DIR/tshark.log"; return 1; }
+}

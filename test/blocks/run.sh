@@ -20,17 +20,11 @@ IPFIX_PCAP="$LAB_DIR/ipfix.pcapng"
 FLOWS=100
 ctl() { "$CTL" -s "$SOCK" "$@"; }
 
-ipfix_capture_start() {
-  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
-  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
-  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
-  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { cat "$LAB_DIR/dumpcap.log"; return 1; }
-}
 if ! { lab_netns &&
        lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "ipfix_collector = \"127.0.0.1:$IPFIX_PORT\"" \
          "ipfix_template_refresh_s = 2" "" "[pool]" "udp_ports = \"2000-2511\"" "block_size = 64" \
          "blocks_per_subscriber = 2" "" "[timeouts]" "allow_short = true" "udp = 3" "port_quarantine = 2" &&
-       ipfix_capture_start &&
+       lab_ipfix_capture_start &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
   record FAIL "blocks:lab_starts"; tail -20 "$LAB_DIR/nat64d.log" 2>/dev/null; exit 1
 fi
@@ -71,9 +65,7 @@ check subscriber_gone_with_its_blocks wait_for 10 subscriber_gone
 
 ipfix_blocks() {
   sleep 1
-  kill -INT "$IPFIX_CAPTURE_PID"; wait "$IPFIX_CAPTURE_PID" 2>/dev/null
-  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
-    { cat "$LAB_DIR/tshark.log"; return 1; }
+  lab_ipfix_decode || return 1
   /usr/bin/python3 - "$LAB_DIR/ipfix.json" "$ROOT/test/control" "$EVENTS" <<'PYEOF'
 import re, sys
 sys.path.insert(0, sys.argv[2])

@@ -29,16 +29,6 @@ udp_flow_present() {  # udp_flow_present PORT6
 import json, sys; sys.exit(0 if any(f['port6'] == $1 for f in json.load(sys.stdin)['flows']) else 1)"
 }
 
-# The collector's side, up before nat64d sends its first message (which carries
-# the templates tshark needs to decode any data): a UDP sink, so the connected
-# socket never gets a port unreachable, and dumpcap capturing what reaches it.
-ipfix_capture_start() {
-  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
-  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
-  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
-  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { echo "dumpcap did not start:"; cat "$LAB_DIR/dumpcap.log"; return 1; }
-}
-
 BIB_STATE="$LAB_DIR/bib.state"
 if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "bib_state = \"$BIB_STATE\"" \
          "socket_owner = \"daemon\"" "socket_group = \"daemon\"" \
@@ -46,7 +36,7 @@ if ! { lab_netns && lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "
          "ipfix_template_refresh_s = 2" "" "[timeouts]" \
          "allow_short = true" "udp = $UDP_TIMEOUT_S" "icmp = $UDP_TIMEOUT_S" "tcp_transitory = 4" \
          "tcp_established = 6" "port_quarantine = 2" &&
-       ipfix_capture_start &&
+       lab_ipfix_capture_start &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
   record FAIL "control:lab_starts"; exit 1
 fi
@@ -193,10 +183,7 @@ sys.exit(0 if x["records_sent"] > 0 and x["messages_sent"] > 0 and x["send_error
 }
 check ipfix_counters_in_stats ipfix_counters
 ipfix_decoded() {
-  kill -INT "$IPFIX_CAPTURE_PID" 2>/dev/null
-  wait_for 10 bash -c "! kill -0 $IPFIX_CAPTURE_PID" || return 1
-  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
-    { cat "$LAB_DIR/tshark.log"; return 1; }
+  lab_ipfix_decode || return 1
   /usr/bin/python3 "$TOOLS" ipfix-check "$LAB_DIR/ipfix.json" "$LAB_DIR/ipfix_flows.jsonl" "$IPFIX_DOMAIN" \
     "$IPFIX_RECORDS_SENT" "$SERVER_VIA_PREFIX"
 }

@@ -28,20 +28,11 @@ in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }
 
-# A collector's side before nat64d starts (its first message carries the
-# templates): a UDP sink in nat64d's namespace and dumpcap on its loopback.
-ipfix_capture_start() {
-  ip netns exec "$NS_NAT" socat -u "UDP4-RECV:$IPFIX_PORT,bind=127.0.0.1" OPEN:/dev/null,wronly & LAB_PIDS+=("$!")
-  ip netns exec "$NS_NAT" dumpcap -i lo -f "udp port $IPFIX_PORT" -w "$IPFIX_PCAP" 2>"$LAB_DIR/dumpcap.log" &
-  IPFIX_CAPTURE_PID=$!; LAB_PIDS+=("$IPFIX_CAPTURE_PID")
-  wait_for 15 grep -q "Capturing on" "$LAB_DIR/dumpcap.log" || { cat "$LAB_DIR/dumpcap.log"; return 1; }
-}
-
 if ! { lab_netns &&
        lab_config "$LAB_DIR/nat64d.conf" "log_file = \"$EVENTS\"" "ipfix_collector = \"127.0.0.1:$IPFIX_PORT\"" \
          "ipfix_template_refresh_s = 2" "" "[pool]" "tcp_ports = \"2000-2999\"" "udp_ports = \"3000-3063\"" "" \
          "[limits]" "subscriber_tcp_ports = $PORT_LIMIT" "subscriber_sessions = 2000" &&
-       ipfix_capture_start &&
+       lab_ipfix_capture_start &&
        lab_start_nat64d "$BUILD/control/nat64d" "$LAB_DIR/nat64d.conf" "$LAB_DIR/nat64d.log"; }; then
   record FAIL "limits:lab_starts"; tail -20 "$LAB_DIR/nat64d.log" 2>/dev/null; exit 1
 fi
@@ -194,9 +185,7 @@ check ports_exhausted_in_event_log wait_for 10 exhausted_logged
 # subscriber) and the ports-exhausted ones (natEvent 12, the pool address).
 ipfix_quota_and_exhaustion() {
   sleep 1   # the control thread's next pass sends what the last events left
-  kill -INT "$IPFIX_CAPTURE_PID"; wait "$IPFIX_CAPTURE_PID" 2>/dev/null
-  tshark -r "$IPFIX_PCAP" -d "udp.port==$IPFIX_PORT,cflow" -T json > "$LAB_DIR/ipfix.json" 2>"$LAB_DIR/tshark.log" ||
-    { cat "$LAB_DIR/tshark.log"; return 1; }
+  lab_ipfix_decode || return 1
   /usr/bin/python3 - "$LAB_DIR/ipfix.json" "$ROOT/test/control" "$EVENTS" <<'PYEOF'
 import sys
 sys.path.insert(0, sys.argv[2])

@@ -11,24 +11,14 @@
 #include "control/bib_state.hpp"
 #include "control/config/load.hpp"
 #include "control/config/validate.hpp"
+#include "test/unit/config/config_test_util.hpp"
 
 using namespace nat64d;
 using namespace nat64d::ctl;
 
 namespace {
 
-Config small_config()
-{
-    return parse_config_text(R"([ports]
-inside = "net_tap0"
-outside = "net_tap1"
-[addresses]
-inside_ipv6 = "2001:db8:1::1/64"
-outside_ipv4 = "192.0.2.1/24"
-[pool]
-addresses = ["192.0.2.8/30"]
-)");
-}
+Config small_config() { return parse_config_text(nat64d::ctl::test::kMinimalConf); }
 
 std::string temp_path()
 {
