@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "control/config/load.hpp"
+#include "control/protocol.hpp"
 #include "dataplane/nat/port_alloc.hpp"
 
 namespace nat64d::ctl {
@@ -120,9 +121,7 @@ std::optional<DeterministicAnswer> deterministic_block(const Config& config, std
     nat::PortBlock b;
     if (!map.block_of(addr, proto_index(proto), b))
         return std::nullopt;
-    In6 prefix = addr;
-    for (unsigned bit = config.subscriber_prefix_len; bit < 128; ++bit)
-        prefix[bit / 8] = static_cast<uint8_t>(prefix[bit / 8] & ~(0x80u >> (bit % 8)));
+    const In6 prefix = mask_prefix(addr, config.subscriber_prefix_len);
     return DeterministicAnswer{fmt::format("{}/{}", format_ip6(prefix), config.subscriber_prefix_len),
                                format_ip4(config.pool[b.addr_index]), b.first, b.last};
 }

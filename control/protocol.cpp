@@ -1,6 +1,8 @@
 // Request parsing and reply framing for the management socket; see protocol.hpp.
 #include "control/protocol.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "control/config/load.hpp"
@@ -293,6 +295,16 @@ bool filter_matches(const FlowFilter& f, uint8_t proto6, const In6& src6, Ip4 pu
     if (f.pub_port && pub_port != *f.pub_port)
         return false;
     return true;
+}
+
+In6 mask_prefix(const In6& a, uint8_t len) noexcept
+{
+    In6 p{};
+    for (unsigned i = 0; i < 16; ++i) {
+        const unsigned bits = len > i * 8 ? std::min(8u, len - i * 8) : 0;
+        p[i] = static_cast<uint8_t>(a[i] & (0xFF00u >> bits));
+    }
+    return p;
 }
 
 std::string ok_reply(const json& result)

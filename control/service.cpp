@@ -122,16 +122,6 @@ FlowFilter Service::with_subscriber_len(FlowFilter f) const
     return f;
 }
 
-In6 Service::mask_prefix(const In6& a, uint8_t len)
-{
-    In6 p{};
-    for (unsigned i = 0; i < 16; ++i) {
-        const unsigned bits = len > i * 8 ? std::min(8u, len - i * 8) : 0;
-        p[i] = static_cast<uint8_t>(a[i] & (0xFF00u >> bits));
-    }
-    return p;
-}
-
 json Service::subscribers(SubscriberSort sort, uint32_t limit) const
 {
     const dp::SubscriberTable* table = ctx_.flows->subscribers();

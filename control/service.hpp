@@ -89,7 +89,6 @@ private:
     Reply list_reply(const FlowFilter& f, bool mappings);
     // A `subscriber` filter without a length gets nat64.subscriber_prefix_len.
     FlowFilter with_subscriber_len(FlowFilter f) const;
-    static In6 mask_prefix(const In6& a, uint8_t len);
     nlohmann::json subscribers(SubscriberSort sort, uint32_t limit) const;
     // Writes the runtime static mappings to control.bib_state, saying so in `reply`.
     void save_runtime_bib(nlohmann::json& reply) const;
