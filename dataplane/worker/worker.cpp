@@ -20,6 +20,7 @@
 #include "dataplane/io/port.hpp"
 #include "dataplane/nat/hash.hpp"
 #include "dataplane/xlate/checksum.hpp"
+#include "dataplane/xlate/classify.hpp"
 #include "dataplane/xlate/fragment.hpp"
 #include "dataplane/xlate/icmp_gen.hpp"
 #include "dataplane/xlate/local_reply.hpp"
@@ -66,8 +67,6 @@ void commit_view(rte_mbuf* m, const xlate::PacketView& pv) noexcept
 }
 
 uint8_t proto6_of(uint8_t proto4) noexcept { return proto4 == kProtoIcmp4 ? kProtoIcmp6 : proto4; }
-
-bool is_link_local6(const uint8_t* a) noexcept { return a[0] == 0xFE && (a[1] & 0xC0) == 0x80; }
 
 // The ICMP type and code a refusal gets in each family (RFC 4443 s3, RFC 792).
 struct IcmpTypeCode {
@@ -143,6 +142,20 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
         if (!neighbours_.add_static(n.key, n.mac))
             throw StartupError("addresses.neighbours: more static neighbours than the neighbour table holds");
     wkp_ = xlate::is_well_known_prefix(cfg.prefix);
+    // Through is_pool_address: the classifier follows the pool wherever it is
+    // kept, and a reload may add to it.
+    const xlate::PoolTest pool{
+        [](const void* w, Ip4 a) noexcept { return static_cast<const Worker*>(w)->is_pool_address(a); }, this};
+    for (const Side s : {Side::inside, Side::outside})
+        frame_rules_[static_cast<size_t>(s)] = {s,
+                                                cfg.one_arm,
+                                                cfg.inside_vlan,
+                                                cfg.outside_vlan,
+                                                mac_of(cfg.inside_mac),
+                                                mac_of(cfg.outside_mac),
+                                                cfg.inside_ip6,
+                                                cfg.outside_ip4,
+                                                pool};
     tsc_hz_ = rte_get_tsc_hz();
     start_tsc_ = rte_rdtsc();
     last_rx_tsc_.store(start_tsc_, std::memory_order_relaxed);
@@ -371,7 +384,7 @@ bool Worker::on_link_4(Ip4 a) const noexcept
 
 bool Worker::on_link_6(const In6& a) const noexcept
 {
-    if (!cfg_.has_gateway6 || is_link_local6(a.data()))
+    if (!cfg_.has_gateway6 || xlate::is_link_local6(a.data()))
         return true;
     const unsigned bits = cfg_.inside_prefix_len;
     for (unsigned i = 0; i < bits / 8; ++i)
@@ -385,8 +398,8 @@ bool Worker::on_link_6(const In6& a) const noexcept
     return true;
 }
 
-// Classify: parse L2 once, answer what is for the box, and hand the rest to
-// the stages in runs of one family, in arrival order.
+// Classify (xlate::classify_frame), answer what is for the box, and hand the
+// rest to the stages in runs of one family, in arrival order.
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
 {
     std::array<rte_mbuf*, kBurst> run{};
@@ -403,81 +416,51 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
     };
     DirectionCounters& rx = side == Side::inside ? counters_.rx_inside : counters_.rx_outside;
     rx.packets.add(n);
-    const uint16_t vlan = side == Side::inside || cfg_.one_arm ? cfg_.inside_vlan : cfg_.outside_vlan;
-    const rte_ether_addr& own = side == Side::inside ? cfg_.inside_mac : cfg_.outside_mac;
+
+    const xlate::FrameRules& rules = frame_rules_[static_cast<size_t>(side)];
 
     for (uint16_t i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
         rte_mbuf* m = pkts[i];
         rx.bytes.add(rte_pktmbuf_pkt_len(m));
-        if (m->nb_segs != 1) [[unlikely]] {
-            drop(m, Verdict::drop_multiseg);
+        const xlate::FrameClass c = xlate::classify_frame(l3_of(m), rte_pktmbuf_data_len(m), m->nb_segs != 1, rules);
+        if (c.kind == xlate::FrameKind::drop) [[unlikely]] {
+            drop(m, c.why);
             continue;
         }
-        if (rte_pktmbuf_data_len(m) < kEtherHeaderLen) [[unlikely]] {
-            drop(m, Verdict::drop_malformed);
-            continue;
-        }
-        // A port with a VLAN takes only frames tagged with it, and strips the tag.
-        const bool tagged = load_be16(l3_of(m) + 12) == kEtherTypeVlan;
-        if (tagged != (vlan != 0) || (tagged && rte_pktmbuf_data_len(m) < kEtherHeaderLen + 4) ||
-            (tagged && ((load_be16(l3_of(m) + 14) & 0x0FFF) != vlan || rte_vlan_strip(m) != 0))) {
-            drop(m, Verdict::drop_not_for_us);
-            continue;
-        }
-        const uint8_t* eth = l3_of(m);
-        const bool group = (eth[0] & 0x01) != 0;
-        if (!group && std::memcmp(eth, own.addr_bytes, 6) != 0) {
-            drop(m, Verdict::drop_not_for_us);
-            continue;
-        }
-        const uint16_t type = load_be16(eth + 12);
-        if (type == kEtherTypeArp) {
+        // From here on frames are untagged, as the kernel interfaces are; the
+        // strip cannot fail on a frame classify found tagged.
+        if (c.strip_vlan)
+            rte_vlan_strip(m);
+        if (c.kind == xlate::FrameKind::arp) {
             flush_run();
             handle_arp(m, side);
             continue;
         }
-        rte_pktmbuf_adj(m, kEtherHeaderLen);
-        if (type == kEtherTypeIp6 && (cfg_.one_arm || side == Side::inside)) {
-            const uint8_t* ip6 = l3_of(m);
-            if (rte_pktmbuf_data_len(m) < kIp6HeaderLen) [[unlikely]] {
-                drop(m, Verdict::drop_malformed);
-                continue;
-            }
-            const uint8_t* dst = ip6 + 24;
-            if (dst[0] == 0xFF || std::memcmp(dst, cfg_.inside_ip6.data(), 16) == 0 || is_link_local6(dst)) {
+        // Only moved past: handle_local_6 still reads the Ethernet source, punt prepends it back.
+        rte_pktmbuf_adj(m, static_cast<uint16_t>(c.l3_offset - (c.strip_vlan ? xlate::kVlanTagLen : 0)));
+        switch (c.kind) {
+        case xlate::FrameKind::local6:
+            flush_run();
+            handle_local_6(m);
+            break;
+        case xlate::FrameKind::local4:
+            flush_run();
+            handle_local_4(m);
+            break;
+        case xlate::FrameKind::translate6:
+        case xlate::FrameKind::translate4: {
+            const bool is_6 = c.kind == xlate::FrameKind::translate6;
+            if (is_6 != run_is_6)
                 flush_run();
-                handle_local_6(m);
-                continue;
-            }
-            if (!run_is_6)
-                flush_run();
-            run_is_6 = true;
+            run_is_6 = is_6;
             run[nrun++] = m;
-        } else if (type == kEtherTypeIp4 && (cfg_.one_arm || side == Side::outside)) {
-            const uint8_t* ip4 = l3_of(m);
-            if (rte_pktmbuf_data_len(m) < kIp4HeaderLen) [[unlikely]] {
-                drop(m, Verdict::drop_malformed);
-                continue;
-            }
-            const Ip4 dst = load_be32(ip4 + 16);
-            const bool pool = is_pool_address(dst);
-            if (dst == cfg_.outside_ip4 && !pool) {
-                flush_run();
-                handle_local_4(m);
-                continue;
-            }
-            if (!pool) {   // not ours: a promiscuous port sees its neighbours' traffic too
-                drop(m, Verdict::drop_not_for_us);
-                continue;
-            }
-            if (run_is_6)
-                flush_run();
-            run_is_6 = false;
-            run[nrun++] = m;
-        } else {
-            drop(m, Verdict::drop_not_for_us);
+            break;
+        }
+        case xlate::FrameKind::drop:
+        case xlate::FrameKind::arp:
+            break;
         }
     }
     flush_run();

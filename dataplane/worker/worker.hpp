@@ -24,11 +24,12 @@
 #include "dataplane/nat/timeouts.hpp"
 #include "dataplane/worker/live_settings.hpp"
 #include "dataplane/worker/mesh.hpp"
+#include "dataplane/xlate/classify.hpp"
 #include "dataplane/xlate/translate.hpp"
 
 namespace nat64d::dp {
 
-enum class Side : uint8_t { inside, outside };
+using Side = xlate::Side;
 
 /// Ports of the box's own address that its kernel keeps, where that address
 /// is a pool address too (a one-address box): never handed out, and what
@@ -210,6 +211,7 @@ private:
     bool on_link_6(const In6& a) const noexcept;
 
     WorkerConfig cfg_;
+    std::array<xlate::FrameRules, 2> frame_rules_{};   // by Side
     FlowTable& flows_;
     WorkerMesh& mesh_;
     nat::NeighbourCache neighbours_;

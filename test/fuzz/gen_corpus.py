@@ -7,8 +7,10 @@ config parser. Deterministic: run it again and nothing changes.
     /usr/bin/python3 test/fuzz/gen_corpus.py
 
 A translation input is a 24-byte settings block (test/fuzz/xlate_fuzz.hpp,
-XlateParams) followed by the IP packet; a request input is two bytes (line
-limit, recv piece size) followed by the byte stream."""
+XlateParams) followed by the IP packet; a classification input is a 54-byte
+port rules block (test/fuzz/fuzz_classify.cpp, FrameParams) followed by the
+Ethernet frame; a request input is two bytes (line limit, recv piece size)
+followed by the byte stream."""
 import os
 import shutil
 import struct
@@ -17,7 +19,8 @@ import sys
 from scapy.all import (IP, IPv6, TCP, UDP, ICMP, IPOption_NOP, IPOption_RR, IPOption_LSRR,
                        IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPv6ExtHdrRouting, IPv6ExtHdrFragment,
                        ICMPv6EchoRequest, ICMPv6EchoReply, ICMPv6DestUnreach, ICMPv6PacketTooBig,
-                       ICMPv6TimeExceeded, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6MLQuery, raw)
+                       ICMPv6TimeExceeded, ICMPv6ParamProblem, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr,
+                       ICMPv6NDOptDstLLAddr, ICMPv6MLQuery, Ether, Dot1Q, ARP, raw)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -184,6 +187,98 @@ def corpus_4to6():
     write(t, "df_mtu6_1280", params(mtu_out=1280) + raw(seeds["df_large"]))
 
 
+BOX_MAC_IN = "02:00:00:00:64:01"
+BOX_MAC_OUT = "02:00:00:00:64:02"
+PEER_MAC = "02:00:00:00:00:06"
+BOX6 = "2001:db8:1::1"
+BOX4 = "198.51.100.1"
+POOL4 = ["203.0.113.5", "203.0.113.9"]
+
+
+def mac(text):
+    return bytes(int(b, 16) for b in text.split(":"))
+
+
+def ip4_bytes(text):
+    return bytes(int(b) for b in text.split("."))
+
+
+def rules(outside=False, one_arm=False, chained=False, vlan_in=0, vlan_out=0, pool=POOL4, own4=BOX4):
+    """The FrameParams block: flags, VIDs, MACs, the box's addresses, up to four pool addresses."""
+    flags = (1 if outside else 0) | (2 if one_arm else 0) | (4 if chained else 0)
+    addrs = b"".join(ip4_bytes(a) for a in pool) + bytes(4 * (4 - len(pool)))
+    return (struct.pack(">BHH", flags, vlan_in, vlan_out) + mac(BOX_MAC_IN) + mac(BOX_MAC_OUT)
+            + raw(IPv6(src=BOX6))[8:24] + ip4_bytes(own4) + bytes([len(pool)]) + addrs)
+
+
+def corpus_classify():
+    t = "fuzz_classify"
+    inside = Ether(src=PEER_MAC, dst=BOX_MAC_IN)
+    outside = Ether(src=PEER_MAC, dst=BOX_MAC_OUT)
+    v6 = ip6() / UDP(sport=40000, dport=53) / data(20)
+    v4 = ip4() / UDP(sport=53, dport=61000) / data(20)
+    ns = (IPv6(src="2001:db8:1::10", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt=BOX6)
+          / ICMPv6NDOptSrcLLAddr(lladdr=PEER_MAC))
+    na = (IPv6(src="2001:db8:1::10", dst=BOX6, hlim=255) / ICMPv6ND_NA(tgt="2001:db8:1::10", S=1)
+          / ICMPv6NDOptDstLLAddr(lladdr=PEER_MAC))
+    arp_req = ARP(op=1, hwsrc=PEER_MAC, psrc="198.51.100.2", pdst=BOX4)
+    seeds = {
+        # Inside, two arms: IPv6 to translate or for the box.
+        "in_translate6_udp": (rules(), inside / v6),
+        "in_translate6_tcp": (rules(), inside / ip6() / TCP(sport=40000, dport=443, flags="S")),
+        "in_translate6_echo": (rules(), inside / ip6() / ICMPv6EchoRequest(id=7, data=data(16))),
+        "in_local6_ns": (rules(), Ether(src=PEER_MAC, dst="33:33:ff:00:00:01") / ns),
+        "in_local6_na": (rules(), inside / na),
+        "in_local6_echo": (rules(), inside / ip6(dst=BOX6) / ICMPv6EchoRequest(id=1, data=data(8))),
+        "in_local6_link_local": (rules(), inside / ip6(src="fe80::10", dst="fe80::1") / ICMPv6EchoRequest()),
+        "in_local6_mld": (rules(), Ether(src=PEER_MAC, dst="33:33:00:00:00:01") / ip6(dst="ff02::1", hlim=1)
+                          / ICMPv6MLQuery()),
+        "in_arp_request": (rules(), Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / arp_req),
+        "in_ipv4_not_taken": (rules(), inside / v4),
+        "in_other_mac": (rules(), Ether(src=PEER_MAC, dst="02:00:00:00:00:99") / v6),
+        "in_lldp": (rules(), Ether(src=PEER_MAC, dst="01:80:c2:00:00:0e", type=0x88CC) / data(30)),
+        "in_ipv6_cut": (rules(), raw(inside / v6)[:14 + 39]),
+        "in_short_frame": (rules(), raw(inside / v6)[:13]),
+        "in_chained": (rules(chained=True), inside / v6),
+        # Outside: IPv4 to the pool, the box or someone else.
+        "out_translate4_udp": (rules(outside=True), outside / v4),
+        "out_translate4_tcp": (rules(outside=True), outside / ip4(dst=POOL4[1]) / TCP(sport=443, dport=61000, flags="SA")),
+        "out_translate4_echo_reply": (rules(outside=True), outside / ip4() / ICMP(type=0, id=61000) / data(8)),
+        "out_translate4_error": (rules(outside=True), outside / ip4(src="192.0.2.1") / ICMP(type=3, code=3)
+                                 / raw(IP(src=PUBLIC4, dst=SERVER4) / UDP(sport=61000, dport=53))),
+        "out_local4_echo": (rules(outside=True), outside / ip4(dst=BOX4) / ICMP(type=8, id=5) / data(8)),
+        "out_local4_bgp": (rules(outside=True), outside / ip4(dst=BOX4) / TCP(sport=50000, dport=179, flags="S")),
+        "out_pooled_own4": (rules(outside=True, pool=[BOX4, POOL4[0]]), outside / ip4(dst=BOX4) / ICMP(type=8) / data(8)),
+        "out_not_pooled": (rules(outside=True), outside / ip4(dst="203.0.113.6") / UDP()),
+        "out_arp_request": (rules(outside=True), Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / arp_req),
+        "out_arp_reply": (rules(outside=True), outside / ARP(op=2, hwsrc=PEER_MAC, psrc="198.51.100.2",
+                                                             hwdst=BOX_MAC_OUT, pdst=BOX4)),
+        "out_ipv6_not_taken": (rules(outside=True), outside / v6),
+        "out_ipv4_cut": (rules(outside=True), raw(outside / v4)[:14 + 19]),
+        "out_no_pool": (rules(outside=True, pool=[]), outside / v4),
+        # One arm: both families on the inside port.
+        "one_arm_translate6": (rules(one_arm=True), inside / v6),
+        "one_arm_translate4": (rules(one_arm=True), inside / v4),
+        "one_arm_local4": (rules(one_arm=True), inside / ip4(dst=BOX4) / ICMP(type=8) / data(8)),
+        "one_arm_vlan": (rules(one_arm=True, vlan_in=100, vlan_out=200), inside / Dot1Q(vlan=100) / v4),
+        # 802.1Q: the port's tag only, stripped.
+        "vlan_in_translate6": (rules(vlan_in=100, vlan_out=200), inside / Dot1Q(vlan=100) / v6),
+        "vlan_out_translate4": (rules(outside=True, vlan_in=100, vlan_out=200), outside / Dot1Q(vlan=200) / v4),
+        "vlan_priority_bits": (rules(vlan_in=100), inside / Dot1Q(vlan=100, prio=5, id=1) / v6),
+        "vlan_arp": (rules(outside=True, vlan_out=200), Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff")
+                     / Dot1Q(vlan=200) / arp_req),
+        "vlan_wrong_vid": (rules(vlan_in=100), inside / Dot1Q(vlan=101) / v6),
+        "vlan_untagged_on_tagged_port": (rules(vlan_in=100), inside / v6),
+        "vlan_tagged_on_untagged_port": (rules(), inside / Dot1Q(vlan=100) / v6),
+        "vlan_qinq": (rules(vlan_in=100), inside / Dot1Q(vlan=100) / Dot1Q(vlan=7) / v6),
+        "vlan_tag_cut": (rules(vlan_in=100), raw(inside / Dot1Q(vlan=100) / v6)[:16]),
+        "vlan_ipv6_cut": (rules(vlan_in=100), raw(inside / Dot1Q(vlan=100) / v6)[:18 + 39]),
+        "vlan_local6_ns": (rules(vlan_in=100), Ether(src=PEER_MAC, dst="33:33:ff:00:00:01") / Dot1Q(vlan=100) / ns),
+    }
+    for name, (r, frame) in seeds.items():
+        write(t, name, r + raw(frame))
+
+
 # Request streams: byte 0 sets the line limit to (b + 1) * 16, byte 1 the recv
 # piece size to b + 1.
 REQUESTS = {
@@ -269,6 +364,7 @@ def main():
     shutil.rmtree(CORPUS, ignore_errors=True)
     corpus_6to4()
     corpus_4to6()
+    corpus_classify()
     corpus_control()
     corpus_config()
     for t in sorted(os.listdir(CORPUS)):

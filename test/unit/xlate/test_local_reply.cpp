@@ -9,7 +9,6 @@ using namespace nat64d::xlate;
 
 namespace {
 
-const MacBytes kOwnMac{0x02, 0, 0, 0, 0x64, 0x01};
 const MacBytes kPeerMac{0x02, 0, 0, 0, 0, 0x06};
 const In6 kOwn6 = in6("2001:db8:1::1");
 const In6 kPeer6 = in6("2001:db8:1::2");

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "checksum_ref.hpp"
+#include "dataplane/xlate/local_reply.hpp"
 #include "dataplane/xlate/translate.hpp"
 #include "packet_buffer.hpp"
 #include "packet_builder.hpp"
@@ -23,6 +24,7 @@ inline const In6 kRouter4As6 = in6("64:ff9b::c000:201");// 192.0.2.1 via the WKP
 inline const Ip4 kServer4 = ip4("198.51.100.7");
 inline const Ip4 kRouter4 = ip4("192.0.2.1");
 inline const Ip4 kPublic4 = ip4("203.0.113.5");         // the box's public address
+inline const xlate::MacBytes kOwnMac{0x02, 0, 0, 0, 0x64, 0x01};   // the box's inside port
 inline constexpr uint16_t kHostPort = 40000;
 inline constexpr uint16_t kPublicPort = 61000;
 inline constexpr uint16_t kServerPort = 443;

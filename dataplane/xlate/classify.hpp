@@ -1,0 +1,85 @@
+// The worker's first look at a received frame: does this port take it, and is
+// it ARP, the box's own IPv6 or IPv4, or traffic to translate. Bytes in, a
+// decision out, so the rules every frame from either side meets are unit
+// tested and fuzzed without DPDK; the worker applies the decision to its mbuf
+// (strips the tag, moves past the Ethernet header).
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "bytes.hpp"
+#include "local_reply.hpp"
+#include "dataplane/verdict.hpp"
+
+namespace nat64d::xlate {
+
+enum class Side : uint8_t { inside, outside };
+
+inline constexpr uint32_t kVlanTagLen = 4;   // 802.1Q: TPID is the EtherType, then the TCI
+
+/// Is an IPv4 address one of the pool's? Asked through a function and its
+/// context because the pool's storage is the caller's (it may grow at runtime).
+struct PoolTest {
+    bool (*contains)(const void* ctx, Ip4 a) noexcept = nullptr;
+    const void* ctx = nullptr;   // handed to contains as it is
+
+    bool operator()(Ip4 a) const noexcept { return contains != nullptr && contains(ctx, a); }
+};
+
+/// A pool held as addresses sorted ascending; pool must outlive the test.
+PoolTest sorted_pool(const std::span<const Ip4>& pool) noexcept;
+
+/// What the box is on the port a frame arrived on.
+struct FrameRules {
+    Side side = Side::inside;
+    // One port carries both families, with the inside port's VLAN.
+    bool one_arm = false;
+    uint16_t inside_vlan = 0, outside_vlan = 0;   // 802.1Q VID; 0: untagged
+    MacBytes inside_mac{}, outside_mac{};
+    In6 own6{};                                   // the box's inside address
+    Ip4 own4 = 0;                                 // the box's outside address
+    PoolTest pool;
+};
+
+enum class FrameKind : uint8_t {
+    drop,         // FrameClass::why says why
+    arp,          // RFC 826, either side: the ARP body is the caller's to check
+    local6,       // for the box: multicast, its own address, link-local
+    translate6,   // IPv6 to translate (6to4)
+    local4,       // for the box: its own address where that is no pool address
+    translate4,   // IPv4 to a pool address (4to6)
+};
+
+struct FrameClass {
+    FrameKind kind = FrameKind::drop;
+    Verdict why = Verdict::forward;   // drop: drop_multiseg, drop_malformed or drop_not_for_us
+    bool strip_vlan = false;          // tagged with the port's VID; the tag goes before anything else
+    uint32_t l3_offset = 0;           // from the frame's first byte (tag included) to the ARP or IP header
+};
+
+/// fe80::/10 (RFC 4291 s2.5.6): never forwarded, so always the box's own.
+inline bool is_link_local6(const uint8_t* a) noexcept { return a[0] == 0xFE && (a[1] & 0xC0) == 0x80; }
+
+/// The smallest header a kind promises at l3_offset: a frame classified so
+/// holds at least l3_offset + this many bytes.
+constexpr uint32_t min_l3_len(FrameKind k) noexcept
+{
+    switch (k) {
+    case FrameKind::local6:
+    case FrameKind::translate6:
+        return kIp6HeaderLen;
+    case FrameKind::local4:
+    case FrameKind::translate4:
+        return kIp4HeaderLen;
+    case FrameKind::drop:
+    case FrameKind::arp:
+        break;
+    }
+    return 0;
+}
+
+/// Classifies the len bytes at frame (an mbuf's first segment; chained: more
+/// segments follow, which the in-place translation cannot handle). Reads only.
+FrameClass classify_frame(const uint8_t* frame, uint32_t len, bool chained, const FrameRules& rules) noexcept;
+
+} // namespace nat64d::xlate
