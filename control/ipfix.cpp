@@ -337,7 +337,9 @@ void IpfixEncoder::flush(int64_t now_unix_ms)
     close_message(now_unix_ms);
 }
 
-IpfixExporter::IpfixExporter(const UdpEndpoint& collector, const EncoderSettings& settings) : encoder_(settings)
+IpfixExporter::IpfixExporter(const UdpEndpoint& collector, const EncoderSettings& settings,
+                             ExporterCounters& counters)
+    : encoder_(settings), counters_(counters)
 {
     sockaddr_storage ss{};
     socklen_t len = 0;

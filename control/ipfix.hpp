@@ -140,8 +140,9 @@ struct ExporterCounters {
 class IpfixExporter {
 public:
     /// Throws std::runtime_error naming control.ipfix_collector if the socket
-    /// cannot be made or connected.
-    IpfixExporter(const UdpEndpoint& collector, const EncoderSettings& settings);
+    /// cannot be made or connected. The counters live outside: a reload that
+    /// moves the collector replaces the exporter while the counts go on.
+    IpfixExporter(const UdpEndpoint& collector, const EncoderSettings& settings, ExporterCounters& counters);
     ~IpfixExporter();
     IpfixExporter(const IpfixExporter&) = delete;
     IpfixExporter& operator=(const IpfixExporter&) = delete;
@@ -158,7 +159,7 @@ private:
 
     int fd_ = -1;
     IpfixEncoder encoder_;
-    ExporterCounters counters_;
+    ExporterCounters& counters_;
 };
 
 } // namespace nat64d::ctl::ipfix

@@ -38,6 +38,7 @@
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/kernel_port.hpp"
 #include "dataplane/io/port.hpp"
+#include "dataplane/io/unmap_guard.hpp"
 #include "dataplane/worker/mesh.hpp"
 #include "dataplane/worker/worker.hpp"
 
@@ -250,13 +251,34 @@ dp::SubscriberLimits subscriber_limits(const Config& c)
     return l;
 }
 
+// The IPFIX exporter a configuration asks for, on counters that outlive it;
+// null without a collector. Throws (naming the key) if its socket fails.
+std::unique_ptr<ipfix::IpfixExporter> make_ipfix_exporter(const Config& c, ipfix::ExporterCounters& counters)
+{
+    if (c.ipfix_collector.empty())
+        return nullptr;
+    ipfix::EncoderSettings es;
+    es.observation_domain_id = c.ipfix_domain_id;
+    es.max_message_bytes = c.ipfix_mtu;
+    es.template_refresh_s = c.ipfix_template_refresh_s;
+    es.prefix = c.prefix;
+    return std::make_unique<ipfix::IpfixExporter>(c.ipfix_collector_addr, es, counters);
+}
+
+bool ipfix_settings_differ(const Config& a, const Config& b)
+{
+    return a.ipfix_collector != b.ipfix_collector || a.ipfix_domain_id != b.ipfix_domain_id ||
+           a.ipfix_mtu != b.ipfix_mtu || a.ipfix_template_refresh_s != b.ipfix_template_refresh_s;
+}
+
 // A reload: the command line read again, compared key by key with what runs
 // (control/config/reload.hpp). Keys only a restart can change refuse the
 // whole reload, and so does a file that does not load: nothing changes. The
 // rest is applied with every session kept: timeouts and ICMP limits to the
 // ager and the workers (LiveSettings), static BIB entries removed and added.
 nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAllocator& ports, EventLog& events,
-                              dp::LiveSettings& live,
+                              std::unique_ptr<ipfix::IpfixExporter>& ipfix_export,
+                              ipfix::ExporterCounters& ipfix_counters, dp::LiveSettings& live,
                               nat::Timeouts& ager_timeouts, uint32_t now_s)
 {
     Config next;
@@ -267,16 +289,25 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
     }
     ReloadPlan plan = plan_reload(running, next);
     // pool.addresses: an address taken out drains (no new mapping, the live
-    // ones stay until they expire) and one put back returns; a new address
-    // needs a restart (the allocator's tables are sized at start), and so
-    // does any change in deterministic mode (its blocks hang on the addresses).
+    // ones stay until they expire), one put back returns, a new one joins
+    // (up to the allocator's room). Deterministic mode maps subscribers onto
+    // the start's addresses, so any change there needs a restart; so does
+    // adding the box's own address (its kernel's ports are set aside at start).
+    std::vector<Ip4> added;
+    for (const Ip4 a : next.pool)
+        if (uint32_t i = 0; !ports.find_address(a, i))
+            added.push_back(a);
     const auto pool_change = std::find_if(plan.restart.begin(), plan.restart.end(),
                                           [](const KeyChange& c) { return c.key == "pool.addresses"; });
-    if (pool_change != plan.restart.end() && next.deterministic == nat::DeterministicOrder::off &&
-        std::all_of(next.pool.begin(), next.pool.end(), [&](Ip4 a) {
-            uint32_t i = 0;
-            return ports.find_address(a, i);
-        })) {
+    if (pool_change != plan.restart.end() && next.deterministic == nat::DeterministicOrder::off) {
+        if (ports.address_count() + added.size() > ports.capacity())
+            throw RequestError(fmt::format("config: pool.addresses: {} new address(es) on top of {}: a running "
+                                           "nat64d holds at most {}; needs a restart\nnothing changed",
+                                           added.size(), ports.address_count(), ports.capacity()));
+        if (std::find(added.begin(), added.end(), running.outside_ip4) != added.end())
+            throw RequestError(fmt::format("config: pool.addresses: {} is the box's own address (outside.ip4): "
+                                           "adding it needs a restart\nnothing changed",
+                                           format_ip4(running.outside_ip4)));
         plan.apply.push_back(*pool_change);
         plan.restart.erase(pool_change);
     }
@@ -320,6 +351,11 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
     v.icmp_errors_per_subscriber_per_s = next.icmp_errors_per_subscriber_per_s;
     live.publish(v);
     ager_timeouts = v.timeouts;
+    for (const Ip4 a : added)
+        if (const char* why = flows.add_pool_address(a)) {
+            not_applied.push_back(fmt::format("pool.addresses: {}: {}; not added", format_ip4(a), why));
+            next.pool.erase(std::find(next.pool.begin(), next.pool.end(), a));
+        }
     for (uint32_t a = 0; a < ports.address_count(); ++a) {
         const bool out = std::find(next.pool.begin(), next.pool.end(), ports.address(a)) == next.pool.end();
         if (out != ports.draining(a) && !ports.set_draining(a, out))
@@ -336,8 +372,23 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
             next.log_file = running.log_file;
             next.log_syslog = running.log_syslog;
         }
-        flows.set_events(!next.log_file.empty() || next.log_syslog || !next.ipfix_collector.empty());
     }
+    bool ipfix_kept = false;
+    if (ipfix_settings_differ(running, next)) {
+        // The new exporter first: if its socket fails, the old one goes on.
+        try {
+            ipfix_export = make_ipfix_exporter(next, ipfix_counters);
+        } catch (const std::exception& e) {
+            ipfix_kept = true;
+            not_applied.push_back(fmt::format("{}; the IPFIX export goes on as it was", e.what()));
+            next.ipfix_collector = running.ipfix_collector;
+            next.ipfix_collector_addr = running.ipfix_collector_addr;
+            next.ipfix_domain_id = running.ipfix_domain_id;
+            next.ipfix_mtu = running.ipfix_mtu;
+            next.ipfix_template_refresh_s = running.ipfix_template_refresh_s;
+        }
+    }
+    flows.set_events(!next.log_file.empty() || next.log_syslog || !next.ipfix_collector.empty());
 
     // The file's order of static entries, less those that did not go in.
     std::vector<StaticBib> kept;
@@ -347,7 +398,8 @@ nlohmann::json reload_running(Config& running, dp::FlowTable& flows, nat::PortAl
     next.static_bib = kept;
     running = next;
     for (const KeyChange& c : plan.apply)
-        if (!log_kept || (c.key != "control.log_file" && c.key != "control.log_syslog"))
+        if ((!log_kept || (c.key != "control.log_file" && c.key != "control.log_syslog")) &&
+            (!ipfix_kept || !c.key.starts_with("control.ipfix_")))
             applied.push_back({{"key", c.key}, {"before", c.before}, {"after", c.after}});
     return {{"applied", applied}, {"not_applied", not_applied}};
 }
@@ -461,6 +513,9 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     // Public ports: the pool, the ranges, the slices (one per worker), the seed.
     nat::PortAllocConfig pcfg = port_alloc_config(cfg);
     nat::PortAllocator ports(pcfg);
+    if (ports.address_count() != pcfg.pool.size())
+        throw dp::StartupError(fmt::format("pool.addresses: no memory for the ports of {} address(es)",
+                                           pcfg.pool.size()));
 
     rte_malloc_socket_stats before{}, after{};
     rte_malloc_get_socket_stats(socket, &before);
@@ -540,8 +595,6 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     std::unique_ptr<dp::AddressPermissions> permissions;
     if (cfg.filtering == Filtering::address_dependent)
         permissions = std::make_unique<dp::AddressPermissions>("nat64d_adf", cfg.max_flows, socket);
-    std::vector<Ip4> pool_sorted = cfg.pool;   // the workers binary-search it
-    std::sort(pool_sorted.begin(), pool_sorted.end());
 
     dp::LiveSettings live;   // what a reload changes in the workers
     dp::WorkerConfig wc;
@@ -562,8 +615,6 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     wc.outside_prefix_len = cfg.outside_ip4_prefix_len;
     wc.has_gateway4 = cfg.has_gateway4;
     wc.gateway4 = cfg.gateway4;
-    wc.pool = pool_sorted.data();
-    wc.pool_size = static_cast<uint32_t>(pool_sorted.size());
     wc.prefix = cfg.prefix;
     wc.allow_non_global = cfg.allow_non_global;
     wc.permissions = permissions.get();
@@ -617,22 +668,15 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     const int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch()).count();
     EventLog events(cfg.log_file, cfg.log_syslog);
-    std::unique_ptr<ipfix::IpfixExporter> ipfix_export;
-    if (!cfg.ipfix_collector.empty()) {
-        ipfix::EncoderSettings es;
-        es.observation_domain_id = cfg.ipfix_domain_id;
-        es.max_message_bytes = cfg.ipfix_mtu;
-        es.template_refresh_s = cfg.ipfix_template_refresh_s;
-        es.prefix = cfg.prefix;
-        ipfix_export = std::make_unique<ipfix::IpfixExporter>(cfg.ipfix_collector_addr, es);
-    }
+    ipfix::ExporterCounters ipfix_counters;
+    std::unique_ptr<ipfix::IpfixExporter> ipfix_export = make_ipfix_exporter(cfg, ipfix_counters);
     // The running configuration: the start's, then each reload's.
     Config running = cfg;
     nat::Timeouts ager_timeouts = to_nat_timeouts(cfg.timeouts);
     ServiceContext sctx;
     sctx.cfg = &running;
     sctx.reload = [&]() {
-        return reload_running(running, flows, ports, events, live, ager_timeouts,
+        return reload_running(running, flows, ports, events, ipfix_export, ipfix_counters, live, ager_timeouts,
                               static_cast<uint32_t>((rte_rdtsc() - start) / hz));
     };
     sctx.flows = &flows;
@@ -651,11 +695,19 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     // An idle worker sleeps between loops: a few of its longest sleeps are
     // no sign of trouble.
     sctx.health_window_ms = std::max<uint64_t>(kHealthWindowMs, 4 * wc.idle_sleep_us / 1000);
-    Service service(sctx, &events, ipfix_export.get());
+    Service service(sctx, &events, &ipfix_export, &ipfix_counters);
     SocketServer server(cfg.socket_path, socket_owner(cfg),
                         [&service](const std::string& line) { return service.handle(line); });
     telemetry_start({[&service] { return service.stats(); }, [&service] { return service.health(); }});
 
+    // A memif peer's exit unmaps nothing under a polling worker.
+    std::vector<const std::atomic<uint64_t>*> loop_counters;
+    for (const auto& w : workers)
+        loop_counters.push_back(&w->loop_counter());
+    dp::guard_unmaps(loop_counters);
+    struct Unguard {
+        ~Unguard() { dp::unguard_unmaps(); }   // before the workers go, whatever the way out
+    } unguard;
     for (uint32_t w = 0; w < cfg.workers; ++w)
         if (rte_eal_remote_launch(worker_main, workers[w].get(), worker_lcores[w]) != 0)
             throw dp::StartupError(fmt::format("cannot launch worker {} on lcore {}", w, worker_lcores[w]));
@@ -704,6 +756,10 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     }
     systemd::notify_stopping();
     rte_eal_mp_wait_lcore();
+    if (dp::guarded_unmaps() + dp::unguarded_unmaps() != 0)
+        fmt::print("nat64d: peers' memory unmapped while running: {} after the workers' loops, {} without (a "
+                   "worker did not loop within {} ms)\n",
+                   dp::guarded_unmaps(), dp::unguarded_unmaps(), dp::kUnmapGuardMaxWaitMs);
     telemetry_stop();
     service.drain_events();
 

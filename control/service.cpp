@@ -28,8 +28,10 @@ std::string bib_text(uint8_t proto6, const In6& a6, uint16_t p6)
 
 } // namespace
 
-Service::Service(ServiceContext ctx, EventLog* log, ipfix::IpfixExporter* ipfix)
-    : ctx_(std::move(ctx)), log_(log), ipfix_(ipfix), health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size())),
+Service::Service(ServiceContext ctx, EventLog* log, const std::unique_ptr<ipfix::IpfixExporter>* ipfix,
+                 const ipfix::ExporterCounters* ipfix_counters)
+    : ctx_(std::move(ctx)), log_(log), ipfix_(ipfix), ipfix_counters_(ipfix_counters),
+      health_(std::make_unique<WorkerHealth[]>(ctx_.workers.size())),
       link_up_(std::make_unique<std::atomic<bool>[]>(ctx_.ports.size()))
 {
     for (size_t i = 0; i < ctx_.ports.size(); ++i)
@@ -182,8 +184,8 @@ json Service::stats() const
     src.neighbours = ctx_.neighbours;
     src.uptime_s = (rte_rdtsc() - ctx_.start_tsc) / ctx_.tsc_hz;
     src.events_written = events_written_.load(std::memory_order_relaxed);
-    if (ipfix_ != nullptr) {
-        const ipfix::ExporterCounters& c = ipfix_->counters();
+    if (ipfix_counters_ != nullptr) {   // another thread (telemetry) may ask: never the exporter itself
+        const ipfix::ExporterCounters& c = *ipfix_counters_;
         src.ipfix_records_sent = c.records_sent.load(std::memory_order_relaxed);
         src.ipfix_messages_sent = c.messages_sent.load(std::memory_order_relaxed);
         src.ipfix_send_errors = c.send_errors.load(std::memory_order_relaxed);
@@ -386,7 +388,8 @@ int64_t Service::unix_ms_of(uint64_t tsc) const noexcept
 uint32_t Service::drain_events()
 {
     const bool to_log = log_ != nullptr && log_->enabled();
-    if (!to_log && ipfix_ == nullptr)
+    ipfix::IpfixExporter* const ipfix = exporter();
+    if (!to_log && ipfix == nullptr)
         return 0;
     const int64_t now_ms = unix_ms_of(rte_rdtsc());
     uint32_t total = 0;
@@ -397,16 +400,16 @@ uint32_t Service::drain_events()
             const int64_t when = unix_ms_of(e.tsc);
             if (to_log)
                 log_->write(format_event(e, when));
-            if (ipfix_ != nullptr)
-                ipfix_->add(e, when, now_ms);
+            if (ipfix != nullptr)
+                ipfix->add(e, when, now_ms);
         }
         total += n;
         if (n < kEventBatch)
             break;
     }
     // Every pass, events or not: the templates' refresh timer runs here too.
-    if (ipfix_ != nullptr)
-        ipfix_->flush(now_ms);
+    if (ipfix != nullptr)
+        ipfix->flush(now_ms);
     if (!to_log)
         return total;
     const uint64_t lost = ctx_.flows->stats().events_lost;

@@ -58,8 +58,11 @@ struct ServiceContext {
 
 class Service {
 public:
-    /// log and ipfix may be null or off; drain_events feeds whichever is on.
-    Service(ServiceContext ctx, EventLog* log, ipfix::IpfixExporter* ipfix = nullptr);
+    /// log may be null or off, *ipfix null (no collector); drain_events feeds
+    /// whichever is on. *ipfix is read on each pass, so a reload may replace
+    /// it (control thread only); the counters outlive every exporter.
+    Service(ServiceContext ctx, EventLog* log, const std::unique_ptr<ipfix::IpfixExporter>* ipfix = nullptr,
+            const ipfix::ExporterCounters* ipfix_counters = nullptr);
 
     /// One request line -> one reply line. Never throws.
     Reply handle(const std::string& line);
@@ -102,7 +105,9 @@ private:
     };
     ServiceContext ctx_;
     EventLog* log_;
-    ipfix::IpfixExporter* ipfix_;
+    const std::unique_ptr<ipfix::IpfixExporter>* ipfix_;
+    const ipfix::ExporterCounters* ipfix_counters_;
+    ipfix::IpfixExporter* exporter() const noexcept { return ipfix_ == nullptr ? nullptr : ipfix_->get(); }
     std::unique_ptr<WorkerHealth[]> health_;
     std::unique_ptr<std::atomic<bool>[]> link_up_;   // [ctx_.ports index], from tick()
     std::atomic<uint64_t> last_tick_tsc_{0};

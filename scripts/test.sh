@@ -46,7 +46,7 @@ else
 fi
 
 # Wall time of each layer, so a suite near its budget shows where it goes.
-for layer in crosscheck cli migrate packet e2e workers control limits deterministic blocks capture dns64 system bench package sanitize fuzz; do
+for layer in crosscheck cli migrate packet e2e workers control limits deterministic blocks capture memif dns64 system bench package sanitize fuzz; do
   if [ -x "test/$layer/run.sh" ]; then
     echo "== $layer"
     started=$SECONDS

@@ -32,10 +32,14 @@ constexpr std::array kReloadable = {
     std::string_view{"limits.subscriber_icmp_ids"},
     std::string_view{"limits.subscriber_new_sessions_per_s"},
     std::string_view{"static.bib"},
-    // The event log's target (nat64d opens the new file first; the IPFIX
-    // collector still needs a restart).
+    // The event log's target and the IPFIX export (nat64d opens the new
+    // file or socket first and keeps the old one if that fails).
     std::string_view{"control.log_file"},
     std::string_view{"control.log_syslog"},
+    std::string_view{"control.ipfix_collector"},
+    std::string_view{"control.ipfix_domain_id"},
+    std::string_view{"control.ipfix_template_refresh_s"},
+    std::string_view{"control.ipfix_mtu"},
 };
 
 void flatten(const nlohmann::json& j, std::vector<std::pair<std::string, std::string>>& out)

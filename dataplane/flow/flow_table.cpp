@@ -100,6 +100,9 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
             nat::BlockPoolConfig bc = cfg.blocks;
             bc.block_size = cfg.block_size;
             blocks_ = std::make_unique<nat::BlockPool>(bc);
+            if (blocks_->addresses() < bc.addresses)
+                throw StartupError("port blocks: no memory for the blocks of " + std::to_string(bc.addresses) +
+                                   " pool address(es)");
         }
         if (cfg.subscribers.limits.any() || blocks_ != nullptr) {
             SubscriberTableConfig sc = cfg.subscribers;
@@ -418,6 +421,7 @@ nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::Port
     const uint32_t n = subscribers_->max_blocks();
     for (int round = 0; round < 4; ++round) {
         uint32_t free_slot = n;
+        uint32_t held_addr = UINT32_MAX;   // where the subscriber's blocks are
         // Newest block first (slots fill from the front): the older ones are
         // likely full. A full block is skipped on its count alone.
         for (uint32_t k = n; k-- > 0;) {
@@ -426,8 +430,10 @@ nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::Port
                 free_slot = k;
                 continue;
             }
-            if ((v & SubscriberTable::kBlockReleasing) != 0 ||
-                blocks_->used(proto, v - 1) >= blocks_->block_size())
+            if ((v & SubscriberTable::kBlockReleasing) != 0)
+                continue;
+            held_addr = blocks_->range(proto, v - 1).addr_index;
+            if (blocks_->used(proto, v - 1) >= blocks_->block_size())
                 continue;
             // Count first, then check the block is still ours: the ager marks
             // the slot first, then checks the count (release_blocks()), so
@@ -448,7 +454,11 @@ nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::Port
             refused_by_subscriber(r, key, worker, why);
             return {why, 0, 0, 0};
         }
-        const uint32_t addr = ports_.paired_address(subscribers_->prefix_of(key.src));
+        // Next to the blocks it holds, unless that address drains: the
+        // paired address may have moved since (a reload added an address).
+        const uint32_t addr = held_addr != UINT32_MAX && !ports_.draining(held_addr)
+                                  ? held_addr
+                                  : ports_.paired_address(subscribers_->prefix_of(key.src));
         const uint32_t id = blocks_->claim(proto, addr, static_cast<uint32_t>(sub) + 1, ports_.random(worker), now_s);
         if (id == nat::BlockPool::kNone)
             return {Verdict::drop_ports_exhausted, addr, ports_.address(addr), 0};
@@ -460,6 +470,18 @@ nat::PortAllocation FlowTable::allocate_port(const nat::FlowKey6& key, nat::Port
         push_block_event(worker, FlowEventKind::block_allocate, subscribers_->prefix_of(key.src), proto, id);
     }
     return {Verdict::drop_flow_busy, 0, 0, 0};
+}
+
+const char* FlowTable::add_pool_address(Ip4 addr) noexcept
+{
+    uint32_t existing = 0;
+    if (ports_.find_address(addr, existing))
+        return "already in the pool";
+    // Blocks first, so no worker sees the address before its blocks; after
+    // a failure below they are one ahead, and the next try reuses them.
+    if (blocks_ != nullptr && blocks_->addresses() == ports_.address_count() && !blocks_->add_address())
+        return "no room for its port blocks";
+    return ports_.add_address(addr);
 }
 
 void FlowTable::port_back(nat::PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) noexcept

@@ -251,6 +251,11 @@ public:
     /// Port blocks; nullptr without block allocation.
     const nat::BlockPool* blocks() const noexcept { return blocks_.get(); }
 
+    /// A pool address added by a reload: its ports (and blocks) join at the
+    /// next index, for every worker at once. nullptr if done, else why not.
+    /// Control thread only.
+    const char* add_pool_address(Ip4 addr) noexcept;
+
     /// The per-subscriber limits and counters; nullptr when no limit is set.
     SubscriberTable* subscribers() noexcept { return subscribers_.get(); }
     const SubscriberTable* subscribers() const noexcept { return subscribers_.get(); }

@@ -11,6 +11,7 @@ BlockPoolConfig block_pool_of(const PortAllocConfig& cfg, uint32_t block_size) n
     const DeterministicConfig d = deterministic_of(cfg);
     BlockPoolConfig b;
     b.addresses = static_cast<uint32_t>(cfg.pool.size());
+    b.capacity = std::max(b.addresses, PortAllocator::kGrowAddresses);
     b.first = d.first;
     b.last = d.last;
     b.block_size = block_size;
@@ -31,14 +32,28 @@ const char* BlockPool::validate(const BlockPoolConfig& cfg) noexcept
 
 BlockPool::BlockPool(const BlockPoolConfig& cfg) : cfg_(cfg), size_(cfg.block_size)
 {
-    uint32_t total = 0;
+    cfg_.capacity = std::max(cfg.capacity, cfg.addresses);
     for (uint32_t p = 0; p < kPortProtoCount; ++p) {
         const uint32_t ports = cfg.last[p] >= cfg.first[p] ? uint32_t{cfg.last[p]} - cfg.first[p] + 1 : 0;
         per_addr_[p] = size_ == 0 ? 0 : ports / size_;
-        offset_[p] = total;
-        total += per_addr_[p] * cfg.addresses;
+        blocks_[p] = std::make_unique<ReservedArray<Block>>(size_t{per_addr_[p]} * cfg_.capacity);
     }
-    blocks_ = std::make_unique<Block[]>(std::max(total, 1u));
+    // Short of memory, fewer than all: the caller checks addresses().
+    for (uint32_t a = 0; a < cfg.addresses; ++a)
+        if (!add_address())
+            break;
+}
+
+bool BlockPool::add_address() noexcept
+{
+    const uint32_t a = addresses_.load(std::memory_order_relaxed);
+    if (a >= cfg_.capacity)
+        return false;
+    for (uint32_t p = 0; p < kPortProtoCount; ++p)
+        if (!blocks_[p]->commit(size_t{a} * per_addr_[p], per_addr_[p]))
+            return false;
+    addresses_.store(a + 1, std::memory_order_release);   // pairs with addresses()
+    return true;
 }
 
 BlockPool::Range BlockPool::range(PortProto p, uint32_t id) const noexcept
@@ -52,7 +67,7 @@ BlockPool::Range BlockPool::range(PortProto p, uint32_t id) const noexcept
 bool BlockPool::block_of(PortProto p, uint32_t addr_index, uint16_t port, uint32_t& id) const noexcept
 {
     const auto i = static_cast<uint32_t>(p);
-    if (addr_index >= cfg_.addresses || port < cfg_.first[i] || port > cfg_.last[i])
+    if (addr_index >= addresses() || port < cfg_.first[i] || port > cfg_.last[i])
         return false;
     const uint32_t b = (uint32_t{port} - cfg_.first[i]) / size_;
     if (b >= per_addr_[i])
@@ -64,7 +79,7 @@ bool BlockPool::block_of(PortProto p, uint32_t addr_index, uint16_t port, uint32
 uint32_t BlockPool::claim(PortProto p, uint32_t addr_index, uint32_t owner, uint32_t start, uint32_t now_s) noexcept
 {
     const uint32_t n = per_addr_[static_cast<uint32_t>(p)];
-    if (addr_index >= cfg_.addresses || n == 0)
+    if (addr_index >= addresses() || n == 0)
         return kNone;
     for (uint32_t k = 0; k < n; ++k) {
         const uint32_t id = addr_index * n + (start + k) % n;
@@ -114,7 +129,7 @@ uint32_t BlockPool::owned(PortProto p) const noexcept
 {
     const auto i = static_cast<uint32_t>(p);
     uint32_t n = 0;
-    for (uint32_t id = 0; id < per_addr_[i] * cfg_.addresses; ++id)
+    for (uint32_t id = 0; id < per_addr_[i] * addresses(); ++id)
         n += at(p, id).owner.load(std::memory_order_relaxed) != 0 ? 1 : 0;
     return n;
 }
@@ -123,7 +138,7 @@ size_t BlockPool::memory_bytes() const noexcept
 {
     size_t total = 0;
     for (uint32_t p = 0; p < kPortProtoCount; ++p)
-        total += size_t{per_addr_[p]} * cfg_.addresses * sizeof(Block);
+        total += size_t{per_addr_[p]} * addresses() * sizeof(Block);
     return total;
 }
 

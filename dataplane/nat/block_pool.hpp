@@ -17,18 +17,21 @@
 #include <memory>
 
 #include "dataplane/nat/port_alloc.hpp"
+#include "dataplane/nat/reserved.hpp"
 
 namespace nat64d::nat {
 
 struct BlockPoolConfig {
-    uint32_t addresses = 1;
+    uint32_t addresses = 1;               // at start
+    uint32_t capacity = 0;                // addresses it may grow to (add_address()); 0: addresses
     std::array<uint16_t, kPortProtoCount> first{{1024, 1024, 1}};
     std::array<uint16_t, kPortProtoCount> last{{65535, 65535, 65535}};
     uint32_t block_size = 512;
 };
 
-/// The block pool a port allocator configuration describes (its addresses;
-/// its ranges less the well-known ports, which stay out of every block).
+/// The block pool a port allocator configuration describes (its addresses,
+/// with room for as many as the allocator may grow to; its ranges less the
+/// well-known ports, which stay out of every block).
 BlockPoolConfig block_pool_of(const PortAllocConfig& cfg, uint32_t block_size) noexcept;
 
 class BlockPool {
@@ -69,6 +72,11 @@ public:
 
     /// Blocks owned now, of one protocol.
     uint32_t owned(PortProto p) const noexcept;
+    /// Blocks for one more pool address (index addresses(), as the port
+    /// allocator's add_address() gives it). Control thread. False if there
+    /// is no room or no memory.
+    bool add_address() noexcept;
+    uint32_t addresses() const noexcept { return addresses_.load(std::memory_order_acquire); }
     size_t memory_bytes() const noexcept;
 
 private:
@@ -77,16 +85,16 @@ private:
         std::atomic<uint32_t> used{0};
         std::atomic<uint32_t> empty_since{0};
     };
-    Block& at(PortProto p, uint32_t id) noexcept { return blocks_[offset_[static_cast<uint32_t>(p)] + id]; }
-    const Block& at(PortProto p, uint32_t id) const noexcept
-    {
-        return blocks_[offset_[static_cast<uint32_t>(p)] + id];
-    }
+    Block& at(PortProto p, uint32_t id) noexcept { return (*blocks_[static_cast<uint32_t>(p)])[id]; }
+    const Block& at(PortProto p, uint32_t id) const noexcept { return (*blocks_[static_cast<uint32_t>(p)])[id]; }
 
     BlockPoolConfig cfg_;
     uint32_t size_ = 512;
-    std::array<uint32_t, kPortProtoCount> per_addr_{}, offset_{};
-    std::unique_ptr<Block[]> blocks_;
+    std::array<uint32_t, kPortProtoCount> per_addr_{};
+    // Per protocol, block ids address-major (id / per_addr = address): room
+    // for cfg_.capacity addresses, usable for addresses_ of them.
+    std::array<std::unique_ptr<ReservedArray<Block>>, kPortProtoCount> blocks_;
+    std::atomic<uint32_t> addresses_{0};
 };
 
 } // namespace nat64d::nat

@@ -43,10 +43,20 @@ inline uint64_t hash_bytes(const void* data, size_t len, uint64_t seed) noexcept
     return mix64(h);
 }
 
-/// Maps 32 random bits onto [0, n) by multiply-shift (Lemire 2019), without a division.
-constexpr uint32_t reduce32(uint32_t x, uint32_t n) noexcept
+/// Jump consistent hashing (Lamping and Veach, "A Fast, Minimal Memory,
+/// Consistent Hash Algorithm", 2014): a bucket in [0, n) such that going
+/// from n to n + 1 buckets moves only the keys that land in the new one.
+/// About ln(n) steps.
+constexpr uint32_t jump_hash(uint64_t key, uint32_t n) noexcept
 {
-    return static_cast<uint32_t>((uint64_t{x} * n) >> 32);
+    int64_t bucket = -1, next = 0;
+    while (next < static_cast<int64_t>(n)) {
+        bucket = next;
+        key = key * 2862933555777941757ull + 1;   // the paper's 64-bit LCG
+        next = static_cast<int64_t>(static_cast<double>(bucket + 1) *
+                                    (static_cast<double>(1ll << 31) / static_cast<double>((key >> 33) + 1)));
+    }
+    return static_cast<uint32_t>(bucket);
 }
 
 } // namespace nat64d::nat

@@ -3,6 +3,7 @@
 #include "dataplane/nat/port_alloc.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdlib>   // arc4random_buf: glibc >= 2.36 (Debian 12)
 
@@ -30,6 +31,14 @@ constexpr uint32_t kLowMask = 0x3FFF'FFFFu;
 constexpr uint64_t kPairingKey = 0x6E61'7436'3470'6169ull;
 
 constexpr uint32_t kCountersPerLine = 16;   // 64-byte lines of uint32 counters
+
+uint32_t per_addr_slots_of(const PortAllocConfig& cfg) noexcept
+{
+    uint32_t n = 0;
+    for (const PortRange& r : cfg.ranges)
+        n += uint32_t{r.last} - r.first + 1;
+    return n;
+}
 
 } // namespace
 
@@ -74,7 +83,9 @@ DeterministicConfig deterministic_of(const PortAllocConfig& cfg) noexcept
 }
 
 PortAllocator::PortAllocator(const PortAllocConfig& cfg)
-    : pool_(cfg.pool),
+    : capacity_(std::max(static_cast<uint32_t>(cfg.pool.size()), kGrowAddresses)),
+      pool_(std::make_unique<Ip4[]>(capacity_)),
+      map_(size_t{capacity_} * per_addr_slots_of(cfg)),
       workers_(std::max(cfg.workers, 1u)),
       quarantine_s_(cfg.quarantine_s),
       pairing_prefix_len_(cfg.pairing_prefix_len),
@@ -84,9 +95,8 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
       det_(deterministic_of(cfg))
 {
     assert(validate(cfg) == nullptr);
-    for (uint32_t i = 0; i < pool_.size(); ++i)
-        sorted_.emplace_back(pool_[i], i);
-    std::sort(sorted_.begin(), sorted_.end());
+    index_mask_ = std::bit_ceil(2 * capacity_) - 1;   // at most half full: short probes
+    index_ = std::make_unique<std::atomic<uint64_t>[]>(size_t{index_mask_} + 1);
 
     for (uint32_t p = 0; p < kPortProtoCount; ++p) {
         first_[p] = cfg.ranges[p].first;
@@ -118,21 +128,52 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
         }
     }
 
-    const size_t slots = pool_.size() * per_addr_slots_;
-    map_ = std::make_unique<std::atomic<uint32_t>[]>(slots);   // value-initialised: all free
-
-    const uint32_t per_worker = static_cast<uint32_t>(pool_.size()) * kPortProtoCount;
+    const uint32_t per_worker = capacity_ * kPortProtoCount;
     counter_stride_ = (per_worker + kCountersPerLine - 1) / kCountersPerLine * kCountersPerLine;
     in_use_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{workers_} * counter_stride_);
     reserved_ = std::make_unique<std::atomic<uint32_t>[]>(size_t{workers_} * counter_stride_);
 
     rng_ = std::make_unique<WorkerRng[]>(workers_);
-    draining_ = std::make_unique<std::atomic<uint8_t>[]>(pool_.size());
+    draining_ = std::make_unique<std::atomic<uint8_t>[]>(capacity_);
     if (seeded_) {
         // Distinct, reproducible streams per worker, different for every seed.
         for (uint32_t w = 0; w < workers_; ++w)
             rng_[w].state = mix64(cfg.seed ^ mix64(uint64_t{w} + 1));
     }
+    // Short of memory, fewer than all: the caller checks address_count().
+    for (const Ip4 a : cfg.pool)
+        if (add_address(a) != nullptr)
+            break;
+}
+
+void PortAllocator::index_insert(Ip4 addr, uint32_t addr_index) noexcept
+{
+    for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
+        if (index_[i].load(std::memory_order_relaxed) == 0) {
+            // release: a reader that finds the entry sees the address's state.
+            index_[i].store(uint64_t{addr} << 32 | (addr_index + 1), std::memory_order_release);
+            return;
+        }
+    }
+}
+
+const char* PortAllocator::add_address(Ip4 addr) noexcept
+{
+    uint32_t existing = 0;
+    if (find_address(addr, existing))
+        return "already in the pool";
+    const uint32_t n = count_.load(std::memory_order_relaxed);
+    if (n == capacity_)
+        return "the pool is full (its room is fixed at start)";
+    if (det_.enabled() && n == det_.config().addresses)
+        return "deterministic NAT maps onto the start's addresses only";
+    if (!map_.commit(size_t{n} * per_addr_slots_, per_addr_slots_))
+        return "no memory for its ports";
+    pool_[n] = addr;
+    draining_[n].store(0, std::memory_order_relaxed);
+    index_insert(addr, n);
+    count_.store(n + 1, std::memory_order_release);
+    return nullptr;
 }
 
 size_t PortAllocator::slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept
@@ -209,7 +250,8 @@ uint32_t PortAllocator::random_below(uint32_t worker, uint32_t n) noexcept
 
 uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
 {
-    if (pool_.size() == 1)
+    const uint32_t n = address_count();
+    if (n == 1)
         return 0;
     // Choice: pair on the /64 by default (pairing_prefix_len). RFC 6888 REQ-2
     // pairs an "internal IP address"; an IPv6 host rotates temporary /128s
@@ -224,9 +266,10 @@ uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
         else if (bit < pairing_prefix_len_)
             masked[i] = static_cast<uint8_t>(src6[i] & (0xFFu << (8 - (pairing_prefix_len_ - bit))));
     }
-    const uint64_t h = hash_bytes(masked.data(), masked.size(), kPairingKey);
-    const auto n = static_cast<uint32_t>(pool_.size());
-    const uint32_t home = reduce32(static_cast<uint32_t>(h >> 32), n);
+    // Jump consistent hashing: an address added by a reload takes over
+    // 1/(n+1) of the hosts and moves no other, so nearly every host keeps the
+    // address its live mappings use (RFC 6888 REQ-2 across the change).
+    const uint32_t home = jump_hash(hash_bytes(masked.data(), masked.size(), kPairingKey), n);
     for (uint32_t i = 0; i < n; ++i) {
         const uint32_t a = home + i < n ? home + i : home + i - n;
         if (!draining(a))
@@ -237,11 +280,12 @@ uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
 
 bool PortAllocator::set_draining(uint32_t addr_index, bool drain) noexcept
 {
-    if (addr_index >= pool_.size())
+    const uint32_t n = address_count();
+    if (addr_index >= n)
         return false;
     if (drain) {
         uint32_t others = 0;
-        for (uint32_t a = 0; a < pool_.size(); ++a)
+        for (uint32_t a = 0; a < n; ++a)
             others += a != addr_index && !draining(a) ? 1 : 0;
         if (others == 0)
             return false;
@@ -295,7 +339,7 @@ PortAllocation PortAllocator::allocate_on(uint32_t worker, PortProto proto, uint
                                           uint32_t owner, uint32_t now_s, uint16_t src_port) noexcept
 {
     PortAllocation out{Verdict::drop_ports_exhausted, addr_index, 0, 0};
-    if (worker >= workers_ || addr_index >= pool_.size() || owner == 0 || owner > kMaxOwner) [[unlikely]]
+    if (worker >= workers_ || addr_index >= address_count() || owner == 0 || owner > kMaxOwner) [[unlikely]]
         return out;
     out.addr = pool_[addr_index];
     const Slice& sl = slices_[size_t{worker} * kPortProtoCount + static_cast<uint32_t>(proto)];
@@ -339,7 +383,7 @@ PortAllocation PortAllocator::allocate_in(uint32_t worker, PortProto proto, uint
                                           uint16_t last, uint32_t owner, uint32_t now_s, uint16_t src_port) noexcept
 {
     PortAllocation out{Verdict::drop_ports_exhausted, addr_index, 0, 0};
-    if (worker >= workers_ || addr_index >= pool_.size() || owner == 0 || owner > kMaxOwner) [[unlikely]]
+    if (worker >= workers_ || addr_index >= address_count() || owner == 0 || owner > kMaxOwner) [[unlikely]]
         return out;
     out.addr = pool_[addr_index];
     // The block's ports in this worker's slice: with N workers each holds
@@ -362,7 +406,7 @@ PortAllocation PortAllocator::allocate_in(uint32_t worker, PortProto proto, uint
 PortAllocation PortAllocator::allocate(uint32_t worker, PortProto proto, const In6& src6, uint32_t owner,
                                        uint32_t now_s, uint16_t src_port) noexcept
 {
-    const auto n = static_cast<uint32_t>(pool_.size());
+    const uint32_t n = address_count();
     if (n == 0 || worker >= workers_) [[unlikely]]
         return {Verdict::drop_ports_exhausted, 0, 0, 0};
     if (det_.enabled()) {
@@ -400,7 +444,7 @@ bool PortAllocator::unclaim(PortProto proto, uint32_t addr_index, uint16_t port)
 
 bool PortAllocator::release_slot(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t rest) noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port)) [[unlikely]]
+    if (addr_index >= address_count() || !in_range(proto, port)) [[unlikely]]
         return false;
     std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
     uint32_t v = s.load(std::memory_order_relaxed);
@@ -416,7 +460,7 @@ bool PortAllocator::release_slot(PortProto proto, uint32_t addr_index, uint16_t 
 
 void PortAllocator::set_owner(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port) || owner == 0 || owner > kMaxOwner) [[unlikely]]
+    if (addr_index >= address_count() || !in_range(proto, port) || owner == 0 || owner > kMaxOwner) [[unlikely]]
         return;
     // release: pairs with the acquire in owner(), so a reader that sees the
     // owner also sees what the caller wrote for it before.
@@ -425,7 +469,7 @@ void PortAllocator::set_owner(PortProto proto, uint32_t addr_index, uint16_t por
 
 bool PortAllocator::reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port) || owner > kMaxOwner)
+    if (addr_index >= address_count() || !in_range(proto, port) || owner > kMaxOwner)
         return false;
     std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
     uint32_t v = s.load(std::memory_order_relaxed);
@@ -441,7 +485,7 @@ bool PortAllocator::reserve(PortProto proto, uint32_t addr_index, uint16_t port,
 
 bool PortAllocator::unreserve(PortProto proto, uint32_t addr_index, uint16_t port) noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port))
+    if (addr_index >= address_count() || !in_range(proto, port))
         return false;
     std::atomic<uint32_t>& s = map_[slot_index(addr_index, proto, port)];
     uint32_t v = s.load(std::memory_order_relaxed);
@@ -456,7 +500,7 @@ bool PortAllocator::unreserve(PortProto proto, uint32_t addr_index, uint16_t por
 
 uint32_t PortAllocator::owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port)) [[unlikely]]
+    if (addr_index >= address_count() || !in_range(proto, port)) [[unlikely]]
         return 0;
     // acquire: pairs with the release CAS in take_slot() and reserve().
     const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
@@ -465,7 +509,7 @@ uint32_t PortAllocator::owner(PortProto proto, uint32_t addr_index, uint16_t por
 
 PortState PortAllocator::state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept
 {
-    if (addr_index >= pool_.size() || !in_range(proto, port))
+    if (addr_index >= address_count() || !in_range(proto, port))
         return PortState::reserved;   // out of range: never ours to hand out
     const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
     if (available(v, now_s))
@@ -482,11 +526,16 @@ PortState PortAllocator::state(PortProto proto, uint32_t addr_index, uint16_t po
 
 bool PortAllocator::find_address(Ip4 addr, uint32_t& addr_index) const noexcept
 {
-    const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), std::pair<Ip4, uint32_t>{addr, 0});
-    if (it == sorted_.end() || it->first != addr)
-        return false;
-    addr_index = it->second;
-    return true;
+    for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
+        // acquire: pairs with index_insert()'s release.
+        const uint64_t e = index_[i].load(std::memory_order_acquire);
+        if (e == 0)
+            return false;
+        if (static_cast<Ip4>(e >> 32) == addr) {
+            addr_index = static_cast<uint32_t>(e) - 1;
+            return true;
+        }
+    }
 }
 
 uint32_t PortAllocator::in_use(uint32_t addr_index, PortProto proto) const noexcept
@@ -507,11 +556,12 @@ uint32_t PortAllocator::reserved(uint32_t addr_index, PortProto proto) const noe
 
 size_t PortAllocator::memory_bytes() const noexcept
 {
-    return pool_.size() * per_addr_slots_ * sizeof(std::atomic<uint32_t>)     // direct map
+    return size_t{address_count()} * per_addr_slots_ * sizeof(std::atomic<uint32_t>)   // direct map
            + 2 * size_t{workers_} * counter_stride_ * sizeof(std::atomic<uint32_t>)
            + size_t{workers_} * sizeof(WorkerRng)
            + slices_.size() * sizeof(Slice)
-           + pool_.size() * (sizeof(Ip4) + sizeof(std::pair<Ip4, uint32_t>));
+           + size_t{capacity_} * (sizeof(Ip4) + sizeof(std::atomic<uint8_t>))
+           + (size_t{index_mask_} + 1) * sizeof(std::atomic<uint64_t>);
 }
 
 } // namespace nat64d::nat

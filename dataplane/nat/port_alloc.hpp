@@ -6,8 +6,13 @@
 // port, so an inbound IPv4 packet finds its mapping with one load, no hash.
 //
 // Threads: worker w allocates and frees only ports p with (p / 2) % workers == w
-// (its slice: whole even/odd pairs, so every worker can preserve parity). Any thread may read owner()/state(). reserve()/unreserve() are for
-// one control thread (or start-up). Slots are atomics; see port_alloc.cpp.
+// (its slice: whole even/odd pairs, so every worker can preserve parity). Any
+// thread may read owner()/state(). reserve()/unreserve() and add_address() are
+// for one control thread (or start-up). Slots are atomics; see port_alloc.cpp.
+//
+// The pool only grows while running (a reload adds an address; one taken out
+// drains and keeps its index), so readers need no grace period: everything
+// an address needs is in place before address_count() shows it.
 #pragma once
 #include <array>
 #include <atomic>
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include "dataplane/nat/deterministic.hpp"
+#include "dataplane/nat/reserved.hpp"
 #include "dataplane/xlate/bytes.hpp"
 #include "dataplane/verdict.hpp"
 
@@ -87,13 +93,20 @@ class PortAllocator {
 public:
     static constexpr uint32_t kMaxOwner = (1u << 30) - 1;   // owners are 1..kMaxOwner
     static constexpr uint32_t kMaxAddresses = 16384;        // keeps slot indices in 32 bits
+    /// Addresses a running allocator can hold, added ones included, unless
+    /// the start's pool is larger: the direct map reserves address space
+    /// (not memory) for this many.
+    static constexpr uint32_t kGrowAddresses = 1024;
     static constexpr uint32_t kMaxWorkers = 1024;
     static constexpr uint32_t kRandomProbes = 8;            // before scanning the slice
 
     /// nullptr if `cfg` is usable, else why not (for control/'s error message).
     static const char* validate(const PortAllocConfig& cfg) noexcept;
 
-    /// Allocates everything it will ever use. Precondition: validate(cfg) == nullptr.
+    /// Allocates everything it will ever use, except the direct map of an
+    /// address added later (add_address()). Precondition: validate(cfg) ==
+    /// nullptr. Short of memory for the pool's ports, address_count() is
+    /// below the pool's size: the caller refuses to start.
     explicit PortAllocator(const PortAllocConfig& cfg);
     PortAllocator(const PortAllocator&) = delete;
     PortAllocator& operator=(const PortAllocator&) = delete;
@@ -150,8 +163,14 @@ public:
     }
     PortState state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept;
 
-    /// Index of a pool address, for inbound lookups (binary search). False if not ours.
+    /// Index of a pool address, for inbound lookups (an open-addressing
+    /// table, any thread). False if not ours.
     bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept;
+    /// Adds a pool address at the next index (a reload). Control thread.
+    /// nullptr if done, else why not (already there, no room left).
+    const char* add_address(Ip4 addr) noexcept;
+    /// Addresses the pool can hold in all.
+    uint32_t capacity() const noexcept { return capacity_; }
     /// The pool address a host's mappings use under paired pooling: its
     /// hashed one, or while that one drains the next that does not (so the
     /// host's new mappings still share one address).
@@ -167,7 +186,9 @@ public:
     }
 
     Ip4 address(uint32_t addr_index) const noexcept { return pool_[addr_index]; }
-    uint32_t address_count() const noexcept { return static_cast<uint32_t>(pool_.size()); }
+    /// acquire: pairs with add_address()'s release, so an index below it has
+    /// its address, map and counters in place.
+    uint32_t address_count() const noexcept { return count_.load(std::memory_order_acquire); }
     uint32_t workers() const noexcept { return workers_; }
     uint32_t quarantine_s() const noexcept { return quarantine_s_; }
     /// A random number for worker `worker`'s own choices (where to look first).
@@ -182,7 +203,8 @@ public:
     uint32_t in_use(uint32_t addr_index, PortProto proto) const noexcept;
     uint32_t reserved(uint32_t addr_index, PortProto proto) const noexcept;
 
-    /// Heap bytes owned (the direct map dominates: 4 bytes per port in range).
+    /// Bytes in use (the direct map dominates: 4 bytes per port in range and
+    /// address; the room reserved for addresses not yet added is not counted).
     size_t memory_bytes() const noexcept;
 
 private:
@@ -218,8 +240,18 @@ private:
     uint32_t next_random(uint32_t worker) noexcept;
     uint32_t random_below(uint32_t worker, uint32_t n) noexcept;
 
-    std::vector<Ip4> pool_;
-    std::vector<std::pair<Ip4, uint32_t>> sorted_;      // (address, index), for find_address
+    // Room for capacity_ addresses from the start; count_ of them in use.
+    uint32_t capacity_ = 0;
+    std::atomic<uint32_t> count_{0};
+    std::unique_ptr<Ip4[]> pool_;                       // [capacity_]
+    // find_address(): address << 32 | (index + 1) per entry, 0 empty; only
+    // ever inserted into, by one thread, so readers probe without a lock.
+    std::unique_ptr<std::atomic<uint64_t>[]> index_;
+    uint32_t index_mask_ = 0;
+    void index_insert(Ip4 addr, uint32_t addr_index) noexcept;
+    // The direct map: room for capacity_ addresses reserved at start, made
+    // usable one address at a time.
+    ReservedArray<std::atomic<uint32_t>> map_;
     std::array<uint32_t, kPortProtoCount> first_{};
     std::array<uint32_t, kPortProtoCount> size_{};
     std::array<uint32_t, kPortProtoCount> offset_{};    // of each protocol within an address
@@ -232,11 +264,10 @@ private:
     bool seeded_ = false;
     bool preserve_class_ = true;
     std::vector<Slice> slices_;                         // [worker * 3 + proto]
-    std::unique_ptr<std::atomic<uint32_t>[]> map_;      // the direct map
     std::unique_ptr<std::atomic<uint32_t>[]> in_use_;   // [worker][addr][proto], worker-written
     std::unique_ptr<std::atomic<uint32_t>[]> reserved_; // same shape, control-written
     std::unique_ptr<WorkerRng[]> rng_;
-    std::unique_ptr<std::atomic<uint8_t>[]> draining_;   // [addr]
+    std::unique_ptr<std::atomic<uint8_t>[]> draining_;   // [capacity_]
     DeterministicMap det_;
 };
 

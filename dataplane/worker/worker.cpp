@@ -371,7 +371,9 @@ void Worker::refuse(rte_mbuf* m, Verdict v, uint32_t param) noexcept
 
 bool Worker::is_pool_address(Ip4 a) const noexcept
 {
-    return std::binary_search(cfg_.pool, cfg_.pool + cfg_.pool_size, a);
+    // The allocator's own index: an address a reload adds is ours at once.
+    uint32_t addr_index = 0;
+    return flows_.ports().find_address(a, addr_index);
 }
 
 bool Worker::on_link_4(Ip4 a) const noexcept

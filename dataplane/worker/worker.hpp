@@ -68,8 +68,6 @@ struct WorkerConfig {
     uint8_t outside_prefix_len = 24;
     bool has_gateway4 = false;
     Ip4 gateway4 = 0;
-    const Ip4* pool = nullptr;            // public addresses (sorted ascending)
-    uint32_t pool_size = 0;
 
     xlate::Prefix6 prefix;
     bool allow_non_global = false;
@@ -131,6 +129,8 @@ public:
     uint64_t last_rx_tsc() const noexcept { return last_rx_tsc_.load(std::memory_order_relaxed); }
     bool polling() const noexcept { return loops_.load(std::memory_order_relaxed) != 0; }
     uint64_t loops() const noexcept { return loops_.load(std::memory_order_relaxed); }
+    /// The counter itself, for dataplane/io/unmap_guard.hpp.
+    const std::atomic<uint64_t>& loop_counter() const noexcept { return loops_; }
 
 private:
     struct Item6;

@@ -443,8 +443,6 @@ int main(int argc, char** argv)
     wc.outside_prefix_len = 24;
     wc.has_gateway4 = true;
     wc.gateway4 = gw4;
-    wc.pool = pcfg.pool.data();
-    wc.pool_size = uint32_t(pcfg.pool.size());
     wc.prefix.addr = kPrefix;
     wc.prefix.len = 96;
     wc.pool_for_generated = b.pool;

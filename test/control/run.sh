@@ -321,6 +321,34 @@ log_moves() {
     ! grep -q ":40777 " "$EVENTS"
 }
 check reload_moves_the_event_log log_moves
+# The IPFIX export moved by a reload: a new collector gets the templates
+# first, then the new flow's record; the counters go on from where they were.
+IPFIX_PORT2=$((IPFIX_PORT + 1))
+ipfix_has_flow() {  # ipfix_has_flow JSON PORT6: a session-create record of that source port, decoded
+  /usr/bin/python3 -c "
+import json, sys
+def walk(n):
+    if isinstance(n, dict):
+        yield n
+        for v in n.values(): yield from walk(v)
+    elif isinstance(n, list):
+        for v in n: yield from walk(v)
+hits = [r for r in walk(json.load(open('$1'))) if r.get('cflow.srcport') == '$2' and 'cflow.nat_event' in r]
+print(len(hits), 'records of port', '$2'); sys.exit(0 if hits else 1)"
+}
+ipfix_moves() {
+  IPFIX_PORT=$IPFIX_PORT2 IPFIX_PCAP="$LAB_DIR/ipfix2.pcapng" lab_ipfix_capture_start || return 1
+  local before out; before=$(ipfix_stat records_sent)
+  sed -i "s|^ipfix_collector = .*|ipfix_collector = \"127.0.0.1:$IPFIX_PORT2\"|" "$CONF"
+  out=$(ctl reload); echo "$out"
+  [[ "$out" == *"applied: control.ipfix_collector"* ]] || return 1
+  in_cli /usr/bin/python3 "$TOOLS" udp-send "$SERVER_VIA_PREFIX" 7001 40779 1 "$LAB_DIR/sent40779" || return 1
+  wait_for 10 bash -c "[ \$('$CTL' -s '$SOCK' stats --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"events\"][\"ipfix\"][\"records_sent\"])') -gt $before ]" || return 1
+  sleep 1
+  IPFIX_PORT=$IPFIX_PORT2 IPFIX_PCAP="$LAB_DIR/ipfix2.pcapng" lab_ipfix_decode || return 1
+  ipfix_has_flow "$LAB_DIR/ipfix.json" 40779
+}
+check reload_moves_the_ipfix_collector ipfix_moves
 cp "$LAB_DIR/nat64d.conf.start" "$CONF"
 
 # --- a runtime static mapping outlives the process (control.bib_state)
@@ -379,12 +407,33 @@ if grep -q "$POOL2_IP4" "$CONF3" && lab_start_nat64d "$BUILD/control/nat64d" "$C
     ctl reload && [ "$(draining_of "$HOME4")" = false ]
   }
   check reload_puts_the_address_back undrain
-  new_address_needs_restart() {
-    sed -i "s|^addresses = .*|addresses = [\"$POOL_IP4\", \"$POOL2_IP4\", \"192.0.2.3\"]|" "$CONF3"
-    local out rc; out=$(ctl reload 2>&1); rc=$?; echo "exit $rc: $out"
-    [ "$rc" = 1 ] && [[ "$out" == *"pool.addresses"*"needs a restart"* ]]
+  # A brand-new address joins live: with the two old ones taken out, the
+  # client's next flow leaves from it (the box answers ARP for it at once)
+  # and the server's reply comes back through it; the old flows stay.
+  POOL3_IP4=192.0.2.3
+  new_address_joins() {
+    sed -i "s|^addresses = .*|addresses = [\"$POOL3_IP4\"]|" "$CONF3"
+    local out; out=$(ctl reload); echo "$out"
+    [[ "$out" == *"applied: pool.addresses"* ]] && [ "$(draining_of "$POOL3_IP4")" = false ] &&
+      [ "$(draining_of "$POOL_IP4")" = true ] && [ "$(draining_of "$POOL2_IP4")" = true ]
   }
-  check reload_new_pool_address_needs_restart new_address_needs_restart
+  check reload_adds_a_pool_address new_address_joins
+  check added_address_carries_new_flow bash -c "ip netns exec '$NS_CLI' /usr/bin/python3 '$TOOLS' udp-send '$SERVER_VIA_PREFIX' 7001 41003 2 '$LAB_DIR/sent41003' &&
+    [ \"\$('$CTL' -s '$SOCK' --json flows --proto udp | /usr/bin/python3 -c 'import json,sys; print([x[\"public\"] for x in json.load(sys.stdin)[\"flows\"] if x[\"port6\"] == 41003][0])')\" = '$POOL3_IP4' ]"
+  check added_address_old_flow_kept bash -c "ip netns exec '$NS_CLI' /usr/bin/python3 '$TOOLS' udp-send '$SERVER_VIA_PREFIX' 7001 41001 2 '$LAB_DIR/sent41001c' &&
+    [ \"\$('$CTL' -s '$SOCK' --json flows --proto udp | /usr/bin/python3 -c 'import json,sys; print([x[\"public\"] for x in json.load(sys.stdin)[\"flows\"] if x[\"port6\"] == 41001][0])')\" = '$HOME4' ]"
+  check added_address_in_prometheus bash -c "'$CTL' -s '$SOCK' stats --prometheus | grep -q 'nat64d_pool_address_draining{address=\"$POOL3_IP4\"} 0'"
+  # Past the room a running nat64d has for addresses: refused whole.
+  too_many_addresses() {
+    local list; list=$(/usr/bin/python3 -c "print(', '.join('\"10.{}.{}.{}\"'.format(i >> 16, (i >> 8) & 255, i & 255) for i in range(1, 1100)))")
+    cp "$CONF3" "$CONF3.good"
+    sed -i "s|^addresses = .*|addresses = [$list]|" "$CONF3"
+    local out rc; out=$(ctl reload 2>&1); rc=$?; echo "exit $rc: $(echo "$out" | head -3)"
+    cp "$CONF3.good" "$CONF3"
+    [ "$rc" = 1 ] && [[ "$out" == *"pool.addresses"*"at most 1024"*"needs a restart"* ]] &&
+      [ "$(draining_of "$POOL3_IP4")" = false ]
+  }
+  check reload_refuses_more_addresses_than_room too_many_addresses
   kill -TERM "$NAT64D_PID" 2>/dev/null
   wait_for 15 bash -c "! kill -0 $NAT64D_PID"
 else

@@ -76,6 +76,8 @@ TEST_CASE("reload: only the named keys are reloadable", "[config][reload]")
     CHECK(reloadable("control.log_file"));
     CHECK(reloadable("control.log_syslog"));
     CHECK(reloadable("limits.subscriber_sessions"));
-    CHECK_FALSE(reloadable("control.ipfix_collector"));
+    CHECK(reloadable("control.ipfix_collector"));
+    CHECK(reloadable("control.ipfix_mtu"));
+    CHECK_FALSE(reloadable("control.socket"));
     CHECK_FALSE(reloadable("timeouts"));
 }

@@ -401,8 +401,9 @@ TEST_CASE("ipfix: the exporter sends over a connected UDP socket and counts", "[
     UdpEndpoint collector;
     collector.ip4 = INADDR_LOOPBACK;
     collector.port = ntohs(a.sin_port);
+    ExporterCounters counters;
     {
-        IpfixExporter exporter(collector, settings());
+        IpfixExporter exporter(collector, settings(), counters);
         exporter.add(event(dp::FlowEventKind::session_create, kProtoTcp), kEventMs, kNow);
         dp::FlowEvent rate = event(dp::FlowEventKind::quota_exceeded, kProtoTcp);
         rate.quota = dp::QuotaKind::new_sessions_per_s;
@@ -417,10 +418,25 @@ TEST_CASE("ipfix: the exporter sends over a connected UDP socket and counts", "[
     REQUIRE(poll(&p, 1, 2000) == 1);
     std::vector<uint8_t> buf(2048);
     const ssize_t n = recv(rx, buf.data(), buf.size(), 0);
-    close(rx);
     REQUIRE(n == static_cast<ssize_t>(kHdr + kTemplateSetLen + 4 + kSessionRec));
     buf.resize(static_cast<std::size_t>(n));
     CHECK(u16(buf, 0) == 10);
     CHECK(u16(buf, 2) == n);
     CHECK(u32(buf, 12) == kDomain);
+
+    // A reload that moves the collector makes a new exporter on the same
+    // counters: the counts go on, and the new session starts with the
+    // templates and sequence number 0 (RFC 7011 s3.1: a sequence per session).
+    {
+        IpfixExporter again(collector, settings(), counters);
+        again.add(event(dp::FlowEventKind::session_create, kProtoUdp), kEventMs, kNow);
+        again.flush(kNow);
+    }
+    CHECK(counters.messages_sent.load() == 2);
+    CHECK(counters.records_sent.load() == 2);
+    REQUIRE(poll(&p, 1, 2000) == 1);
+    const ssize_t n2 = recv(rx, buf.data(), buf.size(), 0);
+    REQUIRE(n2 == static_cast<ssize_t>(kHdr + kTemplateSetLen + 4 + kSessionRec));
+    CHECK(u32(buf, 8) == 0);
+    close(rx);
 }

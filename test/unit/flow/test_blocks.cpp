@@ -219,3 +219,45 @@ TEST_CASE("blocks: two workers filling one subscriber's blocks keep every port i
         CHECK(blocks.owned(nat::PortProto::udp) == owned_by_someone.size());
     }
 }
+
+TEST_CASE("blocks: an address a reload adds gets blocks; a subscriber's next block stays beside its others",
+          "[flow][blocks][rfc6888][reload]")
+{
+    constexpr Ip4 kNew = 0xCB007103;
+    BlockRig rig("pba_grow");
+    // Which subscribers the new address will pair, from an allocator that has it already.
+    nat::PortAllocConfig three = BlockRig::port_config(1, 0);
+    three.pool.push_back(kNew);
+    nat::PortAllocator twin(three);
+    uint32_t moving = 0, fresh = 0;
+    for (uint32_t sub = 1; sub < 250 && (moving == 0 || fresh == 0); ++sub)
+        if (twin.paired_address(host_of(sub, 0)) == 2)
+            (moving == 0 ? moving : fresh) = sub;
+    REQUIRE(moving != 0);
+    REQUIRE(fresh != 0);
+
+    REQUIRE(rig.open(udp_key(moving, 40000)) == Verdict::forward);
+    const Ip4 home = rig.public_of(moving, 40000, 1).at(0).first;
+    CHECK(home != kNew);
+    REQUIRE(rig.flows.add_pool_address(kNew) == nullptr);
+    CHECK(rig.ports.address_count() == 3);
+    CHECK(rig.flows.blocks()->addresses() == 3);
+    CHECK(rig.ports.paired_address(host_of(moving, 0)) == 2);
+    CHECK(rig.flows.add_pool_address(kNew) != nullptr);   // once only
+    CHECK(rig.flows.blocks()->addresses() == 3);
+
+    // Past its first block: the second comes on the address of the first.
+    for (uint16_t i = 1; i < kBlock + 8; ++i)
+        REQUIRE(rig.open(udp_key(moving, static_cast<uint16_t>(40000 + i))) == Verdict::forward);
+    CHECK(rig.flows.blocks()->owned(nat::PortProto::udp) == 2);
+    for (const auto& [a, port] : rig.public_of(moving, 40000, kBlock + 8))
+        CHECK(a == home);
+
+    // A subscriber with no block yet starts on the new address, in a block of it.
+    REQUIRE(rig.open(udp_key(fresh, 40000)) == Verdict::forward);
+    const auto [a, port] = rig.public_of(fresh, 40000, 1).at(0);
+    CHECK(a == kNew);
+    uint32_t id = 0;
+    REQUIRE(rig.flows.blocks()->block_of(nat::PortProto::udp, 2, port, id));
+    CHECK(rig.flows.blocks()->owner(nat::PortProto::udp, id) != 0);
+}

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -340,11 +341,16 @@ TEST_CASE("the direct map costs four bytes per public port", "[nat][port_alloc][
     c.pool = {kA, kB};
     c.workers = 4;
     PortAllocator pa(c);
-    const size_t ports = 2 * ((65535 - 1024 + 1) * 2 + 65535);
-    CHECK(pa.memory_bytes() >= ports * 4);
-    CHECK(pa.memory_bytes() < ports * 4 + 4096);
+    const size_t per_address = (65535 - 1024 + 1) * 2 + 65535;
+    CHECK(pa.memory_bytes() >= 2 * per_address * 4);
+    // Besides the map: counters and the address index, sized for the
+    // addresses a reload may add (kGrowAddresses), a few hundred KiB at most.
+    CHECK(pa.memory_bytes() < 2 * per_address * 4 + 256 * 1024);
     INFO("port allocator, 2 addresses, 4 workers: " << pa.memory_bytes() << " bytes");
-    SUCCEED();
+    // An address a reload adds costs its map, nothing else.
+    const size_t before = pa.memory_bytes();
+    REQUIRE(pa.add_address(kC) == nullptr);
+    CHECK(pa.memory_bytes() - before == per_address * 4);
 }
 
 TEST_CASE("port spaces of IP protocols", "[nat][port_alloc]")
@@ -489,4 +495,82 @@ TEST_CASE("port alloc: a draining address gets no new mapping; its hosts move to
     for (uint32_t k = 0; k < 200; ++k)
         CHECK(unpaired.allocate(0, PortProto::tcp, host(1, static_cast<uint16_t>(k)), 1 + k, 1,
                                 static_cast<uint16_t>(2000 + k)).addr_index != 1);
+}
+
+TEST_CASE("port alloc: an address added while running is found, mapped to, and takes only its share of hosts",
+          "[nat][port_alloc][reload]")
+{
+    PortAllocator ports(config({kA, kB}, {1024, 1279}, 2));
+    constexpr uint16_t kHosts = 3000;
+    std::vector<uint32_t> before(kHosts);
+    for (uint16_t h = 0; h < kHosts; ++h)
+        before[h] = ports.paired_address(host(h, 1));
+    uint32_t index = 0;
+    CHECK_FALSE(ports.find_address(kC, index));
+    REQUIRE(ports.add_address(kC) == nullptr);
+    CHECK(ports.address_count() == 3);
+    REQUIRE(ports.find_address(kC, index));
+    CHECK(index == 2);
+    CHECK(ports.address(2) == kC);
+    REQUIRE(ports.find_address(kA, index));
+    CHECK(index == 0);
+    // Consistent hashing: a host either keeps its address or moves to the
+    // new one, and about a third move (RFC 6888 REQ-2 holds for the rest).
+    uint32_t moved = 0;
+    std::vector<In6> to_c;
+    for (uint16_t h = 0; h < kHosts; ++h) {
+        const uint32_t now = ports.paired_address(host(h, 1));
+        CHECK((now == before[h] || now == 2));
+        if (now == 2) {
+            ++moved;
+            if (to_c.size() < 4)
+                to_c.push_back(host(h, 1));
+        }
+    }
+    CHECK(moved > kHosts / 4);
+    CHECK(moved < kHosts * 5 / 12);
+    // The new address's ports are handed out, and found on the way in.
+    for (uint32_t k = 0; k < to_c.size(); ++k) {
+        const PortAllocation a = ports.allocate(0, PortProto::udp, to_c[k], 100 + k, 1, 2000);
+        REQUIRE(a.verdict == Verdict::forward);
+        CHECK(a.addr == kC);
+        CHECK(ports.owner(PortProto::udp, 2, a.port) == 100 + k);
+        CHECK(ports.state(PortProto::udp, 2, a.port, 1) == PortState::in_use);
+    }
+    CHECK(ports.in_use(2, PortProto::udp) == to_c.size());
+    // Static mappings may use it too, and it drains like the others.
+    CHECK(ports.reserve(PortProto::tcp, 2, 1100, 7));
+    CHECK(ports.set_draining(2, true));
+    for (const In6& h : to_c)
+        CHECK(ports.paired_address(h) != 2);
+}
+
+TEST_CASE("port alloc: adding an address is refused when it is there, the room is full, or NAT is deterministic",
+          "[nat][port_alloc][reload]")
+{
+    PortAllocator ports(config({kA}, {1024, 1031}, 1));
+    CHECK(ports.capacity() == PortAllocator::kGrowAddresses);
+    CHECK(std::string(ports.add_address(kA)) == "already in the pool");
+    for (uint32_t i = 1; i < ports.capacity(); ++i)
+        REQUIRE(ports.add_address(0x0A000000 + i) == nullptr);
+    CHECK(ports.address_count() == ports.capacity());
+    CHECK(ports.add_address(kD) != nullptr);
+    CHECK(ports.address_count() == ports.capacity());
+    // Every one of them is found again at its index.
+    for (uint32_t i = 1; i < ports.capacity(); ++i) {
+        uint32_t index = 0;
+        REQUIRE(ports.find_address(0x0A000000 + i, index));
+        CHECK(index == i);
+    }
+
+    PortAllocConfig det = config({kA, kB}, {1024, 65535}, 1);
+    det.deterministic.order = DeterministicOrder::sequential;
+    det.deterministic.prefix = In6{0x20, 0x01, 0x0d, 0xb8};
+    det.deterministic.prefix_len = 48;
+    det.deterministic.subscriber_len = 56;
+    REQUIRE(PortAllocator::validate(det) == nullptr);
+    PortAllocator deterministic(det);
+    CHECK(deterministic.address_count() == 2);
+    CHECK(deterministic.add_address(kC) != nullptr);
+    CHECK(deterministic.address_count() == 2);
 }

@@ -92,8 +92,6 @@ Rig::Rig(const RigOptions& o) : opt_(o), tag_("rig" + std::to_string(g_rigs.fetc
     wc.outside_prefix_len = 24;
     wc.has_gateway4 = true;
     wc.gateway4 = kGateway4;
-    wc.pool = pool_addrs_.data();
-    wc.pool_size = static_cast<uint32_t>(pool_addrs_.size());
     wc.prefix = rig_prefix();
     wc.permissions = permissions_.get();
     wc.xlate.mtu4 = opt_.mtu4;
