@@ -692,6 +692,9 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     sctx.tsc_hz = hz;
     sctx.start_unix_ms = start_unix_ms;
     sctx.injector = &injector;
+    sctx.mbufs = pool;
+    std::atomic<uint64_t> ager_passes{0};
+    sctx.ager_passes = &ager_passes;
     // An idle worker sleeps between loops: a few of its longest sleeps are
     // no sign of trouble.
     sctx.health_window_ms = std::max<uint64_t>(kHealthWindowMs, 4 * wc.idle_sleep_us / 1000);
@@ -731,6 +734,7 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
         injecting = injector.poll() != 0;
         const uint64_t now = rte_rdtsc();
         const uint32_t removed = flows.expire(service.now_s(now), ager_timeouts, kAgerBudget);
+        ager_passes.fetch_add(1, std::memory_order_relaxed);
         if (permissions)   // a grant lives as long as the longest session could
             permissions->expire(service.now_s(now), ager_timeouts.tcp_established_s, kAgerBudget);
         behind = removed > kAgerBudget / 2;

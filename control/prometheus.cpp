@@ -151,6 +151,12 @@ std::string stats_to_prometheus(const json& s)
         e.add("nat64d_mappings_expired_total", "counter", "Mappings removed.", l, at(at(f, "mappings_expired"), proto));
     }
     e.add("nat64d_flow_table_capacity", "gauge", "Sessions the flow table holds at most.", {}, at(f, "capacity"));
+    if (s.contains("mbufs")) {
+        e.add("nat64d_mbufs_in_use", "gauge", "Packet buffers taken from the pool (steady under steady load).", {},
+              at(at(s, "mbufs"), "in_use"));
+        e.add("nat64d_mbufs_size", "gauge", "Packet buffers in the pool.", {}, at(at(s, "mbufs"), "size"));
+    }
+    e.add("nat64d_ager_passes_total", "counter", "Passes of the ager over the flow table.", {}, at(s, "ager_passes"));
     e.add("nat64d_flow_table_fill_ratio", "gauge", "Live sessions / capacity.", {}, at(f, "fill"));
     e.add("nat64d_subscribers", "gauge", "Subscribers tracked for their limits (0 with no subscriber limit set).",
           {}, at(f, "subscribers"));

@@ -192,6 +192,8 @@ json Service::stats() const
         src.ipfix_records_skipped = c.records_skipped.load(std::memory_order_relaxed);
     }
     src.injector = ctx_.injector;
+    src.mbufs = ctx_.mbufs;
+    src.ager_passes = ctx_.ager_passes != nullptr ? ctx_.ager_passes->load(std::memory_order_relaxed) : 0;
     return collect_stats(src);
 }
 

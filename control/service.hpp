@@ -49,6 +49,8 @@ struct ServiceContext {
     int64_t start_unix_ms = 0;   // wall time at start_tsc, for event times
     uint64_t health_window_ms = kHealthWindowMs;
     const dp::KernelInjector* injector = nullptr;   // the exception path's, if any
+    const rte_mempool* mbufs = nullptr;             // the packet pool, for its use
+    const std::atomic<uint64_t>* ager_passes = nullptr;
     // Static mappings added at run time, kept in cfg->bib_state when set.
     std::vector<StaticBib>* runtime_bib = nullptr;
     // `reload`: re-reads the file and applies it (control thread); throws

@@ -137,6 +137,11 @@ nlohmann::json collect_stats(const StatsSources& src)
                       {"rx_nombuf", s.rx_nombuf}});
     }
     j["ports"] = jp;
+    if (src.mbufs != nullptr)
+        j["mbufs"] = {{"size", src.mbufs->size},
+                      {"in_use", rte_mempool_in_use_count(src.mbufs)},
+                      {"available", rte_mempool_avail_count(src.mbufs)}};
+    j["ager_passes"] = src.ager_passes;
     return j;
 }
 

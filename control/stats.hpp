@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <rte_mempool.h>
 
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/io/kernel_port.hpp"
@@ -34,6 +35,8 @@ struct StatsSources {
     uint64_t ipfix_send_errors = 0;
     uint64_t ipfix_records_skipped = 0;
     const dp::KernelInjector* injector = nullptr;
+    const rte_mempool* mbufs = nullptr;   // the packet pool: in use is the sign of a leak
+    uint64_t ager_passes = 0;             // control loop passes of the ager
 };
 
 /// Any thread: reads counters with relaxed loads and never writes worker state.

@@ -6,6 +6,8 @@
 #   scripts/bench.sh --workers 2     # nat64d workers (and testpmd forwarding cores)
 #   scripts/bench.sh --no-tayga      # skip the kernel baseline
 #   scripts/bench.sh --smoke --out DIR   # ~2 minutes, tiny intervals: proves the harness works (test/bench/run.sh)
+#   scripts/bench.sh --soak 10       # nat64d alone: one scenario in 2 s rounds for 10 minutes (rate, sessions,
+#                                    # mbufs in use, ager passes per round; does the rate depend on uptime?)
 #
 # What it runs, on this machine, in one go (method: docs/BENCHMARKS.md):
 #   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
@@ -25,11 +27,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PY=/usr/bin/python3
 
-FULL=0; SMOKE=0; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
+FULL=0; SMOKE=0; SOAK_MIN=; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
 while [ $# -gt 0 ]; do
   case $1 in
     --full) FULL=1 ;;
     --smoke) SMOKE=1 ;;
+    --soak) SOAK_MIN=$2; shift ;;
     --workers) WORKERS=$2; shift ;;
     --no-tayga) TAYGA=0 ;;
     --out) OUT=$2; shift ;;
@@ -146,6 +149,7 @@ GEN_EAL=(--lcores=0@0 --no-huge -m 1024 --no-pci --file-prefix "n64b-gen-$RUN_ID
 GEN_MEMIF=(--vdev "net_memif0,role=client,id=0,socket=$WORK/in.sock,socket-abstract=no"
            --vdev "net_memif1,role=client,id=0,socket=$WORK/out.sock,socket-abstract=no")
 PREFIX6=2001:db8:64::   # the same network-specific /96 for nat64d and Tayga
+GEN_MEMIF_CMD=("$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --prefix "$PREFIX6")
 
 # The generator runs once per device under test and reads one run per line from
 # a FIFO, so its ports stay connected from the first run to the last: a memif
@@ -219,6 +223,62 @@ stop_pid() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# ------------------------------------------------------ soak (--soak MINUTES)
+# One scenario, over and over, against one long-running nat64d: a rate that
+# falls with uptime (a leak, a table that fills, an ager that falls behind)
+# shows as a trend; a machine that switches levels shows as spread in both
+# halves. One 1518-byte round in the middle, as in the full series.
+if [ -n "$SOAK_MIN" ]; then
+  SOAK_S=$(awk "BEGIN{printf \"%d\", $SOAK_MIN * 60}"); SOAK_FLOWS=65536; SOAK_ROUND_S=2
+  [ "$SMOKE" = 1 ] && { SOAK_FLOWS=1024; SOAK_ROUND_S=0.3; }
+  STEP="soak"; echo "== soak: nat64d over memif, 6to4, $SOAK_FLOWS flows, $MAIN_SIZE B, $SOAK_ROUND_S s rounds for $SOAK_S s"
+  memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID" "$WORK" "$PREFIX6" "$WORKERS" "$MAX_FLOWS"
+  lock
+  "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
+  DUT=$!; PIDS+=("$DUT")
+  wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
+  gen_start "$WORK/gen-soak.log" "${GEN_MEMIF_CMD[@]}"
+  WARMUP=0; DURATION=$SOAK_ROUND_S; REPEAT=1
+  SOAK_CSV="$WORK/soak.csv"
+  echo "round,elapsed_s,size,rx_pps,loss_pct,sessions,mbufs_in_use,ager_passes,rx_nombuf" > "$SOAK_CSV"
+  start=$(date +%s); round=0; big=0
+  while [ $(( $(date +%s) - start )) -lt "$SOAK_S" ]; do
+    round=$((round + 1)); size=$MAIN_SIZE
+    if [ "$big" = 0 ] && [ $(( $(date +%s) - start )) -ge $(( SOAK_S / 2 )) ]; then size=1518; big=1; fi
+    run nat64d soak "soak round $round" --mode nat64 --flows "$SOAK_FLOWS" --size "$size" --dir 6to4 >/dev/null
+    row=$("$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" --json stats 9>&- | "$PY" -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s["flows"]["sessions"], s.get("mbufs", {}).get("in_use", ""), s["ager_passes"],
+      sum(p["rx_nombuf"] for p in s["ports"]))') || row="- - - -"
+    read -r sessions mbufs passes nombuf <<<"$row"
+    echo "$round,$(( $(date +%s) - start )),$size,${LAST_RX:-0},${loss:-},$sessions,$mbufs,$passes,$nombuf" >> "$SOAK_CSV"
+    printf '  round %3d  %4d s  %4s B  %7.3f Mpps  sessions %7s  mbufs in use %6s  ager passes %8s  rx_nombuf %s\n' \
+      "$round" "$(( $(date +%s) - start ))" "$size" "$(awk "BEGIN{print ${LAST_RX:-0}/1e6}")" "$sessions" "$mbufs" "$passes" "$nombuf"
+  done
+  stop_pid "$DUT"; gen_stop
+  unlock
+  "$PY" - "$SOAK_CSV" <<'PYEOF'
+import csv, statistics as st, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["size"] != "1518" and float(r["rx_pps"] or 0) > 0]
+if len(rows) < 3:
+    print("  soak: too few rounds for a trend"); sys.exit(0)
+rates = [float(r["rx_pps"]) / 1e6 for r in rows]
+third = max(1, len(rates) // 3)
+first, last = st.median(rates[:third]), st.median(rates[-third:])
+mb = [int(r["mbufs_in_use"]) for r in rows if r["mbufs_in_use"].isdigit()]
+print(f"  soak: {len(rates)} rounds at the main size; Mpps min {min(rates):.3f} median {st.median(rates):.3f} "
+      f"max {max(rates):.3f}; first third {first:.3f}, last third {last:.3f} (ratio {last / first:.2f})")
+print(f"  soak: mbufs in use first {mb[0] if mb else '-'} last {mb[-1] if mb else '-'}, max {max(mb) if mb else '-'}")
+spread = (max(rates) - min(rates)) / st.median(rates)
+print("  soak: " + ("rate steady with uptime" if abs(last / first - 1) <= max(0.1, spread / 2)
+                    else "RATE MOVED with uptime beyond the rounds' own spread"))
+PYEOF
+  mkdir -p "$OUT"; cp "$SOAK_CSV" "$OUT/soak.csv"
+  echo "  rounds in $OUT/soak.csv"
+  exit 0
+fi
+
 # ---------------------------------------------------------------- 1. in process
 STEP="in process"; echo "== in process (no I/O): xlate_bench, dp_bench"
 lock
@@ -261,7 +321,6 @@ latency() {
   run "$1" latency "$1 latency @$3pps" --mode "$2" --flows "$SIZE_FLOWS" --size "$MAIN_SIZE" --dir mixed \
     --rate "$3" --cdf "$WORK/cdf-$1.txt"
 }
-GEN_MEMIF_CMD=("$GEN" "${GEN_EAL[@]}" "${GEN_MEMIF[@]}" -- --prefix "$PREFIX6")
 
 STEP="dpdk-testpmd io forwarding between the memif ports"; echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
 TPMD_N=0

@@ -53,5 +53,21 @@ check report_has_tables_and_targets sh -c "grep -q '^| scenario | nat64d Mpps' '
   grep -q 'memif: nat64d >= 70% of testpmd' '$TMP/out/latest.md' && grep -q 'Machine: ' '$TMP/out/latest.md'"
 check plots_are_png sh -c "for p in rate_vs_flows rate_vs_size latency_cdf; do
   head -c 8 '$TMP/out/'\$p.png | od -An -tx1 | tr -d ' \n' | grep -qx '89504e470d0a1a0a' || { echo \$p; exit 1; }; done"
+# The soak mode: one nat64d, rounds of one scenario; every round delivered,
+# the flows all live, the buffers come back, the ager ran, the summary printed.
+BUILD="$BUILD" timeout 300 "$ROOT/scripts/bench.sh" --smoke --soak 0.2 --out "$TMP/soak" >"$TMP/soak.log" 2>&1
+src=$?
+check soak_rounds "$PY" - "$TMP/soak/soak.csv" "$TMP/soak.log" "$src" <<'PYEOF'
+import csv, sys
+print(open(sys.argv[2]).read()[-1500:])
+if sys.argv[3] != "0":
+    sys.exit(f"bench.sh --soak exited {sys.argv[3]}")
+rows = list(csv.DictReader(open(sys.argv[1])))
+bad = [r for r in rows if float(r["rx_pps"] or 0) <= 0 or r["sessions"] != "1024" or r["mbufs_in_use"] == ""]
+passes = [int(r["ager_passes"]) for r in rows]
+ok = len(rows) >= 3 and not bad and passes == sorted(passes) and passes[-1] > passes[0] and \
+     any(r["size"] == "1518" for r in rows) and "soak: " in open(sys.argv[2]).read()
+sys.exit(0 if ok else f"{len(rows)} rounds, bad {bad[:2]}, ager passes {passes[:3]}...")
+PYEOF
 check nothing_left_behind sh -c "[ \"\$(ip netns list | sort)\" = '$netns_before' ] &&
   ! ls /tmp/nat64d-bench.* >/dev/null 2>&1 && ! pgrep -f 'n64b-(dut|gen|tpmd|afp)' >/dev/null"
