@@ -8,6 +8,7 @@
 #   scripts/bench.sh --smoke --out DIR   # ~2 minutes, tiny intervals: proves the harness works (test/bench/run.sh)
 #   scripts/bench.sh --soak 10       # nat64d alone: one scenario in 2 s rounds for 10 minutes (rate, sessions,
 #                                    # mbufs in use, ager passes per round; does the rate depend on uptime?)
+#   scripts/bench.sh --interleave 5  # testpmd and nat64d point by point, 5 pairs a point: the ratio of each pair
 #
 # What it runs, on this machine, in one go (method: docs/BENCHMARKS.md):
 #   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
@@ -27,12 +28,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 PY=/usr/bin/python3
 
-FULL=0; SMOKE=0; SOAK_MIN=; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
+FULL=0; SMOKE=0; SOAK_MIN=; PAIRS=; WORKERS=1; TAYGA=1; OUT="$ROOT/docs/bench"; BUILD=${BUILD:-$ROOT/build-bench}
 while [ $# -gt 0 ]; do
   case $1 in
     --full) FULL=1 ;;
     --smoke) SMOKE=1 ;;
     --soak) SOAK_MIN=$2; shift ;;
+    --interleave) PAIRS=$2; shift ;;
     --workers) WORKERS=$2; shift ;;
     --no-tayga) TAYGA=0 ;;
     --out) OUT=$2; shift ;;
@@ -280,6 +282,7 @@ PYEOF
 fi
 
 # ---------------------------------------------------------------- 1. in process
+if [ -z "$PAIRS" ]; then   # --interleave measures only the memif pairs
 STEP="in process"; echo "== in process (no I/O): xlate_bench, dp_bench"
 lock
 "$BUILD/test/bench/xlate_bench" 9>&- | tee "$WORK/xlate.txt" | grep -v '^#' || true
@@ -295,6 +298,7 @@ while read -r line; do
   name=$(echo "$line" | cut -d'|' -f2 | sed 's/^ *//; s/ *$//'); ns=$(echo "$line" | cut -d'|' -f3 | tr -d ' ')
   csv "xlate-inproc,xlate_ns:${name//,/;},,,,,,,,,,,,,$ns"
 done < <(grep -E '^\| (baseline|6to4|4to6)' "$WORK/xlate.txt")
+fi
 
 # ------------------------------------------------------------- 2. over memif
 suite() {  # suite DUT MODE: the same scenarios for every device
@@ -337,6 +341,65 @@ start_testpmd() {
   wait_until 30 "$TPMD" test -S "$WORK/in.sock" -a -S "$WORK/out.sock" || exit 1
   wait_until 30 "$TPMD" line_in "$WORK/testpmd.log" "forwards packets on" || exit 1
 }
+# ------------------------------------------- interleaved (--interleave PAIRS)
+# testpmd and nat64d on the same point, one right after the other, PAIRS
+# times per point (the order alternates): the two runs of a pair are seconds
+# apart, so a machine that switches levels moves both, and their ratio is the
+# figure. A baseline whose own runs spread by more than a quarter is flagged.
+if [ -n "$PAIRS" ]; then
+  IL_CSV="$WORK/interleave.csv"; echo "point,pair,dut,rx_pps" > "$IL_CSV"
+  memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID" "$WORK" "$PREFIX6" "$WORKERS" "$MAX_FLOWS"
+  start_nat64d() {
+    rm -f "$WORK/in.sock" "$WORK/out.sock"
+    "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
+    DUT=$!; PIDS+=("$DUT")
+    wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
+  }
+  IL_POINTS=("6to4 ${SIZE_FLOWS} flows|--flows $SIZE_FLOWS --size $MAIN_SIZE --dir 6to4")
+  [ "$FULL" = 1 ] && IL_POINTS+=("6to4 1000000 flows|--flows 1000000 --size $MAIN_SIZE --dir 6to4")
+  IL_POINTS+=("mixed ${SIZE_FLOWS} flows|--flows $SIZE_FLOWS --size $MAIN_SIZE --dir mixed")
+  echo "== interleaved: dpdk-testpmd and nat64d ($WORKERS worker(s)) over the same memif ports, $PAIRS pair(s) per point"
+  lock
+  for pt in "${IL_POINTS[@]}"; do
+    name=${pt%%|*}; read -r -a args <<<"${pt#*|}"
+    for pair in $(seq 1 "$PAIRS"); do
+      order="testpmd nat64d"; [ $((pair % 2)) = 0 ] && order="nat64d testpmd"
+      for dut in $order; do
+        STEP="interleave: $name, pair $pair, $dut"
+        if [ "$dut" = testpmd ]; then start_testpmd; mode=fwd; pid=$TPMD; else start_nat64d; mode=nat64; pid=$DUT; fi
+        gen_start "$WORK/gen-il.log" "${GEN_MEMIF_CMD[@]}"
+        run "$dut" interleave "$dut $name pair $pair" --mode "$mode" "${args[@]}"
+        echo "$name,$pair,$dut,${LAST_RX:-0}" >> "$IL_CSV"
+        stop_pid "$pid"; gen_stop
+      done
+    done
+  done
+  unlock
+  mkdir -p "$OUT"
+  "$PY" - "$IL_CSV" "$CPU" "$CORES" "$DATE" <<'PYEOF' | tee "$OUT/interleave.md"
+import collections, csv, statistics as st, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+points = collections.OrderedDict()
+for r in rows:
+    points.setdefault(r["point"], {}).setdefault(int(r["pair"]), {})[r["dut"]] = float(r["rx_pps"] or 0)
+print(f"Interleaved pairs, {sys.argv[4]}, {sys.argv[2]}, {sys.argv[3]} cores (target: nat64d >= 70% of testpmd)\n")
+print("| point | pairs | nat64d / testpmd, median | pairs min - max | testpmd Mpps min - max | baseline |")
+print("|---|---|---|---|---|---|")
+for p, pairs in points.items():
+    full = [v for v in pairs.values() if v.get("testpmd", 0) > 0 and "nat64d" in v]
+    ratios = [v["nat64d"] / v["testpmd"] for v in full]
+    tp = [v["testpmd"] / 1e6 for v in full]
+    if not ratios:
+        print(f"| {p} | 0 | - | - | - | no complete pair |")
+        continue
+    spread = (max(tp) - min(tp)) / st.median(tp)
+    print(f"| {p} | {len(ratios)} | {st.median(ratios):.0%} | {min(ratios):.0%} - {max(ratios):.0%} | "
+          f"{min(tp):.2f} - {max(tp):.2f} | {'MOVED by ' + format(spread, '.0%') if spread > 0.25 else 'steady'} |")
+PYEOF
+  cp "$IL_CSV" "$OUT/interleave.csv"
+  exit 0
+fi
+
 lock
 start_testpmd
 gen_start "$WORK/gen-testpmd.log" "${GEN_MEMIF_CMD[@]}"

@@ -69,5 +69,19 @@ ok = len(rows) >= 3 and not bad and passes == sorted(passes) and passes[-1] > pa
      any(r["size"] == "1518" for r in rows) and "soak: " in open(sys.argv[2]).read()
 sys.exit(0 if ok else f"{len(rows)} rounds, bad {bad[:2]}, ager passes {passes[:3]}...")
 PYEOF
+# Interleaved pairs: every point has a complete pair, its ratio in the table.
+BUILD="$BUILD" timeout 300 "$ROOT/scripts/bench.sh" --smoke --interleave 1 --out "$TMP/il" >"$TMP/il.log" 2>&1
+irc=$?
+check interleaved_pairs "$PY" - "$TMP/il/interleave.csv" "$TMP/il/interleave.md" "$irc" <<'PYEOF'
+import csv, sys
+print(open(sys.argv[2]).read() if sys.argv[3] == "0" else f"bench.sh --interleave exited {sys.argv[3]}")
+rows = list(csv.DictReader(open(sys.argv[1])))
+duts = sorted((r["point"], r["dut"]) for r in rows if float(r["rx_pps"] or 0) > 0)
+points = {r["point"] for r in rows}
+md = open(sys.argv[2]).read()
+ok = sys.argv[3] == "0" and len(points) >= 2 and len(duts) == 2 * len(points) and \
+     all(f"| {p} | 1 | " in md for p in points)
+sys.exit(0 if ok else f"rows {rows}")
+PYEOF
 check nothing_left_behind sh -c "[ \"\$(ip netns list | sort)\" = '$netns_before' ] &&
   ! ls /tmp/nat64d-bench.* >/dev/null 2>&1 && ! pgrep -f 'n64b-(dut|gen|tpmd|afp)' >/dev/null"
