@@ -31,8 +31,9 @@ constexpr uint8_t kCode4HostAdminProhibited = 10;
 constexpr uint8_t kCode4HostPrecedence = 14;
 constexpr uint8_t kCode4PrecedenceCutoff = 15;
 // ICMPv4 Parameter Problem codes (RFC 792, RFC 1108).
+// Code 1, a required option missing, has no IPv6 counterpart: not
+// translated (RFC 7915 s4.2), so it needs no name here.
 constexpr uint8_t kCode4PointerIndicates = 0;
-constexpr uint8_t kCode4MissingOption = 1;
 constexpr uint8_t kCode4BadLength = 2;
 
 constexpr uint32_t kIp4MinMtu = 68;   // RFC 791: every IPv4 link carries 68 bytes

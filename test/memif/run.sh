@@ -9,7 +9,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAYER=memif
 . "$HERE/../../scripts/lib/layer.sh"
-PEER_EXITS=${NAT64D_MEMIF_PEER_EXITS:-40}
+PEER_EXITS=${NAT64D_MEMIF_PEER_EXITS:-25}
 GEN="$BUILD/test/bench/gen/nat64gen"
 NAT64D="$BUILD/control/nat64d"
 CTL="$BUILD/control/nat64ctl"
