@@ -224,6 +224,16 @@ stop_pid() {
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
 }
+# start_nat64d: nat64d on $WORK/nat64d.conf (memif_dut_conf), as DUT; back
+# once its control socket answers (its ports configured, its workers
+# running; health would wait for the memif links, which come up only when
+# the generator connects).
+start_nat64d() {
+  rm -f "$WORK/in.sock" "$WORK/out.sock"
+  "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
+  DUT=$!; PIDS+=("$DUT")
+  wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
+}
 
 # ------------------------------------------------------ soak (--soak MINUTES)
 # One scenario, over and over, against one long-running nat64d: a rate that
@@ -236,9 +246,7 @@ if [ -n "$SOAK_MIN" ]; then
   STEP="soak"; echo "== soak: nat64d over memif, 6to4, $SOAK_FLOWS flows, $MAIN_SIZE B, $SOAK_ROUND_S s rounds for $SOAK_S s"
   memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID" "$WORK" "$PREFIX6" "$WORKERS" "$MAX_FLOWS"
   lock
-  "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
-  DUT=$!; PIDS+=("$DUT")
-  wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
+  start_nat64d
   gen_start "$WORK/gen-soak.log" "${GEN_MEMIF_CMD[@]}"
   WARMUP=0; DURATION=$SOAK_ROUND_S; REPEAT=1
   SOAK_CSV="$WORK/soak.csv"
@@ -349,12 +357,6 @@ start_testpmd() {
 if [ -n "$PAIRS" ]; then
   IL_CSV="$WORK/interleave.csv"; echo "point,pair,dut,rx_pps" > "$IL_CSV"
   memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID" "$WORK" "$PREFIX6" "$WORKERS" "$MAX_FLOWS"
-  start_nat64d() {
-    rm -f "$WORK/in.sock" "$WORK/out.sock"
-    "$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
-    DUT=$!; PIDS+=("$DUT")
-    wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
-  }
   IL_POINTS=("6to4 ${SIZE_FLOWS} flows|--flows $SIZE_FLOWS --size $MAIN_SIZE --dir 6to4")
   [ "$FULL" = 1 ] && IL_POINTS+=("6to4 1000000 flows|--flows 1000000 --size $MAIN_SIZE --dir 6to4")
   IL_POINTS+=("mixed ${SIZE_FLOWS} flows|--flows $SIZE_FLOWS --size $MAIN_SIZE --dir mixed")
@@ -415,13 +417,7 @@ memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID"
 # testpmd's session ends here: testpmd first, then its generator.
 stop_pid "$TPMD"; gen_stop
 lock
-rm -f "$WORK/in.sock" "$WORK/out.sock"
-"$NAT64D" --config "$WORK/nat64d.conf" >"$WORK/nat64d.log" 2>&1 9>&- </dev/null &
-DUT=$!; PIDS+=("$DUT")
-# nat64d's control socket answers once its ports are configured and its
-# workers run (health would wait for the memif links, which come up only
-# when the generator connects).
-wait_until 60 "$DUT" "$BUILD/control/nat64ctl" -s "$WORK/nat64d.sock" stats || exit 1
+start_nat64d
 grep 'flow table' "$WORK/nat64d.log" | sed 's/^/  /'
 gen_start "$WORK/gen-nat64d.log" "${GEN_MEMIF_CMD[@]}"
 suite nat64d nat64
