@@ -23,13 +23,6 @@ namespace nat64d::dp {
 
 namespace {
 
-uint32_t key_slots(uint32_t entries) noexcept { return lf_hash_positions(entries); }
-
-rte_hash* make_hash(const std::string& name, uint32_t entries, uint32_t key_len, int socket)
-{
-    return make_lf_hash(name, entries, key_len, socket);
-}
-
 // How long a worker waits for another to finish a session or mapping both
 // are creating: the other holds no lock and completes in well under a
 // microsecond unless it lost its CPU, and then dropping one packet beats
@@ -67,7 +60,11 @@ constexpr uint32_t kMinPortRing = 16384;
 
 rte_ring* make_ring(const std::string& name, uint32_t count, uint32_t esize, int socket, unsigned flags)
 {
-    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, count, socket, flags | RING_F_EXACT_SZ);
+    // RING_F_EXACT_SZ holds `count` in the next power of two above it, which
+    // for a power of two is twice the memory: one element less holds it in
+    // `count` slots.
+    const uint32_t exact = rte_is_power_of_2(count) ? count - 1 : count;
+    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, exact, socket, flags | RING_F_EXACT_SZ);
     if (r == nullptr)
         throw StartupError("ring " + name + " (" + std::to_string(count) + "): " + rte_strerror(rte_errno));
     return r;
@@ -81,8 +78,14 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
 {
     counters_ = std::make_unique<WriterCounters[]>(workers_ + 1);
     try {
-        sessions_hash_ = make_hash(cfg.name + "_s", max_flows_, sizeof(nat::FlowKey6), cfg.socket);
-        mappings_hash_ = make_hash(cfg.name + "_m", max_mappings_, sizeof(nat::BibKey6), cfg.socket);
+        // Sessions in one rte_hash: every packet looks them up, and two shards
+        // cost a second bulk lookup per burst (each a round of cache misses
+        // in a large table). Mappings are looked up only by creates, so they
+        // split where that saves memory (lf_hash.hpp).
+        sessions_hash_ = std::make_unique<LfHash>(cfg.name + "_s", max_flows_, sizeof(nat::FlowKey6), cfg.socket,
+                                                  false);
+        mappings_hash_ = std::make_unique<LfHash>(cfg.name + "_m", max_mappings_, sizeof(nat::BibKey6), cfg.socket,
+                                                  true);
         const size_t qsize = rte_rcu_qsbr_get_memsize(workers_);
         qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc_socket("nat64d_qsbr", qsize, RTE_CACHE_LINE_SIZE, cfg.socket));
         if (qsbr_ == nullptr || rte_rcu_qsbr_init(qsbr_, workers_) != 0)
@@ -116,11 +119,11 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
         release();
         throw;
     }
-    sessions_ = std::make_unique<Session[]>(key_slots(max_flows_));
-    mappings_ = std::make_unique<MappingSlot[]>(key_slots(max_mappings_));
+    sessions_ = std::make_unique<Session[]>(sessions_hash_->positions());
+    mappings_ = std::make_unique<MappingSlot[]>(mappings_hash_->positions());
     retired_cap_ = cfg.retire_queue != 0
                        ? cfg.retire_queue
-                       : std::max(kMinRetired, (key_slots(max_flows_) + key_slots(max_mappings_)) / 8);
+                       : std::max(kMinRetired, (sessions_hash_->positions() + mappings_hash_->positions()) / 8);
     retired_ = std::make_unique<uint32_t[]>(retired_cap_);
     batches_cap_ = kRetireBatches;
     batches_ = std::make_unique<RetireBatch[]>(batches_cap_);
@@ -138,9 +141,8 @@ void FlowTable::release() noexcept
     event_rings_.clear();
     rte_ring_free(worker_retired_);
     worker_retired_ = nullptr;
-    rte_hash_free(sessions_hash_);
-    rte_hash_free(mappings_hash_);
-    sessions_hash_ = mappings_hash_ = nullptr;
+    sessions_hash_.reset();
+    mappings_hash_.reset();
     rte_free(qsbr_);
     qsbr_ = nullptr;
 }
@@ -225,7 +227,7 @@ bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
     }
     if ((tagged & kRetiredMapping) == 0) {
         sessions_[pos].pub.store(0, std::memory_order_relaxed);   // unclaimed for its next key
-        rte_hash_free_key_with_position(sessions_hash_, static_cast<int32_t>(pos));
+        sessions_hash_->free_position(pos);
         return true;
     }
     if ((tagged & kRetiredReturnPort) != 0) {
@@ -239,7 +241,7 @@ bool FlowTable::free_retired(uint32_t tagged, uint32_t& ports_returned) noexcept
         ++ports_returned;
     }
     mappings_[pos].flags.store(0, std::memory_order_relaxed);   // unclaimed for its next key
-    rte_hash_free_key_with_position(mappings_hash_, static_cast<int32_t>(pos));
+    mappings_hash_->free_position(pos);
     return true;
 }
 
@@ -326,8 +328,8 @@ uint32_t FlowTable::drain_events(FlowEvent* out, uint32_t max) noexcept
 
 void FlowTable::lookup_bulk(const nat::FlowKey6* const* keys, uint32_t n, int32_t* positions) const noexcept
 {
-    rte_hash_lookup_bulk(sessions_hash_, reinterpret_cast<const void**>(const_cast<const nat::FlowKey6**>(keys)),
-                         n, positions);
+    sessions_hash_->lookup_bulk(reinterpret_cast<const void**>(const_cast<const nat::FlowKey6**>(keys)), n,
+                                positions);
     // A session inserted by another worker but not yet complete is a miss here;
     // create() will find it and complete it the same way.
     for (uint32_t i = 0; i < n; ++i)
@@ -351,12 +353,12 @@ void FlowTable::prefetch_mappings(const nat::FlowKey6* const* keys, const int32_
     }
     // One miss has nothing to overlap with; create() looks it up anyway.
     if (misses >= 2)
-        rte_hash_lookup_bulk(mappings_hash_, ptrs.data(), misses, found.data());
+        mappings_hash_->lookup_bulk(ptrs.data(), misses, found.data());
 }
 
 int32_t FlowTable::lookup(const nat::FlowKey6& key) const noexcept
 {
-    int32_t p = rte_hash_lookup(sessions_hash_, &key);
+    int32_t p = sessions_hash_->lookup(&key);
     if (p >= 0 && !sessions_[static_cast<uint32_t>(p)].ready())
         return -ENOENT;
     return p;
@@ -364,9 +366,9 @@ int32_t FlowTable::lookup(const nat::FlowKey6& key) const noexcept
 
 bool FlowTable::key_at(int32_t pos, nat::FlowKey6& key) const noexcept
 {
-    void* kp = nullptr;
+    const void* kp = nullptr;
     if (pos < 0 || !sessions_[static_cast<uint32_t>(pos)].ready() ||
-        rte_hash_get_key_with_position(sessions_hash_, pos, &kp) < 0 || kp == nullptr)
+        !sessions_hash_->checked_key(static_cast<uint32_t>(pos), kp))
         return false;
     std::memcpy(&key, kp, sizeof(key));
     return true;
@@ -557,7 +559,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         return -1;
     }
     const nat::BibKey6 bib = nat::bib_key_of(key);
-    int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    int32_t m = mappings_hash_->lookup(&bib);
     if (m >= 0) {
         // Another worker may be completing it this very moment.
         if (wait_until_set(mappings_[static_cast<uint32_t>(m)].flags, kMappingReady))
@@ -583,7 +585,7 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
         why = a.verdict;
         return -1;
     }
-    m = rte_hash_add_key(mappings_hash_, &bib);
+    m = mappings_hash_->add(&bib);
     if (m < 0) {
         ports_.unclaim(proto, a.addr_index, a.port);
         port_back(proto, a.addr_index, a.port, now_s);
@@ -608,8 +610,6 @@ int32_t FlowTable::find_or_create_mapping(const nat::FlowKey6& key, uint32_t wor
     }
     slot.pub_port = a.port;
     slot.addr_index = static_cast<uint16_t>(a.addr_index);
-    slot.addr6 = key.src;
-    slot.port6 = key.sport;
     slot.proto6 = key.proto;
     slot.sessions.store(0, std::memory_order_relaxed);
     ports_.set_owner(proto, a.addr_index, a.port, static_cast<uint32_t>(m) + 1);
@@ -630,13 +630,15 @@ void FlowTable::drop_mapping(int32_t m, const nat::BibKey6& bib, nat::PortProto 
     counters_[writer].mappings_removed[static_cast<uint32_t>(proto)].add();
     if (subscribers_ != nullptr)
         subscribers_->give_port(subscribers_->find(bib.src), proto);
-    if (rte_hash_del_key(mappings_hash_, &bib) < 0) [[unlikely]]
+    // Inbound packets stop finding the mapping; the port stays taken. Its
+    // position can be reused after the grace period, and by then no reader
+    // can reach it through this port.
+    ports_.disown(proto, slot.addr_index, slot.pub_port, static_cast<uint32_t>(m) + 1);
+    if (mappings_hash_->del(&bib) < 0) [[unlikely]]
         return;
     // The port allocator's slice belongs to one worker: only it frees ports in
     // it. RFC 6888: the port then rests in quarantine before another subscriber
-    // gets it. Until then the direct map still names position m; find_mapping()
-    // checks that the mapping there still has this port, so a reused position
-    // never answers for it.
+    // gets it.
     if (writer == control_writer()) {
         // The ager: position and port wait for a grace period, so no reader
         // that still holds this mapping's session sees the port owned by another.
@@ -692,7 +694,7 @@ int32_t FlowTable::create_session(const nat::FlowKey6& key, uint32_t worker, uin
     if (m < 0)
         return -1;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
-    const int32_t p = rte_hash_add_key(sessions_hash_, &key);
+    const int32_t p = sessions_hash_->add(&key);
     if (p < 0) [[unlikely]] {
         nat::PortProto proto;
         uint32_t none = 0;
@@ -719,7 +721,7 @@ int32_t FlowTable::create_session(const nat::FlowKey6& key, uint32_t worker, uin
     uint32_t n = slot.sessions.load(std::memory_order_relaxed);
     do {
         if (n == kDead) [[unlikely]] {
-            if (rte_hash_del_key(sessions_hash_, &key) >= 0)   // never published; found by others maybe
+            if (sessions_hash_->del(&key) >= 0)   // never published; found by others maybe
                 retire_from_worker(worker, static_cast<uint32_t>(p));
             why = Verdict::drop_no_mapping;   // the next packet creates a fresh mapping
             return -1;
@@ -746,35 +748,35 @@ FlowTable::PublicRef FlowTable::resolve_public(uint8_t proto6, Ip4 pub4, uint16_
     return r;
 }
 
-const FlowTable::MappingSlot* FlowTable::slot_named(const PublicRef& ref) const noexcept
+const nat::BibKey6* FlowTable::key_named(const PublicRef& ref) const noexcept
 {
     if (!ref.ours)
         return nullptr;
     const uint32_t owner = ports_.owner(ref.proto, ref.addr_index, ref.pub_port);
-    if (owner == 0 || owner > key_slots(max_mappings_))
-        return nullptr;   // free, or claimed by a mapping being created
-    return &mappings_[owner - 1];
+    if (owner == 0 || owner > mappings_hash_->positions())
+        return nullptr;   // free, or claimed by a mapping being created or dropped
+    return static_cast<const nat::BibKey6*>(mappings_hash_->key_at(owner - 1));
 }
 
 void FlowTable::prefetch_mapping(const PublicRef& ref) const noexcept
 {
-    if (const MappingSlot* slot = slot_named(ref))
-        rte_prefetch0(slot);
+    if (const nat::BibKey6* key = key_named(ref))
+        rte_prefetch0(key);
 }
 
 bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
 {
-    // The direct map may still name a position whose mapping was dropped (its
-    // port is on the way back to its worker) and reused: only a live mapping
-    // of this protocol with this very public port answers.
-    const MappingSlot* slot = slot_named(ref);
-    if (slot == nullptr || !slot->ready() || slot->addr_index != ref.addr_index || slot->pub_port != ref.pub_port)
+    // The direct map names a position only while its mapping lives (and for
+    // a grace period after the drop disowned the port, during which the key
+    // stays in place), so the key there is this public port's mapping.
+    const nat::BibKey6* key = key_named(ref);
+    if (key == nullptr)
         return false;
-    nat::PortProto slot_proto;
-    if (!nat::port_proto_of(slot->proto6, slot_proto) || slot_proto != ref.proto)
+    nat::PortProto key_proto;
+    if (!nat::port_proto_of(key->proto, key_proto) || key_proto != ref.proto) [[unlikely]]
         return false;
-    addr6 = slot->addr6;
-    port6 = slot->port6;
+    addr6 = key->src;
+    port6 = key->sport;
     return true;
 }
 
@@ -791,9 +793,9 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     if (!nat::port_proto_of(sm.proto6, proto) || !ports_.find_address(sm.addr4, addr_index))
         return false;
     const nat::BibKey6 bib = nat::make_bib_key6(sm.addr6, sm.port6, sm.proto6);
-    if (rte_hash_lookup(mappings_hash_, &bib) >= 0 || ports_.owner(proto, addr_index, sm.port4) != 0)
+    if (mappings_hash_->lookup(&bib) >= 0 || ports_.owner(proto, addr_index, sm.port4) != 0)
         return false;
-    const int32_t m = rte_hash_add_key(mappings_hash_, &bib);
+    const int32_t m = mappings_hash_->add(&bib);
     if (m < 0)
         return false;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
@@ -801,15 +803,13 @@ bool FlowTable::add_static(const StaticMapping& sm) noexcept
     if (!slot.flags.compare_exchange_strong(flags, kMappingClaimed | kMappingStatic, std::memory_order_acquire))
         return false;   // a worker created this host's dynamic mapping in the meantime
     if (!ports_.reserve(proto, addr_index, sm.port4, static_cast<uint32_t>(m) + 1)) {
-        if (rte_hash_del_key(mappings_hash_, &bib) >= 0)   // never published; freed after a grace period
+        if (mappings_hash_->del(&bib) >= 0)   // never published; freed after a grace period
             retire(static_cast<uint32_t>(m) | kRetiredMapping);
         seal_batch();
         return false;
     }
     slot.pub_port = sm.port4;
     slot.addr_index = static_cast<uint16_t>(addr_index);
-    slot.addr6 = sm.addr6;
-    slot.port6 = sm.port6;
     slot.proto6 = sm.proto6;
     slot.sessions.store(0, std::memory_order_relaxed);
     slot.flags.store(kMappingClaimed | kMappingReady | kMappingStatic, std::memory_order_release);
@@ -825,7 +825,7 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
     if (!nat::port_proto_of(proto6, proto))
         return false;
     const nat::BibKey6 bib = nat::make_bib_key6(addr6, port6, proto6);
-    const int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    const int32_t m = mappings_hash_->lookup(&bib);
     if (m < 0)
         return false;
     MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
@@ -840,7 +840,7 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
     counters_[control_writer()].mappings_removed[static_cast<uint32_t>(proto)].add();
     push_event(control_writer(), FlowEventKind::mapping_delete, nat::make_flow_key6(addr6, 0, port6, 0, proto6),
                ports_.address(slot.addr_index), slot.pub_port, true);
-    if (rte_hash_del_key(mappings_hash_, &bib) >= 0)
+    if (mappings_hash_->del(&bib) >= 0)
         retire(static_cast<uint32_t>(m) | kRetiredMapping);   // its port is already free (unreserved)
     seal_batch();
     return true;
@@ -848,7 +848,7 @@ bool FlowTable::del_static(uint8_t proto6, const In6& addr6, uint16_t port6, uin
 
 uint32_t FlowTable::remove_sessions_of(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
 {
-    const uint32_t slots = key_slots(max_flows_);
+    const uint32_t slots = sessions_hash_->positions();
     nat::FlowKey6 key;
     uint32_t removed = 0;
     for (uint32_t pos = 0; pos < slots; ++pos)
@@ -861,7 +861,7 @@ uint32_t FlowTable::remove_sessions_of(uint8_t proto6, const In6& addr6, uint16_
 
 uint32_t FlowTable::remove_sessions_in(const xlate::Prefix6& prefix, uint32_t now_s) noexcept
 {
-    const uint32_t slots = key_slots(max_flows_);
+    const uint32_t slots = sessions_hash_->positions();
     nat::FlowKey6 key;
     uint32_t removed = 0;
     for (uint32_t pos = 0; pos < slots; ++pos)
@@ -876,7 +876,7 @@ uint32_t FlowTable::remove_sessions_in(const xlate::Prefix6& prefix, uint32_t no
 int64_t FlowTable::del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6, uint32_t now_s) noexcept
 {
     const nat::BibKey6 bib = nat::make_bib_key6(addr6, port6, proto6);
-    const int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    const int32_t m = mappings_hash_->lookup(&bib);
     if (m < 0)
         return -1;
     const MappingSlot& slot = mappings_[static_cast<uint32_t>(m)];
@@ -890,7 +890,7 @@ int64_t FlowTable::del_dynamic(uint8_t proto6, const In6& addr6, uint16_t port6,
 void FlowTable::release_session_mapping(const nat::FlowKey6& key, uint32_t now_s) noexcept
 {
     const nat::BibKey6 bib = nat::bib_key_of(key);
-    const int32_t m = rte_hash_lookup(mappings_hash_, &bib);
+    const int32_t m = mappings_hash_->lookup(&bib);
     nat::PortProto proto;
     if (m < 0 || !nat::port_proto_of(key.proto, proto))
         return;
@@ -915,8 +915,8 @@ bool FlowTable::live_key(uint32_t pos, nat::FlowKey6& key) const noexcept
 {
     if (!sessions_[pos].ready())
         return false;
-    void* kp = nullptr;
-    if (rte_hash_get_key_with_position(sessions_hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr)
+    const void* kp = nullptr;
+    if (!sessions_hash_->checked_key(pos, kp))
         return false;
     std::memcpy(&key, kp, sizeof(key));
     return true;
@@ -930,7 +930,7 @@ void FlowTable::remove_session(uint32_t pos, const nat::FlowKey6& key, uint32_t 
     // only after a grace period (the retire FIFO).
     const uint32_t pub = s.pub.load(std::memory_order_relaxed);
     s.pub.store(pub & ~Session::kReady, std::memory_order_release);
-    const int32_t deleted = rte_hash_del_key(sessions_hash_, &key);
+    const int32_t deleted = sessions_hash_->del(&key);
     if (deleted < 0)
         return;
     retire(static_cast<uint32_t>(deleted));
@@ -955,7 +955,7 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
     collect_worker_retired();
     reclaim(false);
     uint32_t removed = 0;
-    const uint32_t slots = key_slots(max_flows_);
+    const uint32_t slots = sessions_hash_->positions();
     nat::FlowKey6 key;
     for (uint32_t scanned = 0; scanned < budget && scanned < slots; ++scanned) {
         // A removal retires a session and maybe its mapping. Without room the
@@ -984,13 +984,13 @@ uint32_t FlowTable::expire(uint32_t now_s, const nat::Timeouts& timeouts, uint32
     return removed;
 }
 
-uint32_t FlowTable::session_positions() const noexcept { return key_slots(max_flows_); }
-uint32_t FlowTable::mapping_positions() const noexcept { return key_slots(max_mappings_); }
+uint32_t FlowTable::session_positions() const noexcept { return sessions_hash_->positions(); }
+uint32_t FlowTable::mapping_positions() const noexcept { return mappings_hash_->positions(); }
 
 uint32_t FlowTable::visit_sessions(uint32_t from, uint32_t max_positions, uint32_t now_s,
                                    const std::function<bool(const SessionInfo&)>& fn) const
 {
-    const uint32_t slots = key_slots(max_flows_);
+    const uint32_t slots = sessions_hash_->positions();
     const uint32_t end = max_positions >= slots - std::min(from, slots) ? slots : from + max_positions;
     SessionInfo info;
     for (uint32_t pos = from; pos < end; ++pos) {
@@ -1010,14 +1010,13 @@ uint32_t FlowTable::visit_sessions(uint32_t from, uint32_t max_positions, uint32
 uint32_t FlowTable::visit_mappings(uint32_t from, uint32_t max_positions,
                                    const std::function<bool(const MappingInfo&)>& fn) const
 {
-    const uint32_t slots = key_slots(max_mappings_);
+    const uint32_t slots = mappings_hash_->positions();
     const uint32_t end = max_positions >= slots - std::min(from, slots) ? slots : from + max_positions;
     MappingInfo info;
     for (uint32_t pos = from; pos < end; ++pos) {
         const MappingSlot& slot = mappings_[pos];
-        void* kp = nullptr;
-        if (!slot.ready() || rte_hash_get_key_with_position(mappings_hash_, static_cast<int32_t>(pos), &kp) < 0 ||
-            kp == nullptr)
+        const void* kp = nullptr;
+        if (!slot.ready() || !mappings_hash_->checked_key(pos, kp))
             continue;
         std::memcpy(&info.key, kp, sizeof(info.key));
         info.pub4 = ports_.address(slot.addr_index);
@@ -1047,8 +1046,8 @@ FlowTableStats FlowTable::stats() const noexcept
         st.slots_lost += c.slots_lost.read();
         st.ager_stalls += c.ager_stalls.read();
     }
-    st.hash_sessions_used = static_cast<uint64_t>(std::max(rte_hash_count(sessions_hash_), 0));
-    st.hash_mappings_used = static_cast<uint64_t>(std::max(rte_hash_count(mappings_hash_), 0));
+    st.hash_sessions_used = sessions_hash_->count();
+    st.hash_mappings_used = mappings_hash_->count();
     return st;
 }
 
@@ -1073,27 +1072,9 @@ uint32_t FlowTable::mapping_count() const noexcept
     return live(st.mappings_created, st.mappings_removed);
 }
 
-double FlowTable::bytes_per_flow() const noexcept
-{
-    // rte_hash, per entry: one key slot (8-byte data + key, 16-byte aligned),
-    // an eighth of a 64-byte bucket, a 4-byte free-slot ring entry (both
-    // power-of-two sized, so up to twice that); then our arrays.
-    const auto slot = [](size_t key_len) { return double((8 + key_len + 15) / 16 * 16); };
-    const auto pow2_share = [](uint32_t entries, double bytes_per) {
-        uint64_t p = 1;
-        while (p < entries)
-            p <<= 1;
-        return double(p) * bytes_per / double(entries);
-    };
-    const double per_hash = pow2_share(max_flows_, 64.0 / 8.0) + pow2_share(key_slots(max_flows_), 4.0);
-    return slot(sizeof(nat::FlowKey6)) + slot(sizeof(nat::BibKey6)) + 2 * per_hash + sizeof(Session) +
-           sizeof(MappingSlot) + double(array_bytes() - key_slots(max_flows_) * sizeof(Session) -
-                                        key_slots(max_mappings_) * sizeof(MappingSlot)) / max_flows_;
-}
-
 size_t FlowTable::array_bytes() const noexcept
 {
-    return size_t{key_slots(max_flows_)} * sizeof(Session) + size_t{key_slots(max_mappings_)} * sizeof(MappingSlot) +
+    return size_t{sessions_hash_->positions()} * sizeof(Session) + size_t{mappings_hash_->positions()} * sizeof(MappingSlot) +
            size_t{retired_cap_} * sizeof(uint32_t) + size_t{batches_cap_} * sizeof(RetireBatch);
 }
 

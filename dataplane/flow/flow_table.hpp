@@ -1,14 +1,18 @@
 // The NAT state: sessions and mappings in lock-free rte_hash tables shared by
 // all workers (RFC 6146 s3.1 BIB and session table, merged with NAPT).
 //
-// - Sessions: rte_hash keyed by the IPv6-side 5-tuple (FlowKey6). The key's
-//   position in the hash indexes a Session array (8 bytes: public address and
-//   port, last activity, TCP state), so lookups need no data pointer chase.
-// - Mappings (BIB): rte_hash keyed by (IPv6 address, port, protocol); the
-//   position indexes a MappingSlot (public side, IPv6 side, session count).
+// - Sessions: a lock-free rte_hash (LfHash, lf_hash.hpp) keyed by the IPv6-side
+//   5-tuple (FlowKey6). The key's position indexes a Session array (8 bytes:
+//   public address and port, last activity, TCP state), so lookups need no
+//   data pointer chase.
+// - Mappings (BIB): an LfHash keyed by (IPv6 address, port, protocol), in
+//   two rte_hash shards when its size is far from a power of two; the
+//   position indexes a MappingSlot (public side, session count, 12 bytes).
 //   The reverse direction needs no hash: the port allocator's direct map takes
-//   (address, protocol, public port) to the mapping's position + 1.
-// - Inbound IPv4 packets: direct map -> mapping -> session key -> one hash lookup.
+//   (address, protocol, public port) to the mapping's position + 1 while the
+//   mapping lives (a dropped mapping's port is disowned at once, before its
+//   position can be reused), and the IPv6 side is the key at that position.
+// - Inbound IPv4 packets: direct map -> mapping key -> session key -> one hash lookup.
 //
 // Readers never lock (RW_CONCURRENCY_LF). Creation takes rte_hash's writer lock
 // (MULTI_WRITER_ADD), the one lock on the packet path, only for new flows.
@@ -40,6 +44,7 @@
 
 #include "dataplane/counters.hpp"
 #include "dataplane/flow/flow_event.hpp"
+#include "dataplane/flow/lf_hash.hpp"
 #include "dataplane/flow/subscribers.hpp"
 
 #include "dataplane/nat/block_pool.hpp"
@@ -129,7 +134,7 @@ struct FlowTableConfig {
     int socket = 0;
     uint32_t workers = 1;                 // QSBR readers; one port-return and one event ring each
     bool events = false;                  // NAT event log on: push a FlowEvent per create/delete
-    uint32_t event_ring_size = 16384;     // events per ring (rounded up to a power of two)
+    uint32_t event_ring_size = 16384;     // events per ring
     uint32_t retire_queue = 0;            // deleted positions waiting for a grace period; 0: automatic
     // Per-subscriber limits: the subscriber table exists only when one is
     // set, so without limits a create costs nothing more.
@@ -313,25 +318,21 @@ public:
     uint32_t session_count() const noexcept;
     uint32_t mapping_count() const noexcept;
     uint32_t capacity() const noexcept { return max_flows_; }
-    /// Estimated bytes of table memory per flow at capacity, one mapping per
-    /// session (the worst case): both hashes' key slots, buckets and free-slot
-    /// rings, the Session and MappingSlot arrays.
-    double bytes_per_flow() const noexcept;
+    /// rte_hash shards of the mapping table (lf_hash.hpp): 1, or 2 for sizes
+    /// far from a power of two. The session table is always one.
+    uint32_t mapping_shards() const noexcept { return mappings_hash_->shards(); }
     /// Heap bytes of the arrays next to the hashes (sessions, mappings, FIFOs).
     size_t array_bytes() const noexcept;
 
 private:
     struct MappingSlot {                  // indexed by the mapping's hash position
-        // The IPv6 side, copied from the mapping's key so inbound packets read it
-        // here: rte_hash_get_key_with_position() looks the key up again to check it.
-        In6 addr6{};
-        uint16_t port6 = 0;
+        // The IPv6 side is the mapping's key, read from the hash's key store
+        // (LfHash::key_at): inbound packets touch that entry, not this slot.
         uint16_t pub_port = 0;
         uint16_t addr_index = 0;          // into the port allocator's pool
         uint8_t proto6 = 0;
         // kMappingClaimed | kMappingReady (release-stored when complete; pairs
-        // with the acquires in find_or_create_mapping() and find_mapping())
-        // | kMappingStatic.
+        // with the acquire in find_or_create_mapping()) | kMappingStatic.
         std::atomic<uint8_t> flags{0};
         // Sessions using it; kDead once the ager decided to drop it, so a
         // worker that found it a moment earlier cannot attach a new session.
@@ -345,6 +346,7 @@ private:
     // Taken (compare-and-swap from 0) by the one writer that fills a new
     // mapping; back to 0 only when the position is freed after its grace period.
     static constexpr uint8_t kMappingClaimed = 4;
+    static_assert(sizeof(MappingSlot) == 12);
     static constexpr uint32_t kDead = UINT32_MAX;
     // One per writer (workers, then the control thread): single-writer counters.
     struct alignas(64) WriterCounters {
@@ -369,8 +371,8 @@ private:
     };
 
     void release() noexcept;
-    // The mapping slot the direct map names for a public port, if in range.
-    const MappingSlot* slot_named(const PublicRef& ref) const noexcept;
+    // The key of the mapping the direct map names for a public port, if any.
+    const nat::BibKey6* key_named(const PublicRef& ref) const noexcept;
     // Live sessions or mappings: created minus removed, over the port spaces.
     static uint32_t live(const std::array<uint64_t, nat::kPortProtoCount>& created,
                          const std::array<uint64_t, nat::kPortProtoCount>& removed) noexcept;
@@ -415,8 +417,8 @@ private:
                     bool is_static) noexcept;
     uint32_t control_writer() const noexcept { return workers_; }
 
-    rte_hash* sessions_hash_ = nullptr;
-    rte_hash* mappings_hash_ = nullptr;
+    std::unique_ptr<LfHash> sessions_hash_;   // FlowKey6
+    std::unique_ptr<LfHash> mappings_hash_;   // BibKey6; the inbound path reads keys by position
     std::unique_ptr<Session[]> sessions_;
     std::unique_ptr<MappingSlot[]> mappings_;
     uint32_t max_flows_ = 0;

@@ -467,6 +467,16 @@ void PortAllocator::set_owner(PortProto proto, uint32_t addr_index, uint16_t por
     map_[slot_index(addr_index, proto, port)].store(owner, std::memory_order_release);
 }
 
+bool PortAllocator::disown(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
+{
+    if (addr_index >= address_count() || !in_range(proto, port)) [[unlikely]]
+        return false;
+    uint32_t v = owner;
+    // release: pairs with the acquire in owner(), as set_owner().
+    return map_[slot_index(addr_index, proto, port)].compare_exchange_strong(v, kClaimed, std::memory_order_release,
+                                                                           std::memory_order_relaxed);
+}
+
 bool PortAllocator::reserve(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept
 {
     if (addr_index >= address_count() || !in_range(proto, port) || owner > kMaxOwner)

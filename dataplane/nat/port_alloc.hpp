@@ -144,6 +144,11 @@ public:
     static constexpr uint32_t kClaimed = kMaxOwner;
     /// Names the owner of a dynamically allocated port. Worker worker_of(port) only.
     void set_owner(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept;
+    /// A dropped mapping's port: still taken (it goes back after a grace
+    /// period, then rests in quarantine), but it names `owner` no longer, so
+    /// owner() reports kClaimed from now on. False if `owner` did not hold it.
+    /// Any thread: a port in use has no other writer.
+    bool disown(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t owner) noexcept;
     /// Returns a claimed port nobody ever saw: free at once, no quarantine.
     /// Worker worker_of(port) only.
     bool unclaim(PortProto proto, uint32_t addr_index, uint16_t port) noexcept;

@@ -459,9 +459,29 @@ int main(int argc, char** argv)
     std::printf("# flow table for %u flows: rte_hash %.1f MiB + session/mapping arrays %.1f MiB = %.0f bytes per flow"
                 " (one mapping per flow: the worst case)\n",
                 max_flows, hash_bytes / (1 << 20), array_bytes / (1 << 20), per_flow);
-    std::printf("# FlowTable::bytes_per_flow() (sessions only) = %.0f; tsc %.3f GHz\n", flows->bytes_per_flow(),
+    std::printf("# rte_hash shards: sessions 1, mappings %u; tsc %.3f GHz\n", flows->mapping_shards(),
                 double(b.hz) / 1e9);
     std::printf("CSV,memory,%u,%.1f,%.1f,%.1f\n", max_flows, hash_bytes, array_bytes, per_flow);
+    // With port blocks (512 ports, nat64d's default of 4 per protocol) the
+    // subscriber table comes too, sized per subscriber: nat64d's default
+    // (one per 8 flows) and an ISP's ratio (one per 300 flows).
+    if (max_flows <= (1u << 21))
+        for (const uint32_t flows_per_subscriber : {8u, 300u}) {
+            rte_malloc_get_socket_stats(0, &before);
+            const size_t m0 = malloc_in_use();
+            dp::FlowTableConfig bc = fcfg;
+            bc.name = "pba" + std::to_string(flows_per_subscriber);
+            bc.block_size = 512;
+            bc.blocks = nat::block_pool_of(pcfg, bc.block_size);
+            bc.subscribers.name = bc.name + "_sub";
+            bc.subscribers.max_blocks = 4;
+            bc.subscribers.max_subscribers = std::max(1024u, max_flows / flows_per_subscriber);
+            auto with_blocks = std::make_unique<dp::FlowTable>(bc, ports);
+            rte_malloc_get_socket_stats(0, &after);
+            const double bytes = double(after.heap_allocsz_bytes - before.heap_allocsz_bytes) + double(malloc_in_use() - m0);
+            std::printf("# with port blocks and a subscriber table for %u subscribers (one per %u flows): %.0f bytes "
+                        "per flow\n", bc.subscribers.max_subscribers, flows_per_subscriber, bytes / max_flows);
+        }
 
     // 1K, 64K, ~1M, and ~95% of a bigger table (10M with scripts/bench.sh --full).
     std::vector<uint32_t> counts{1024, 65536, std::min(max_flows * 19 / 20, 1000000u)};

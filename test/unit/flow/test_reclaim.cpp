@@ -218,10 +218,17 @@ TEST_CASE("reclaim: a freed port waits for every worker's quiescent state, then 
     const uint16_t port = t.flows.session(pos).pub_port();
     uint32_t addr = 0;
     REQUIRE(t.ports.find_address(0xC0000201, addr));
+    In6 a6{};
+    uint16_t p6 = 0;
+    CHECK(t.flows.find_mapping(kProtoUdp, 0xC0000201, port, a6, p6));
+    CHECK(a6 == k.src);
+    CHECK(p6 == k.sport);
     CHECK(t.flows.expire(400, to, 1u << 20) == 1);
-    // No quiescent state yet: the port must not be on its way back.
+    // No quiescent state yet: the port must not be on its way back, and it
+    // names its dropped mapping no longer, so inbound packets find nothing.
     CHECK(t.flows.drain_port_returns(0, 400) == 0);
     CHECK(t.ports.state(nat::PortProto::udp, addr, port, 400) == nat::PortState::in_use);
+    CHECK_FALSE(t.flows.find_mapping(kProtoUdp, 0xC0000201, port, a6, p6));
     CHECK(t.flows.session(pos).pub_port() == port);   // the entry is intact meanwhile
     t.flows.quiescent(0);
     CHECK(t.flows.release_ports() == 1);
