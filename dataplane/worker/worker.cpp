@@ -156,6 +156,8 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
                                                 cfg.inside_ip6,
                                                 cfg.outside_ip4,
                                                 pool};
+    items6_ = std::make_unique<Item6[]>(kBurst);
+    items4_ = std::make_unique<Item4[]>(kBurst);
     tsc_hz_ = rte_get_tsc_hz();
     start_tsc_ = rte_rdtsc();
     last_rx_tsc_.store(start_tsc_, std::memory_order_relaxed);
@@ -720,7 +722,7 @@ xlate::Rewrite4 Worker::outgoing_tuple_6to4(const Item6& it, const Session& s, x
 
 void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
 {
-    std::array<Item6, kBurst> items;
+    Item6* items = items6_.get();
     std::array<const nat::FlowKey6*, kBurst> keys{};
     std::array<int32_t, kBurst> pos{};
     uint16_t k = 0;
@@ -854,7 +856,7 @@ xlate::Rewrite6 Worker::outgoing_tuple_4to6(const Item4& it, xlate::Rewrite6& in
 
 void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
 {
-    std::array<Item4, kBurst> items;
+    Item4* items = items4_.get();
     std::array<const nat::FlowKey6*, kBurst> keys{};
     std::array<int32_t, kBurst> pos{};
     uint16_t parsed = 0;
