@@ -64,7 +64,12 @@ uint32_t lf_hash_entries(uint32_t wanted) noexcept
     return wanted;
 }
 
-uint32_t lf_hash_positions(uint32_t wanted) noexcept { return lf_hash_entries(wanted) + kCacheSlots + 1; }
+uint32_t lf_hash_positions(const rte_hash* h) noexcept
+{
+    // DPDK's own count (entries plus every lcore cache), so the arrays
+    // indexed by position cover whatever this DPDK hands out.
+    return static_cast<uint32_t>(std::max(rte_hash_max_key_id(h), 0)) + 1;
+}
 
 rte_hash* make_lf_hash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket)
 {
@@ -124,7 +129,7 @@ LfHash::LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int s
             shard_[s].hash = create(shard_name, entries[s], key_len, socket);
             shard_[s].base = positions_;
             shard_[s].keys = KeyStore(shard_[s].hash, shard_name, key_len);
-            positions_ += entries[s] + kCacheSlots + 1;
+            positions_ += lf_hash_positions(shard_[s].hash);
             total_slots += rte_align64pow2(entries[s]);
         }
         // Keys go to the shards in proportion to their bucket slots.

@@ -26,9 +26,9 @@ namespace nat64d::dp {
 /// The `entries` to ask one rte_hash for so it holds `wanted` keys (see above).
 uint32_t lf_hash_entries(uint32_t wanted) noexcept;
 
-/// Positions an rte_hash made by make_lf_hash(wanted) can hand out: its
-/// per-lcore free-slot caches let them reach entries + (RTE_MAX_LCORE - 1) * (64 - 1).
-uint32_t lf_hash_positions(uint32_t wanted) noexcept;
+/// How many positions an rte_hash can hand out (0 .. n - 1): its per-lcore
+/// free-slot caches let them reach past its entries.
+uint32_t lf_hash_positions(const rte_hash* h) noexcept;
 
 /// One rte_hash for `wanted` keys. Throws StartupError naming the table when DPDK refuses.
 rte_hash* make_lf_hash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket);

@@ -42,7 +42,7 @@ SubscriberTable::SubscriberTable(const SubscriberTableConfig& cfg)
     : max_subscribers_(cfg.max_subscribers), prefix_len_(cfg.prefix_len)
 {
     hash_ = make_lf_hash(cfg.name + "_sub", max_subscribers_, sizeof(In6), cfg.socket);
-    positions_ = lf_hash_positions(max_subscribers_);
+    positions_ = lf_hash_positions(hash_);
     slots_ = std::make_unique<Slot[]>(positions_);
     max_blocks_ = cfg.max_blocks;
     if (max_blocks_ != 0)

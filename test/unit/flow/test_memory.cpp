@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
@@ -65,13 +66,19 @@ TEST_CASE("lf_hash: sizing by wanted keys", "[flow][memory]")
     CHECK(dp::lf_hash_entries(10000000) == 10000000);     // likewise 2^24
     // 2^20: the most entries whose ring (entries + 127 x 63 + 1) is 2^20.
     CHECK(dp::lf_hash_entries(1u << 20) == (1u << 20) - 127 * 63 - 1);
-    CHECK(dp::lf_hash_positions(1u << 20) == (1u << 20));
+    // Positions as DPDK counts them: entries, every lcore's cache, and one.
+    rte_hash* h = dp::make_lf_hash("mem_positions", 1u << 20, 24, 0);
+    CHECK(dp::lf_hash_positions(h) == (1u << 20));
+    rte_hash_free(h);
 }
 
-TEST_CASE("lf_hash: a table for 2^20 keys holds as many as rte_hash asked for 2^20, in less memory",
+TEST_CASE("lf_hash: a table for 2^15 keys holds as many as rte_hash asked for 2^15, in less memory",
           "[flow][memory]")
 {
-    const uint32_t wanted = 1u << 20;
+    // The smallest size the rule shrinks is 2^14 (the lcore-cache reservation
+    // is 8,002); 2^15 keeps the test quick under the sanitizers, and 2^20
+    // behaves the same (docs/BENCHMARKS.md).
+    const uint32_t wanted = 1u << 15;
     size_t h0 = heap_bytes();
     rte_hash* ours = dp::make_lf_hash("mem_ours", wanted, 24, 0);
     const size_t ours_bytes = heap_bytes() - h0;
@@ -93,7 +100,7 @@ TEST_CASE("lf_hash: a table for 2^20 keys holds as many as rte_hash asked for 2^
     INFO("ours " << a.keys << " keys in " << a.bytes << " bytes; plain " << b.keys << " keys in " << b.bytes);
     CHECK(a.keys == b.keys);                 // the buckets fill first either way
     CHECK(a.keys > wanted * 95 / 100);
-    CHECK(a.bytes + 4 * (1u << 20) <= b.bytes);   // a 2^20 free-slot ring of 4-byte entries, not 2^21
+    CHECK(a.bytes + 4 * wanted <= b.bytes);   // a free-slot ring of `wanted` 4-byte entries, not twice that
     rte_hash_free(ours);
     rte_hash_free(plain);
 }
@@ -190,7 +197,8 @@ TEST_CASE("lf_hash: a size far from a power of two is split into two power-of-tw
         uint32_t wanted;
         uint64_t big, small;
     };
-    for (const Split sp : {Split{10000000, 1u << 23, 1u << 21}, Split{700000, 1u << 19, 1u << 18}}) {
+    for (const Split sp : {Split{10000000, 1u << 23, 1u << 21}, Split{700000, 1u << 19, 1u << 18},
+                            Split{300000, 1u << 18, 1u << 17}}) {
         INFO(sp.wanted);
         const std::vector<uint32_t> e = dp::lf_hash_shards(sp.wanted);
         REQUIRE(e.size() == 2);
@@ -200,19 +208,19 @@ TEST_CASE("lf_hash: a size far from a power of two is split into two power-of-tw
         CHECK(pow2(e[0] + cache) == sp.big);
         CHECK(pow2(e[1] + cache) == sp.small);
         // Bucket slots for the keys and a little more; positions for the
-        // keys as the shards share them, with under 2% to spare.
+        // keys as the shards share them, and a few standard deviations more.
         CHECK(sp.big + sp.small >= sp.wanted + sp.wanted / 32);
         const double share = double(sp.small) / double(sp.big + sp.small);
         CHECK(e[1] >= sp.wanted * share);
         CHECK(e[0] >= sp.wanted * (1 - share));
-        CHECK(uint64_t{e[0]} + e[1] < sp.wanted + sp.wanted / 50);
+        CHECK(uint64_t{e[0]} + e[1] < sp.wanted + 16 * std::sqrt(double(sp.wanted)) + 2);
     }
 }
 
 TEST_CASE("lf_hash: two shards hold every key they were sized for, each at one position of its own",
           "[flow][memory]")
 {
-    const uint32_t wanted = 700000;
+    const uint32_t wanted = 300000;   // shards of 2^18 and 2^17 bucket slots
     CHECK(dp::LfHash("mem_whole", wanted, sizeof(nat::BibKey6), 0, false).shards() == 1);
     dp::LfHash h("mem_split", wanted, sizeof(nat::BibKey6), 0, true);
     REQUIRE(h.shards() == 2);
@@ -292,10 +300,10 @@ TEST_CASE("flow table: a two-shard mapping table translates both ways and ages l
     nat::PortAllocator ports(pc);
     dp::FlowTableConfig fc;
     fc.name = "mem_2shard";
-    fc.max_flows = 700000;
+    fc.max_flows = 300000;
     dp::FlowTable flows(fc, ports);
     REQUIRE(flows.mapping_shards() == 2);
-    constexpr uint32_t kFlows = 200000;
+    constexpr uint32_t kFlows = 100000;
     const auto key = [](uint32_t i) {
         // A host per /56, so paired pooling spreads them over the four addresses.
         In6 src{0x20, 0x01, 0x0d, 0xb8, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
