@@ -175,38 +175,37 @@ void LfHash::lookup_bulk(const void** keys, uint32_t n, int32_t* positions) cons
             continue;
         rte_hash_lookup_with_hash_bulk(shard_[s].hash, shard_keys[s].data(), sigs[s].data(), count[s], found.data());
         for (uint32_t j = 0; j < count[s]; ++j)
-            positions[index[s][j]] = found[j] >= 0 ? found[j] + static_cast<int32_t>(shard_[s].base) : found[j];
+            positions[index[s][j]] = global(found[j], shard_[s].base);
     }
+}
+
+template <typename WithHash>
+int32_t LfHash::in_shard(const void* key, WithHash op) const noexcept
+{
+    const hash_sig_t sig = rte_hash_hash(shard_[0].hash, key);
+    const Shard& s = shard_[shard_of(sig)];
+    return global(op(s.hash, sig), s.base);
 }
 
 int32_t LfHash::lookup(const void* key) const noexcept
 {
     if (shards_ == 1)
         return rte_hash_lookup(shard_[0].hash, key);
-    const hash_sig_t sig = rte_hash_hash(shard_[0].hash, key);
-    const Shard& s = shard_[shard_of(sig)];
-    const int32_t p = rte_hash_lookup_with_hash(s.hash, key, sig);
-    return p >= 0 ? p + static_cast<int32_t>(s.base) : p;
+    return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_lookup_with_hash(h, key, sig); });
 }
 
 int32_t LfHash::add(const void* key) noexcept
 {
     if (shards_ == 1)
         return rte_hash_add_key(shard_[0].hash, key);
-    const hash_sig_t sig = rte_hash_hash(shard_[0].hash, key);
-    const Shard& s = shard_[shard_of(sig)];
-    const int32_t p = rte_hash_add_key_with_hash(s.hash, key, sig);
-    return p >= 0 ? p + static_cast<int32_t>(s.base) : p;
+    return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_add_key_with_hash(h, key, sig); });
 }
 
 int32_t LfHash::del(const void* key) noexcept
 {
     if (shards_ == 1)
         return rte_hash_del_key(shard_[0].hash, key);
-    const hash_sig_t sig = rte_hash_hash(shard_[0].hash, key);
-    const Shard& s = shard_[shard_of(sig)];
-    const int32_t p = rte_hash_del_key_with_hash(s.hash, key, sig);
-    return p >= 0 ? p + static_cast<int32_t>(s.base) : p;
+    return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_del_key_with_hash(h, key, sig); });
 }
 
 void LfHash::free_position(uint32_t pos) noexcept

@@ -96,6 +96,11 @@ private:
         KeyStore keys;
     };
     uint32_t shard_of(uint32_t sig) const noexcept;
+    // A shard's answer (a position in it, or a negative errno) as a global one.
+    static int32_t global(int32_t pos, uint32_t base) noexcept { return pos >= 0 ? pos + static_cast<int32_t>(base) : pos; }
+    // With two shards: op(shard's rte_hash, key's hash) on the key's shard.
+    template <typename WithHash>
+    int32_t in_shard(const void* key, WithHash op) const noexcept;
     uint32_t shard_of_position(uint32_t pos) const noexcept { return pos >= shard_[1].base && shards_ == 2; }
 
     std::array<Shard, 2> shard_{};
