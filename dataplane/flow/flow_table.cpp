@@ -758,18 +758,20 @@ const nat::BibKey6* FlowTable::key_named(const PublicRef& ref) const noexcept
     return static_cast<const nat::BibKey6*>(mappings_hash_->key_at(owner - 1));
 }
 
-void FlowTable::prefetch_mapping(const PublicRef& ref) const noexcept
+void FlowTable::name_mapping(PublicRef& ref) const noexcept
 {
-    if (const nat::BibKey6* key = key_named(ref))
-        rte_prefetch0(key);
+    ref.key = key_named(ref);
+    if (ref.key != nullptr)
+        rte_prefetch0(ref.key);
 }
 
 bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
 {
     // The direct map names a position only while its mapping lives (and for
     // a grace period after the drop disowned the port, during which the key
-    // stays in place), so the key there is this public port's mapping.
-    const nat::BibKey6* key = key_named(ref);
+    // stays in place), so the key there is this public port's mapping; a
+    // worker reads it within the burst that named it, well inside that grace.
+    const nat::BibKey6* key = ref.key;
     if (key == nullptr)
         return false;
     nat::PortProto key_proto;
@@ -783,7 +785,9 @@ bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) 
 bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,
                              uint16_t& port6) const noexcept
 {
-    return find_mapping(resolve_public(proto6, pub4, pub_port), addr6, port6);
+    PublicRef ref = resolve_public(proto6, pub4, pub_port);
+    name_mapping(ref);
+    return find_mapping(ref, addr6, port6);
 }
 
 bool FlowTable::add_static(const StaticMapping& sm) noexcept

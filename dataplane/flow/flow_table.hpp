@@ -222,15 +222,17 @@ public:
 
     /// The same in three steps, so a burst overlaps its cache misses: resolve
     /// every packet's public address (prefetches its direct-map slot), then
-    /// prefetch_mapping() each, then find_mapping() each.
+    /// name_mapping() each (reads the slot, prefetches the key it names), then
+    /// find_mapping() each (reads that key).
     struct PublicRef {
         uint32_t addr_index = 0;
         uint16_t pub_port = 0;
         nat::PortProto proto = nat::PortProto::tcp;
         bool ours = false;                // a pool address and a protocol with ports
+        const nat::BibKey6* key = nullptr;   // set by name_mapping(): the mapping's key, if any
     };
     PublicRef resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept;
-    void prefetch_mapping(const PublicRef& ref) const noexcept;
+    void name_mapping(PublicRef& ref) const noexcept;
     bool find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept;
 
     /// Adds a static mapping; false when it collides with an existing one.

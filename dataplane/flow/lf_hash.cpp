@@ -214,12 +214,6 @@ void LfHash::free_position(uint32_t pos) noexcept
     rte_hash_free_key_with_position(s.hash, static_cast<int32_t>(pos - s.base));
 }
 
-const void* LfHash::key_at(uint32_t pos) const noexcept
-{
-    const Shard& s = shard_[shard_of_position(pos)];
-    return s.keys.at(pos - s.base);
-}
-
 bool LfHash::checked_key(uint32_t pos, const void*& key) const noexcept
 {
     const Shard& s = shard_[shard_of_position(pos)];

@@ -82,8 +82,13 @@ public:
     int32_t del(const void* key) noexcept;
     /// After a grace period: the position may be handed out again.
     void free_position(uint32_t pos) noexcept;
-    /// The key stored at a position, unchecked (see KeyStore).
-    const void* key_at(uint32_t pos) const noexcept;
+    /// The key stored at a position, unchecked (see KeyStore). Inline: every
+    /// inbound packet reads its mapping's key here.
+    const void* key_at(uint32_t pos) const noexcept
+    {
+        const Shard& s = shard_[shard_of_position(pos)];
+        return s.keys.at(pos - s.base);
+    }
     /// The key at a position if the table holds one there (a lookup checks it).
     bool checked_key(uint32_t pos, const void*& key) const noexcept;
     /// Keys in the table, including those deleted and not freed yet.

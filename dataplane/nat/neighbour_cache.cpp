@@ -13,10 +13,6 @@ namespace {
 constexpr uint32_t kEvictProbe = 8;   // entries looked at for a victim when the table is full
 }
 
-bool NeighbourKey::is_ip4() const noexcept { return is_v4_mapped(ip); }
-Ip4 NeighbourKey::ip4() const noexcept { return v4_of_mapped(ip); }
-NeighbourKey neighbour_key4(Ip4 ip) noexcept { return NeighbourKey{v4_mapped(ip)}; }
-NeighbourKey neighbour_key6(const In6& ip) noexcept { return NeighbourKey{ip}; }
 
 const char* NeighbourCache::validate(const NeighbourConfig& cfg) noexcept
 {

@@ -14,6 +14,7 @@
 #include <span>
 
 #include "dataplane/nat/open_index.hpp"
+#include "dataplane/nat/v4_mapped.hpp"
 #include "dataplane/xlate/bytes.hpp"
 
 namespace nat64d::nat {
@@ -29,11 +30,11 @@ inline constexpr uint32_t kNeighbourMaxHeld = 64;
 /// IPv6 neighbour, RFC 4291 s2.5.5.2).
 struct NeighbourKey {
     In6 ip;
-    bool is_ip4() const noexcept;
-    Ip4 ip4() const noexcept;   // precondition: is_ip4()
+    bool is_ip4() const noexcept { return is_v4_mapped(ip); }
+    Ip4 ip4() const noexcept { return v4_of_mapped(ip); }   // precondition: is_ip4()
 };
-NeighbourKey neighbour_key4(Ip4 ip) noexcept;
-NeighbourKey neighbour_key6(const In6& ip) noexcept;
+inline NeighbourKey neighbour_key4(Ip4 ip) noexcept { return NeighbourKey{v4_mapped(ip)}; }
+inline NeighbourKey neighbour_key6(const In6& ip) noexcept { return NeighbourKey{ip}; }
 
 enum class NeighbourState : uint8_t {
     incomplete,     // soliciting, no MAC yet; packets are held

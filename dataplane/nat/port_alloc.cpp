@@ -12,20 +12,6 @@
 namespace nat64d::nat {
 namespace {
 
-// A direct-map slot is one uint32, read by any worker and written with CAS:
-//   0                          free
-//   1..kMaxOwner               allocated to that owner (dynamic)
-//   kTagStatic | owner         reserved for a static BIB entry (owner may be 0)
-//   kTagQuarantine | t         freed at now_s == t (mod 2^30), resting (RFC 6888 REQ-8)
-// Keeping the quarantine time in the slot costs no extra memory and no queue:
-// a slot becomes choosable again by itself, checked when a probe looks at it.
-// The 30-bit time wraps after 34 years; a slot left quarantined that long would
-// look quarantined again for quarantine_s, which is harmless.
-constexpr uint32_t kTagMask = 0xC000'0000u;
-constexpr uint32_t kTagStatic = 0x4000'0000u;
-constexpr uint32_t kTagQuarantine = 0x8000'0000u;
-constexpr uint32_t kLowMask = 0x3FFF'FFFFu;
-
 // Fixed, not random: the same host maps to the same address across restarts and
 // pcap runs, and nothing is gained by hiding it, as a host only picks its own.
 constexpr uint64_t kPairingKey = 0x6E61'7436'3470'6169ull;
@@ -176,22 +162,10 @@ const char* PortAllocator::add_address(Ip4 addr) noexcept
     return nullptr;
 }
 
-size_t PortAllocator::slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept
-{
-    const auto p = static_cast<uint32_t>(proto);
-    return size_t{addr_index} * per_addr_slots_ + offset_[p] + (port - first_[p]);
-}
-
 size_t PortAllocator::counter_index(uint32_t worker, uint32_t addr_index, PortProto proto) const noexcept
 {
     return size_t{worker} * counter_stride_ + size_t{addr_index} * kPortProtoCount +
            static_cast<uint32_t>(proto);
-}
-
-bool PortAllocator::in_range(PortProto proto, uint16_t port) const noexcept
-{
-    const auto p = static_cast<uint32_t>(proto);
-    return port >= first_[p] && port - first_[p] < size_[p];
 }
 
 uint32_t PortAllocator::slice_size(uint32_t worker, PortProto proto) const noexcept
@@ -508,15 +482,6 @@ bool PortAllocator::unreserve(PortProto proto, uint32_t addr_index, uint16_t por
     return true;
 }
 
-uint32_t PortAllocator::owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
-{
-    if (addr_index >= address_count() || !in_range(proto, port)) [[unlikely]]
-        return 0;
-    // acquire: pairs with the release CAS in take_slot() and reserve().
-    const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
-    return (v & kTagMask) == kTagQuarantine ? 0 : v & kLowMask;
-}
-
 PortState PortAllocator::state(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t now_s) const noexcept
 {
     if (addr_index >= address_count() || !in_range(proto, port))
@@ -531,20 +496,6 @@ PortState PortAllocator::state(PortProto proto, uint32_t addr_index, uint16_t po
         return PortState::quarantined;
     default:
         return PortState::in_use;
-    }
-}
-
-bool PortAllocator::find_address(Ip4 addr, uint32_t& addr_index) const noexcept
-{
-    for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
-        // acquire: pairs with index_insert()'s release.
-        const uint64_t e = index_[i].load(std::memory_order_acquire);
-        if (e == 0)
-            return false;
-        if (static_cast<Ip4>(e >> 32) == addr) {
-            addr_index = static_cast<uint32_t>(e) - 1;
-            return true;
-        }
     }
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "dataplane/nat/deterministic.hpp"
+#include "dataplane/nat/hash.hpp"
 #include "dataplane/nat/reserved.hpp"
 #include "dataplane/xlate/bytes.hpp"
 #include "dataplane/verdict.hpp"
@@ -159,7 +160,15 @@ public:
     bool unreserve(PortProto proto, uint32_t addr_index, uint16_t port) noexcept;
 
     /// The owner of a public port (dynamic or static), 0 if none. Any thread.
-    uint32_t owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept;
+    /// Inline, as are in_range() and find_address(): every inbound packet asks.
+    uint32_t owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
+    {
+        if (addr_index >= address_count() || !in_range(proto, port)) [[unlikely]]
+            return 0;
+        // acquire: pairs with the release CAS in take_slot() and reserve().
+        const uint32_t v = map_[slot_index(addr_index, proto, port)].load(std::memory_order_acquire);
+        return (v & kTagMask) == kTagQuarantine ? 0 : v & kLowMask;
+    }
     /// Prefetches the direct-map slot owner() will read. Any thread.
     void prefetch_owner(PortProto proto, uint32_t addr_index, uint16_t port) const noexcept
     {
@@ -170,7 +179,19 @@ public:
 
     /// Index of a pool address, for inbound lookups (an open-addressing
     /// table, any thread). False if not ours.
-    bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept;
+    bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept
+    {
+        for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
+            // acquire: pairs with index_insert()'s release.
+            const uint64_t e = index_[i].load(std::memory_order_acquire);
+            if (e == 0)
+                return false;
+            if (static_cast<Ip4>(e >> 32) == addr) {
+                addr_index = static_cast<uint32_t>(e) - 1;
+                return true;
+            }
+        }
+    }
     /// Adds a pool address at the next index (a reload). Control thread.
     /// nullptr if done, else why not (already there, no room left).
     const char* add_address(Ip4 addr) noexcept;
@@ -200,7 +221,11 @@ public:
     uint32_t random(uint32_t worker) noexcept { return next_random(worker); }
     /// The worker whose slice holds `port`.
     uint32_t worker_of(uint16_t port) const noexcept { return (port >> 1) % workers_; }
-    bool in_range(PortProto proto, uint16_t port) const noexcept;
+    bool in_range(PortProto proto, uint16_t port) const noexcept
+    {
+        const auto p = static_cast<uint32_t>(proto);
+        return port >= first_[p] && port - first_[p] < size_[p];
+    }
     /// Ports of `proto` in worker's slice (per address).
     uint32_t slice_size(uint32_t worker, PortProto proto) const noexcept;
 
@@ -237,7 +262,25 @@ private:
         std::array<uint32_t, kWords> buf{};
     };
 
-    size_t slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept;
+    // A direct-map slot is one uint32, read by any worker and written with CAS:
+    //   0                          free
+    //   1..kMaxOwner               allocated to that owner (dynamic)
+    //   kTagStatic | owner         reserved for a static BIB entry (owner may be 0)
+    //   kTagQuarantine | t         freed at now_s == t (mod 2^30), resting (RFC 6888 REQ-8)
+    // Keeping the quarantine time in the slot costs no extra memory and no queue:
+    // a slot becomes choosable again by itself, checked when a probe looks at it.
+    // The 30-bit time wraps after 34 years; a slot left quarantined that long would
+    // look quarantined again for quarantine_s, which is harmless.
+    static constexpr uint32_t kTagMask = 0xC000'0000u;
+    static constexpr uint32_t kTagStatic = 0x4000'0000u;
+    static constexpr uint32_t kTagQuarantine = 0x8000'0000u;
+    static constexpr uint32_t kLowMask = 0x3FFF'FFFFu;
+
+    size_t slot_index(uint32_t addr_index, PortProto proto, uint16_t port) const noexcept
+    {
+        const auto p = static_cast<uint32_t>(proto);
+        return size_t{addr_index} * per_addr_slots_ + offset_[p] + (port - first_[p]);
+    }
     size_t counter_index(uint32_t worker, uint32_t addr_index, PortProto proto) const noexcept;
     bool take_slot(size_t slot, uint32_t owner, uint32_t now_s) noexcept;
     bool release_slot(PortProto proto, uint32_t addr_index, uint16_t port, uint32_t rest) noexcept;

@@ -156,6 +156,13 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
                                                 cfg.inside_ip6,
                                                 cfg.outside_ip4,
                                                 pool};
+    // The on-link tests of every packet sent, as masks in memory order.
+    on_link_mask4_ = cfg.outside_prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - cfg.outside_prefix_len);
+    In6 mask6{};
+    for (unsigned bit = 0; bit < cfg.inside_prefix_len && bit < 128; ++bit)
+        mask6[bit / 8] = static_cast<uint8_t>(mask6[bit / 8] | (0x80u >> (bit % 8)));
+    std::memcpy(on_link_mask6_.data(), mask6.data(), sizeof on_link_mask6_);
+    std::memcpy(on_link_net6_.data(), cfg.inside_ip6.data(), sizeof on_link_net6_);
     items6_ = std::make_unique<Item6[]>(kBurst);
     items4_ = std::make_unique<Item4[]>(kBurst);
     tsc_hz_ = rte_get_tsc_hz();
@@ -380,26 +387,17 @@ bool Worker::is_pool_address(Ip4 a) const noexcept
 
 bool Worker::on_link_4(Ip4 a) const noexcept
 {
-    if (!cfg_.has_gateway4)
-        return true;
-    const uint32_t mask = cfg_.outside_prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - cfg_.outside_prefix_len);
-    return (a & mask) == (cfg_.outside_ip4 & mask);
+    return !cfg_.has_gateway4 || ((a ^ cfg_.outside_ip4) & on_link_mask4_) == 0;
 }
 
 bool Worker::on_link_6(const In6& a) const noexcept
 {
     if (!cfg_.has_gateway6 || xlate::is_link_local6(a.data()))
         return true;
-    const unsigned bits = cfg_.inside_prefix_len;
-    for (unsigned i = 0; i < bits / 8; ++i)
-        if (a[i] != cfg_.inside_ip6[i])
-            return false;
-    if (bits % 8) {
-        const uint8_t mask = static_cast<uint8_t>(0xFF << (8 - bits % 8));
-        if ((a[bits / 8] & mask) != (cfg_.inside_ip6[bits / 8] & mask))
-            return false;
-    }
-    return true;
+    uint64_t half[2];
+    std::memcpy(half, a.data(), sizeof half);
+    return ((half[0] ^ on_link_net6_[0]) & on_link_mask6_[0]) == 0 &&
+           ((half[1] ^ on_link_net6_[1]) & on_link_mask6_[1]) == 0;
 }
 
 // Classify (xlate::classify_frame), answer what is for the box, and hand the
@@ -867,7 +865,7 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         if (incoming_tuple_4to6(pkts[i], items[parsed]))
             ++parsed;
     for (uint16_t i = 0; i < parsed; ++i)
-        flows_.prefetch_mapping(items[i].pub);
+        flows_.name_mapping(items[i].pub);
 
     uint16_t k = 0;
     for (uint16_t i = 0; i < parsed; ++i) {
@@ -957,18 +955,17 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
 
 void Worker::send_4(rte_mbuf* m, Ip4 dst) noexcept
 {
-    send_via(m, nat::neighbour_key4(on_link_4(dst) ? dst : cfg_.gateway4));
+    send_via(m, nat::neighbour_key4(on_link_4(dst) ? dst : cfg_.gateway4), true);
 }
 
 void Worker::send_6(rte_mbuf* m, const In6& dst) noexcept
 {
-    send_via(m, nat::neighbour_key6(on_link_6(dst) ? dst : cfg_.gateway6));
+    send_via(m, nat::neighbour_key6(on_link_6(dst) ? dst : cfg_.gateway6), false);
 }
 
-// IPv4 leaves on the outside, IPv6 on the inside; the next hop's family says which.
-void Worker::send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept
+// IPv4 leaves on the outside, IPv6 on the inside; the next hop's family (ip4) says which.
+void Worker::send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop, bool ip4) noexcept
 {
-    const bool ip4 = next_hop.is_ip4();
     auto* eth = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, kEtherHeaderLen));
     if (eth == nullptr) [[unlikely]] {
         drop(m, Verdict::drop_no_headroom);

@@ -177,7 +177,7 @@ private:
     // --- output
     void send_6(rte_mbuf* m, const In6& dst) noexcept;
     void send_4(rte_mbuf* m, Ip4 dst) noexcept;
-    void send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop) noexcept;
+    void send_via(rte_mbuf* m, const nat::NeighbourKey& next_hop, bool ip4) noexcept;
     void transmit(rte_mbuf* m, uint8_t* eth, const nat::MacAddr& mac, bool ip4) noexcept;
     void send_fragments_6(rte_mbuf* m, const In6& dst, uint32_t ip4_id) noexcept;
     void send_fragments_4(rte_mbuf* m, Ip4 dst) noexcept;
@@ -227,6 +227,8 @@ private:
         uint64_t valid_until_ms = 0;
     };
     std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
+    uint32_t on_link_mask4_ = 0;                     // outside_prefix_len as a mask
+    std::array<uint64_t, 2> on_link_net6_{}, on_link_mask6_{};   // inside_ip6 and its prefix, in memory order
     nat::TokenBucket icmp_bucket_;
     nat::TokenBucket ptb_bucket_;
     struct SubscriberErrors {

@@ -3,6 +3,9 @@
 // (ICMP errors, UDP with checksum 0) and RFC 1624 incremental updates for the
 // per-packet paths.
 #pragma once
+#include <bit>
+#include <cstring>
+
 #include "bytes.hpp"
 
 namespace nat64d::xlate {
@@ -27,13 +30,6 @@ inline uint32_t csum_add32(uint32_t sum, uint32_t v) noexcept
 {
     return sum + (v >> 16) + (v & 0xFFFFu);
 }
-inline uint32_t csum_add_in6(uint32_t sum, const uint8_t* a) noexcept
-{
-    uint32_t s = sum;
-    for (uint32_t i = 0; i < 16; i += 4)
-        s = csum_add32(s, load_be32(a + i));
-    return s;
-}
 
 /// Folds a 32-bit accumulator to 16 bits of one's-complement sum (not inverted).
 inline uint16_t csum_fold(uint32_t sum) noexcept
@@ -41,6 +37,50 @@ inline uint16_t csum_fold(uint32_t sum) noexcept
     sum = (sum & 0xFFFFu) + (sum >> 16);
     sum = (sum & 0xFFFFu) + (sum >> 16);
     return static_cast<uint16_t>(sum);
+}
+
+/// The per-packet sums over fixed fields (addresses, the IPv4 header) add
+/// native 32-bit words into a 64-bit accumulator and fold and swap once at the
+/// end, instead of one load, swap and add per 16-bit word: the one's-complement
+/// sum is byte-order independent (RFC 1071 s2(B)). len: a multiple of 4; fewer
+/// than 2^32 words in all before csum_fold_acc().
+inline uint64_t csum_acc_words(uint64_t acc, const uint8_t* p, uint32_t len) noexcept
+{
+    for (uint32_t i = 0; i < len; i += 4) {
+        uint32_t w;
+        std::memcpy(&w, p + i, sizeof w);
+        acc += w;
+    }
+    return acc;
+}
+
+/// An accumulator from csum_acc_words() folded to the 16-bit big-endian sum
+/// csum_fold(csum_add_bytes(...)) gives for the same bytes.
+inline uint16_t csum_fold_acc(uint64_t acc) noexcept
+{
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    const uint16_t folded = csum_fold(static_cast<uint32_t>(acc));
+    if constexpr (std::endian::native == std::endian::little)
+        return __builtin_bswap16(folded);
+    return folded;
+}
+
+inline uint16_t csum_fold_words(const uint8_t* p, uint32_t len) noexcept
+{
+    return csum_fold_acc(csum_acc_words(0, p, len));
+}
+
+/// The folded sum of two IPv6 addresses (a pseudo-header's). Big-endian
+/// 32-bit words here: a load-and-swap is one instruction (movbe) and this
+/// ends in one fold, where the native sum above needs two and a swap.
+inline uint16_t csum_fold_in6_pair(const uint8_t* a, const uint8_t* b) noexcept
+{
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < 16; i += 4)
+        acc += load_be32(a + i) + uint64_t{load_be32(b + i)};
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    return csum_fold(static_cast<uint32_t>(acc) + static_cast<uint32_t>(acc >> 32));
 }
 
 /// The checksum field value for a one's-complement sum.
@@ -68,24 +108,21 @@ inline void csum_patch(uint8_t* p, uint16_t old_sum, uint16_t new_sum) noexcept
 /// IPv4 header checksum over hdr_len bytes (field at offset 10 counted as is).
 inline uint16_t ip4_header_sum(const uint8_t* ip4, uint32_t hdr_len) noexcept
 {
-    return csum_fold(csum_add_bytes(0, ip4, hdr_len));
+    return csum_fold_words(ip4, hdr_len);   // IHL counts 32-bit words
 }
 
 /// Writes the checksum of a freshly built 20-byte IPv4 header.
 inline void ip4_set_header_checksum(uint8_t* ip4) noexcept
 {
     store_be16(ip4 + 10, 0);
-    store_be16(ip4 + 10, csum_finish(csum_add_bytes(0, ip4, kIp4HeaderLen)));
+    store_be16(ip4 + 10, static_cast<uint16_t>(~csum_fold_words(ip4, kIp4HeaderLen)));
 }
 
 /// Sum of the IPv6 pseudo-header (RFC 8200 s8.1).
 inline uint32_t pseudo_sum6(const uint8_t* src, const uint8_t* dst, uint32_t ul_len,
                             uint8_t nh) noexcept
 {
-    uint32_t s = csum_add_in6(0, src);
-    s = csum_add_in6(s, dst);
-    s = csum_add32(s, ul_len);
-    return s + nh;
+    return csum_add32(csum_fold_in6_pair(src, dst), ul_len) + nh;
 }
 
 /// Sum of the IPv4 pseudo-header (RFC 793 s3.1, RFC 768).

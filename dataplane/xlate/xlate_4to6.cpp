@@ -27,7 +27,7 @@ uint8_t map_proto_4to6(uint8_t proto) noexcept
 
 uint32_t addr_sum6(const Rewrite6& r) noexcept
 {
-    return csum_add_in6(csum_add_in6(0, r.src.data()), r.dst.data());
+    return csum_fold_in6_pair(r.src.data(), r.dst.data());
 }
 
 void rewrite_ports_4to6(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,

@@ -48,7 +48,7 @@ uint32_t id_and_flags_6to4(const uint8_t* ip6, const Ext6& e, uint32_t total4, u
 void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,
                         const uint8_t* ip6, const Rewrite4& r) noexcept
 {
-    uint32_t old_sum = csum_add_in6(csum_add_in6(0, ip6 + 8), ip6 + 24);
+    uint32_t old_sum = csum_fold_in6_pair(ip6 + 8, ip6 + 24);
     uint32_t new_sum = csum_add32(csum_add32(0, r.src), r.dst);
     if (avail >= 4) {
         old_sum += load_be16(l4) + load_be16(l4 + 2);

@@ -376,3 +376,64 @@ TEST_CASE("workers: the ICMP error budget is the configured total, not one per w
     CHECK(rig.count(Verdict::drop_ttl_expired) == 40);
     CHECK(rig.worker(0).counters().icmp_errors_rate_limited.read() + rig.worker(1).counters().icmp_errors_rate_limited.read() == 30);
 }
+
+// ---- next hops ----------------------------------------------------------------
+
+namespace {
+
+xlate::MacBytes dst_mac_of(const Bytes& frame)
+{
+    xlate::MacBytes m;
+    std::memcpy(m.data(), frame.data(), 6);
+    return m;
+}
+
+} // namespace
+
+TEST_CASE("worker: a packet goes to its destination when on the link, else to the gateway", "[worker][neighbour]")
+{
+    // 2001:db8:1:7::5 shares the first 61 bits of 2001:db8:1::1, not 64;
+    // 2001:db8:1:8::5 shares neither (bit 61 differs).
+    const In6 near6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 5};
+    const In6 far6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 5};
+    const xlate::MacBytes near_mac{0x02, 0, 0, 0, 0, 0x75};
+    for (const uint8_t len : {uint8_t{64}, uint8_t{61}}) {
+        INFO("inside prefix /" << int{len});
+        RigOptions o;
+        o.gateway6 = true;
+        o.inside_prefix_len = len;
+        o.neighbours6 = {{near6, near_mac}};
+        Rig rig(o);
+        // IPv4: the server is off 198.51.100.0/24 (the gateway's MAC), the neighbour on it (its own).
+        rig.burst(0, Side::inside,
+                  {Rig::from_inside(client_udp(41000, pattern(8), kServer4)),
+                   Rig::from_inside(client_udp(41001, pattern(8), kNeighbour4))});
+        const std::vector<Bytes> out4 = rig.sent_outside();
+        REQUIRE(out4.size() == 2);
+        CHECK(dst_mac_of(out4[0]) == kGatewayMac);
+        CHECK(dst_mac_of(out4[1]) == kNeighbourMac);
+        // IPv6: replies to a client on the link, to one 61 bits in, to one off it.
+        struct Client {
+            In6 addr;
+            uint16_t port;
+            xlate::MacBytes expected;
+        };
+        const std::vector<Client> clients = {
+            {kClient6, 42000, kClientMac},
+            {near6, 42001, len <= 61 ? near_mac : kGateway6Mac},
+            {far6, 42002, kGateway6Mac},
+        };
+        for (const Client& c : clients) {
+            rig.burst(0, Side::inside, {Rig::from_inside(client_udp(c.port, pattern(8), kServer4, c.addr))});
+            const auto sent = Rig::ip_of(rig.sent_outside(), kEtherTypeIp4);
+            REQUIRE(sent.size() == 1);
+            const Bytes reply = pattern(16);
+            rig.burst(0, Side::outside, {Rig::from_outside(server_udp(public_port_of(sent), reply))});
+            const std::vector<Bytes> in6 = rig.sent_inside();
+            REQUIRE(in6.size() == 1);
+            CHECK(dst_mac_of(in6[0]) == c.expected);
+            CHECK(Bytes(in6[0].begin() + 14 + 24, in6[0].begin() + 14 + 40) == Bytes(c.addr.begin(), c.addr.end()));
+            CHECK(ref_l4_ok6(Bytes(in6[0].begin() + 14, in6[0].end())));
+        }
+    }
+}

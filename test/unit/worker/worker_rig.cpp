@@ -87,7 +87,9 @@ Rig::Rig(const RigOptions& o) : opt_(o), tag_("rig" + std::to_string(g_rigs.fetc
     wc.inside_mac = in.mac;
     wc.outside_mac = out.mac;
     wc.inside_ip6 = kBox6;
-    wc.inside_prefix_len = 64;
+    wc.inside_prefix_len = opt_.inside_prefix_len;
+    wc.has_gateway6 = opt_.gateway6;
+    wc.gateway6 = kGateway6;
     wc.outside_ip4 = kBox4;
     wc.outside_prefix_len = 24;
     wc.has_gateway4 = true;
@@ -100,11 +102,19 @@ Rig::Rig(const RigOptions& o) : opt_(o), tag_("rig" + std::to_string(g_rigs.fetc
     wc.fragments.max_entries = 64;
     wc.fragments.max_held_total = 64;
     wc.fragments.timeout_ms = 2000;
-    nat::MacAddr client_mac, gw_mac;
-    std::memcpy(client_mac.data(), kClientMac.data(), 6);
-    std::memcpy(gw_mac.data(), kGatewayMac.data(), 6);
-    wc.static_neighbours = {{nat::neighbour_key6(kClient6), client_mac}, {nat::neighbour_key6(kClientB6), client_mac},
-                            {nat::neighbour_key6(kRouter6), client_mac}, {nat::neighbour_key4(kGateway4), gw_mac}};
+    const auto mac = [](const xlate::MacBytes& b) {
+        nat::MacAddr m;
+        std::memcpy(m.data(), b.data(), 6);
+        return m;
+    };
+    wc.static_neighbours = {{nat::neighbour_key6(kClient6), mac(kClientMac)},
+                            {nat::neighbour_key6(kClientB6), mac(kClientMac)},
+                            {nat::neighbour_key6(kRouter6), mac(kClientMac)},
+                            {nat::neighbour_key6(kGateway6), mac(kGateway6Mac)},
+                            {nat::neighbour_key4(kGateway4), mac(kGatewayMac)},
+                            {nat::neighbour_key4(kNeighbour4), mac(kNeighbourMac)}};
+    for (const auto& [a, m] : opt_.neighbours6)
+        wc.static_neighbours.push_back({nat::neighbour_key6(a), mac(m)});
     wc.mesh = mesh_.get();
     for (uint32_t w = 0; w < opt_.workers; ++w) {
         wc.worker_id = w;

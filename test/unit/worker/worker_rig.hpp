@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <rte_eth_ring.h>
@@ -28,12 +29,16 @@ inline const In6 kClientB6 = In6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0,
 inline const In6 kRouter6 = In6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99};
 inline constexpr Ip4 kBox4 = 0xC6336401;       // 198.51.100.1, also the pool address
 inline constexpr Ip4 kGateway4 = 0xC63364FE;   // 198.51.100.254
+inline constexpr Ip4 kNeighbour4 = 0xC6336407;  // 198.51.100.7, on the outside link
+inline const In6 kGateway6 = In6{0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfe};   // with RigOptions::gateway6
 inline constexpr Ip4 kServer4 = 0xCB007150;    // 203.0.113.80
 inline constexpr Ip4 kStranger4 = 0xCB007163;  // 203.0.113.99
 inline const xlate::MacBytes kBoxMacIn{0x02, 0, 0, 0, 0x64, 0x01};
 inline const xlate::MacBytes kBoxMacOut{0x02, 0, 0, 0, 0x64, 0x02};
 inline const xlate::MacBytes kClientMac{0x02, 0, 0, 0, 0, 0x06};
 inline const xlate::MacBytes kGatewayMac{0x02, 0, 0, 0, 0, 0x04};
+inline const xlate::MacBytes kNeighbourMac{0x02, 0, 0, 0, 0, 0x07};
+inline const xlate::MacBytes kGateway6Mac{0x02, 0, 0, 0, 0, 0xfe};
 
 inline xlate::Prefix6 rig_prefix()
 {
@@ -50,6 +55,9 @@ struct RigOptions {
     bool address_dependent = false;
     uint32_t icmp_errors_per_s = 1000;
     uint32_t mtu4 = 1500;
+    uint8_t inside_prefix_len = 64;   // of kBox6
+    bool gateway6 = false;            // IPv6 off the inside prefix goes to kGateway6
+    std::vector<std::pair<In6, xlate::MacBytes>> neighbours6;   // more static IPv6 neighbours
 };
 
 class Rig {
