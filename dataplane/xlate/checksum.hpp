@@ -99,6 +99,20 @@ inline uint16_t csum_update(uint16_t hc, uint16_t old_sum, uint16_t new_sum) noe
     return static_cast<uint16_t>(~csum_fold(s));
 }
 
+/// csum_update with the sums that left and entered unfolded (each below
+/// 2^26): subtracting in one's complement is adding C - m for a multiple C of
+/// 0xFFFF above m, so one fold serves all three terms. The result is the value a
+/// full recomputation gives (never 0xFFFF for data that is not all zero).
+inline uint16_t csum_update_sums(uint16_t hc, uint32_t old_sum, uint32_t new_sum) noexcept
+{
+    constexpr uint64_t kZeroAbove = uint64_t{0xFFFF} << 26;
+    uint64_t s = static_cast<uint16_t>(~hc) + uint64_t{new_sum} + (kZeroAbove - old_sum);
+    s = (s & 0xFFFFu) + (s >> 16);
+    s = (s & 0xFFFFu) + (s >> 16);
+    s = (s & 0xFFFFu) + (s >> 16);
+    return static_cast<uint16_t>(~s);
+}
+
 /// Applies csum_update to the big-endian checksum field at p.
 inline void csum_patch(uint8_t* p, uint16_t old_sum, uint16_t new_sum) noexcept
 {

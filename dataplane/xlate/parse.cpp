@@ -285,7 +285,11 @@ Verdict parse_6(const uint8_t* l3, uint32_t len, Parsed6& out) noexcept
     out.hop_limit = l3[7];
 
     Ext6 e;
-    if (Verdict v = walk_ext_6(l3, total, e); v != Verdict::forward) {
+    // Most packets carry no extension header: no walk for them.
+    if (const uint8_t nh = l3[6]; nh == kProtoTcp || nh == kProtoUdp || nh == kProtoIcmp6) [[likely]] {
+        e.proto = nh;
+        e.l4_off = kIp6HeaderLen;
+    } else if (Verdict v = walk_ext_6(l3, total, e); v != Verdict::forward) {
         out.problem_off = static_cast<uint16_t>(e.problem_off);
         return v;
     }

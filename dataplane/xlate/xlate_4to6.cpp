@@ -46,7 +46,7 @@ void rewrite_ports_4to6(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp
     uint16_t cs = load_be16(l4 + csum_off);
     if (udp && cs == 0)
         return;   // computed by the caller where it can be (s4.5)
-    cs = csum_update(cs, csum_fold(old_sum), csum_fold(new_sum));
+    cs = csum_update_sums(cs, old_sum, new_sum);
     if (udp && cs == 0)
         cs = 0xFFFF;   // RFC 768 / RFC 8200 s8.1: 0 is not a valid IPv6 UDP checksum
     store_be16(l4 + csum_off, cs);

@@ -63,7 +63,7 @@ void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp
     // "none", which is what it is.
     if (udp && cs == 0)
         return;
-    cs = csum_update(cs, csum_fold(old_sum), csum_fold(new_sum));
+    cs = csum_update_sums(cs, old_sum, new_sum);
     if (udp && cs == 0)
         cs = 0xFFFF;   // RFC 768: a computed 0 is sent as all ones
     store_be16(l4 + csum_off, cs);
