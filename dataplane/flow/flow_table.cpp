@@ -1079,7 +1079,8 @@ uint32_t FlowTable::mapping_count() const noexcept
 size_t FlowTable::array_bytes() const noexcept
 {
     return size_t{sessions_hash_->positions()} * sizeof(Session) + size_t{mappings_hash_->positions()} * sizeof(MappingSlot) +
-           size_t{retired_cap_} * sizeof(uint32_t) + size_t{batches_cap_} * sizeof(RetireBatch);
+           size_t{retired_cap_} * sizeof(uint32_t) + size_t{batches_cap_} * sizeof(RetireBatch) +
+           (subscribers_ ? subscribers_->memory_bytes() : 0);
 }
 
 } // namespace nat64d::dp

@@ -323,7 +323,8 @@ public:
     /// rte_hash shards of the mapping table (lf_hash.hpp): 1, or 2 for sizes
     /// far from a power of two. The session table is always one.
     uint32_t mapping_shards() const noexcept { return mappings_hash_->shards(); }
-    /// Heap bytes of the arrays next to the hashes (sessions, mappings, FIFOs).
+    /// Heap bytes of the arrays next to the hashes (sessions, mappings, FIFOs,
+    /// the subscriber table's slots); the hashes themselves are in DPDK's heap.
     size_t array_bytes() const noexcept;
 
 private:

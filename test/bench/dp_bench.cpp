@@ -349,6 +349,22 @@ size_t malloc_in_use()
     return mi.uordblks + mi.hblkhd;
 }
 
+// What building a table took: DPDK's heap (rte_hash, rte_zmalloc'd rings)
+// and malloc (the arrays beside the hashes) grown while `make` ran.
+struct TableMemory {
+    double heap = 0, malloc = 0;
+};
+template <typename Make>
+TableMemory measure_table(Make&& make)
+{
+    rte_malloc_socket_stats before{}, after{};
+    rte_malloc_get_socket_stats(0, &before);
+    const size_t malloc0 = malloc_in_use();
+    make();
+    rte_malloc_get_socket_stats(0, &after);
+    return {double(after.heap_allocsz_bytes - before.heap_allocsz_bytes), double(malloc_in_use() - malloc0)};
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -411,21 +427,18 @@ int main(int argc, char** argv)
     pcfg.quarantine_s = 0;
     nat::PortAllocator ports(pcfg);
 
-    rte_malloc_socket_stats before{}, after{};
-    rte_malloc_get_socket_stats(0, &before);
-    const size_t heap0 = malloc_in_use();
     dp::FlowTableConfig fcfg;
     fcfg.max_flows = max_flows;
     fcfg.workers = nworkers;
-    auto flows = std::make_unique<dp::FlowTable>(fcfg, ports);
+    std::unique_ptr<dp::FlowTable> flows;
+    const TableMemory table_memory = measure_table([&] { flows = std::make_unique<dp::FlowTable>(fcfg, ports); });
+    const double hash_bytes = table_memory.heap;
+    const double array_bytes = table_memory.malloc;
     // Fault every page in now, as hugepage memory is at EAL start: without
     // hugepages EAL memory and rte_zmalloc'd tables are touched lazily, and
     // the first flows would pay page faults a deployment never sees.
     if (mlockall(MCL_CURRENT) != 0)
         std::perror("dp_bench: mlockall (page faults will show in the setup figures)");
-    rte_malloc_get_socket_stats(0, &after);
-    const double hash_bytes = double(after.heap_allocsz_bytes - before.heap_allocsz_bytes);
-    const double array_bytes = double(malloc_in_use() - heap0);
 
     const In6 gw6{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     const Ip4 gw4 = 0xCB0071FE;                            // 203.0.113.254
@@ -467,8 +480,6 @@ int main(int argc, char** argv)
     // (one per 8 flows) and an ISP's ratio (one per 300 flows).
     if (max_flows <= (1u << 21))
         for (const uint32_t flows_per_subscriber : {8u, 300u}) {
-            rte_malloc_get_socket_stats(0, &before);
-            const size_t m0 = malloc_in_use();
             dp::FlowTableConfig bc = fcfg;
             bc.name = "pba" + std::to_string(flows_per_subscriber);
             bc.block_size = 512;
@@ -476,11 +487,10 @@ int main(int argc, char** argv)
             bc.subscribers.name = bc.name + "_sub";
             bc.subscribers.max_blocks = 4;
             bc.subscribers.max_subscribers = std::max(1024u, max_flows / flows_per_subscriber);
-            auto with_blocks = std::make_unique<dp::FlowTable>(bc, ports);
-            rte_malloc_get_socket_stats(0, &after);
-            const double bytes = double(after.heap_allocsz_bytes - before.heap_allocsz_bytes) + double(malloc_in_use() - m0);
+            std::unique_ptr<dp::FlowTable> with_blocks;
+            const TableMemory m = measure_table([&] { with_blocks = std::make_unique<dp::FlowTable>(bc, ports); });
             std::printf("# with port blocks and a subscriber table for %u subscribers (one per %u flows): %.0f bytes "
-                        "per flow\n", bc.subscribers.max_subscribers, flows_per_subscriber, bytes / max_flows);
+                        "per flow\n", bc.subscribers.max_subscribers, flows_per_subscriber, (m.heap + m.malloc) / max_flows);
         }
 
     // 1K, 64K, ~1M, and ~95% of a bigger table (10M with scripts/bench.sh --full).

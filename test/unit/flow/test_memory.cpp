@@ -14,6 +14,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "table_fixture.hpp"
 #include "dataplane/flow/flow_table.hpp"
 #include "dataplane/flow/lf_hash.hpp"
 #include "dataplane/io/port.hpp"
@@ -129,16 +130,8 @@ TEST_CASE("lf_hash: the key store is where rte_hash keeps each position's key", 
 TEST_CASE("flow table: inbound finds every mapping's IPv6 side, and a reused position never answers for an old port",
           "[flow][memory][rfc6146]")
 {
-    nat::PortAllocConfig pc;
-    pc.pool = {0xC0000201};
-    pc.workers = 1;
-    pc.seed = 3;
-    pc.quarantine_s = 120;
-    nat::PortAllocator ports(pc);
-    dp::FlowTableConfig fc;
-    fc.name = "mem_inbound";
-    fc.max_flows = 256;
-    dp::FlowTable flows(fc, ports);
+    test::TestTable table(test::TableSpec{"mem_inbound", 256, {0xC0000201}, 3, 120});
+    dp::FlowTable& flows = table.flows;
     nat::Timeouts to;
     to.udp_s = 300;
     Verdict why = Verdict::forward;
@@ -292,16 +285,9 @@ TEST_CASE("lf_hash: two shards hold every key they were sized for, each at one p
 
 TEST_CASE("flow table: a two-shard mapping table translates both ways and ages like one", "[flow][memory][rfc6146]")
 {
-    nat::PortAllocConfig pc;
-    pc.pool = {0xC0000201, 0xC0000202, 0xC0000203, 0xC0000204, 0xC0000205, 0xC0000206};
-    pc.workers = 1;
-    pc.seed = 9;
-    pc.quarantine_s = 0;
-    nat::PortAllocator ports(pc);
-    dp::FlowTableConfig fc;
-    fc.name = "mem_2shard";
-    fc.max_flows = 300000;
-    dp::FlowTable flows(fc, ports);
+    test::TestTable table(test::TableSpec{
+        "mem_2shard", 300000, {0xC0000201, 0xC0000202, 0xC0000203, 0xC0000204, 0xC0000205, 0xC0000206}, 9, 0});
+    dp::FlowTable& flows = table.flows;
     REQUIRE(flows.mapping_shards() == 2);
     constexpr uint32_t kFlows = 100000;
     const auto key = [](uint32_t i) {

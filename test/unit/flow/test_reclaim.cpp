@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 
 #include "dataplane/flow/flow_table.hpp"
+#include "table_fixture.hpp"
 
 using namespace nat64d;
 
@@ -146,29 +147,10 @@ TEST_CASE("reclaim: no reader ever sees a recycled session, mapping or port", "[
 
 namespace {
 
-struct SmallTable {
-    nat::PortAllocator ports;
-    dp::FlowTable flows;
-    static nat::PortAllocConfig port_cfg()
-    {
-        nat::PortAllocConfig pc;
-        pc.pool = {0xC0000201};
-        pc.workers = 1;
-        pc.seed = 5;
-        pc.quarantine_s = 120;
-        return pc;
-    }
+// One address, seed 5, a 120 s quarantine, 1024 flows.
+struct SmallTable : test::TestTable {
     explicit SmallTable(const char* name, bool events = false)
-        : ports(port_cfg()), flows(
-                                 [&] {
-                                     dp::FlowTableConfig fc;
-                                     fc.name = name;
-                                     fc.max_flows = 1024;
-                                     fc.workers = 1;
-                                     fc.events = events;
-                                     return fc;
-                                 }(),
-                                 ports)
+        : TestTable(test::TableSpec{name, 1024, {0xC0000201}, 5, 120, events})
     {
     }
 };
@@ -293,7 +275,7 @@ TEST_CASE("reclaim: static BIB add and del at run time, with events", "[reclaim]
 TEST_CASE("reclaim: a full retire queue pauses the ager until a grace period ends, and no position leaks",
           "[reclaim]")
 {
-    nat::PortAllocator ports(SmallTable::port_cfg());
+    nat::PortAllocator ports(test::TestTable::port_cfg(test::TableSpec{}));
     dp::FlowTableConfig fc;
     fc.name = "backpressure";
     fc.max_flows = 1024;
