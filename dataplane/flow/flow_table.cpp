@@ -1,6 +1,7 @@
 // Sessions and mappings on rte_hash (RFC 6146 s3.1, s3.5). See flow_table.hpp
 // for the layout and the concurrency rules.
 #include "dataplane/flow/flow_table.hpp"
+#include "dataplane/flow/rings.hpp"
 
 #include <algorithm>
 
@@ -58,18 +59,6 @@ constexpr uint32_t kRetireBatches = 4096;
 constexpr uint32_t kWorkerRetiredRing = 4096;
 constexpr uint32_t kMinPortRing = 16384;
 
-rte_ring* make_ring(const std::string& name, uint32_t count, uint32_t esize, int socket, unsigned flags)
-{
-    // RING_F_EXACT_SZ holds `count` in the next power of two above it, which
-    // for a power of two is twice the memory: one element less holds it in
-    // `count` slots.
-    const uint32_t exact = rte_is_power_of_2(count) ? count - 1 : count;
-    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, exact, socket, flags | RING_F_EXACT_SZ);
-    if (r == nullptr)
-        throw StartupError("ring " + name + " (" + std::to_string(count) + "): " + rte_strerror(rte_errno));
-    return r;
-}
-
 } // namespace
 
 FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
@@ -93,11 +82,11 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
         // A full port ring holds the ager back until the worker drains it.
         port_ring_size_ = std::min(max_mappings_, std::max(kMinPortRing, max_mappings_ / 16));
         for (uint32_t w = 0; w < workers_; ++w)
-            port_rings_.push_back(make_ring(cfg.name + "_pr" + std::to_string(w), port_ring_size_, 8, cfg.socket,
+            port_rings_.push_back(make_exact_ring(cfg.name + "_pr" + std::to_string(w), port_ring_size_, 8, cfg.socket,
                                             RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
-        worker_retired_ = make_ring(cfg.name + "_rt", kWorkerRetiredRing, sizeof(uint32_t), cfg.socket, RING_F_SC_DEQ);
+        worker_retired_ = make_exact_ring(cfg.name + "_rt", kWorkerRetiredRing, sizeof(uint32_t), cfg.socket, RING_F_SC_DEQ);
         for (uint32_t w = 0; w <= workers_; ++w)
-                event_rings_.push_back(make_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
+                event_rings_.push_back(make_exact_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
                                                  sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
         if (cfg.block_size != 0) {
             nat::BlockPoolConfig bc = cfg.blocks;

@@ -9,6 +9,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "dataplane/flow/rings.hpp"
 #include "dataplane/io/port.hpp"
 #include "dataplane/nat/hash.hpp"
 
@@ -95,27 +96,14 @@ void HeldSyns::clear() noexcept
     held_.store(0, std::memory_order_relaxed);
 }
 
-namespace {
-
-rte_ring* make_mesh_ring(const std::string& name, uint32_t count, uint32_t esize, int socket)
-{
-    // Multi-producer (any worker), single consumer (the owner).
-    rte_ring* r = rte_ring_create_elem(name.c_str(), esize, count, socket, RING_F_SC_DEQ | RING_F_EXACT_SZ);
-    if (r == nullptr)
-        throw StartupError("ring " + name + ": " + rte_strerror(rte_errno));
-    return r;
-}
-
-} // namespace
-
 WorkerMesh::WorkerMesh(uint32_t workers, int socket, uint32_t ring_size) : workers_(workers), held_syns_(workers)
 {
     try {
         for (uint32_t w = 0; w < workers; ++w) {
             learn_rings_.push_back(
-                make_mesh_ring("nat64d_nl" + std::to_string(w), ring_size, sizeof(NeighbourLearn), socket));
+                make_exact_ring("nat64d_nl" + std::to_string(w), ring_size, sizeof(NeighbourLearn), socket, RING_F_SC_DEQ));
             fragment_rings_.push_back(
-                make_mesh_ring("nat64d_fr" + std::to_string(w), ring_size, sizeof(rte_mbuf*), socket));
+                make_exact_ring("nat64d_fr" + std::to_string(w), ring_size, sizeof(rte_mbuf*), socket, RING_F_SC_DEQ));
         }
     } catch (...) {
         for (rte_ring* r : learn_rings_)
