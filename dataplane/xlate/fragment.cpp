@@ -13,6 +13,13 @@ namespace {
 // RFC 8200 s4.5: a reassembled payload is at most 65535 bytes.
 constexpr uint32_t kMaxFragmentEnd = 0xFFFF;
 
+// Fragments of per_frag bytes (the last one shorter) that data_len bytes take.
+template <typename Plan>
+uint32_t pieces(const Plan& plan) noexcept
+{
+    return (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+}
+
 /// The parts of the packet being split.
 struct FragPlan {
     uint8_t nh = 0;             // upper-layer protocol for the fragment headers
@@ -71,7 +78,7 @@ uint32_t fragment_count_6(const uint8_t* ip6, uint32_t len, uint32_t mtu) noexce
     FragPlan plan;
     if (!plan_fragments(ip6, len, mtu, plan))
         return 0;
-    return (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+    return pieces(plan);
 }
 
 uint32_t write_fragment_6(uint8_t* out, uint32_t cap, const uint8_t* ip6, uint32_t len,
@@ -80,7 +87,7 @@ uint32_t write_fragment_6(uint8_t* out, uint32_t cap, const uint8_t* ip6, uint32
     FragPlan plan;
     if (!plan_fragments(ip6, len, mtu, plan))
         return 0;
-    const uint32_t count = (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+    const uint32_t count = pieces(plan);
     if (index >= count)
         return 0;
     const uint32_t start = index * plan.per_frag;
@@ -136,7 +143,7 @@ uint32_t fragment_count_4(const uint8_t* ip4, uint32_t len, uint32_t mtu) noexce
     FragPlan4 plan;
     if (!plan_fragments_4(ip4, len, mtu, plan))
         return 0;
-    return (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+    return pieces(plan);
 }
 
 uint32_t write_fragment_4(uint8_t* out, uint32_t cap, const uint8_t* ip4, uint32_t len, uint32_t mtu,
@@ -145,7 +152,7 @@ uint32_t write_fragment_4(uint8_t* out, uint32_t cap, const uint8_t* ip4, uint32
     FragPlan4 plan;
     if (!plan_fragments_4(ip4, len, mtu, plan))
         return 0;
-    const uint32_t count = (plan.data_len + plan.per_frag - 1) / plan.per_frag;
+    const uint32_t count = pieces(plan);
     if (index >= count)
         return 0;
     const uint32_t start = index * plan.per_frag;
