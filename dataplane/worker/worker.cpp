@@ -743,7 +743,8 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
         Item6& it = items[i];
         rte_mbuf* m = it.m;
         int32_t p = pos[i] >= 0 ? pos[i] : look_again(it.key, creates_before);
-        const PermissionKey pkey = make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto);
+        // Built only where used: most packets need no permission.
+        const auto pkey = [&it] { return make_permission_key(it.key.src, it.key.sport, it.key.dst4, it.key.proto); };
         if (p < 0) {
             if (it.is_error) {
                 refuse(m, Verdict::drop_no_mapping);
@@ -753,16 +754,16 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
             if (p < 0) [[unlikely]]
                 continue;
             if (cfg_.permissions != nullptr)
-                cfg_.permissions->grant(pkey, now_s_);
+                cfg_.permissions->grant(pkey(), now_s_);
         }
         Session& s = flows_.session(p);
         // Address-dependent filtering: the remote address may answer from any
         // port while this host keeps sending to it (refreshed once a second).
         if (!it.is_error && touch_session(s, it.key.proto, nat::Direction::from_6, it.p.tcp_flags) &&
             cfg_.permissions != nullptr)
-            cfg_.permissions->grant(pkey, now_s_);
+            cfg_.permissions->grant(pkey(), now_s_);
         if (it.key.proto == kProtoTcp && (it.p.tcp_flags & nat::kTcpSyn) != 0 && mesh_.held_syns().any()) [[unlikely]]
-            mesh_.held_syns().supersede(pkey);
+            mesh_.held_syns().supersede(pkey());
         xlate::Rewrite4 inner;
         const xlate::Rewrite4 outer = outgoing_tuple_6to4(it, s, inner);
         std::array<uint64_t, 64> released;
