@@ -522,11 +522,13 @@ int32_t Worker::open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept
 }
 
 bool Worker::finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
-                         const xlate::Rewrite4& inner) noexcept
+                         const xlate::Rewrite4& inner, bool prechecked) noexcept
 {
     xlate::PacketView pv;
     set_view(m, pv);
-    const Verdict v = xlate::translate_6to4(pv, p, outer, inner, cfg_.xlate, ip4_id_++);
+    const Verdict v = prechecked ? xlate::translate_prechecked_6to4(pv, p, outer, inner, cfg_.xlate, ip4_id_)
+                                 : xlate::translate_6to4(pv, p, outer, inner, cfg_.xlate, ip4_id_);
+    ++ip4_id_;
     if (v != Verdict::forward) [[unlikely]] {
         refuse(m, v, v == Verdict::drop_packet_too_big ? xlate::refused_mtu_6to4(cfg_.xlate) : 0);
         return false;
@@ -537,11 +539,12 @@ bool Worker::finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewr
 }
 
 bool Worker::finish_4to6(rte_mbuf* m, const xlate::Parsed4& p, const xlate::Rewrite6& outer,
-                         const xlate::Rewrite6& inner) noexcept
+                         const xlate::Rewrite6& inner, bool prechecked) noexcept
 {
     xlate::PacketView pv;
     set_view(m, pv);
-    const Verdict v = xlate::translate_4to6(pv, p, outer, inner, cfg_.xlate);
+    const Verdict v = prechecked ? xlate::translate_prechecked_4to6(pv, p, outer, inner, cfg_.xlate)
+                                 : xlate::translate_4to6(pv, p, outer, inner, cfg_.xlate);
     if (v != Verdict::forward) [[unlikely]] {
         refuse(m, v, v == Verdict::drop_packet_too_big ? xlate::refused_mtu_4to6(cfg_.xlate) : 0);
         return false;
@@ -580,7 +583,7 @@ void Worker::forward_fragment_6to4(rte_mbuf* m, int32_t pos) noexcept
     }
     const Session& s = flows_.session(pos);
     const xlate::Rewrite4 outer{flows_.pub4(s), key.dst4, s.pub_port(), key.dport};
-    if (!finish_6to4(m, p, outer, outer))
+    if (!finish_6to4(m, p, outer, outer, false))   // a later fragment: not prechecked
         return;
     if (xlate::needs_fragmentation_4(rte_pktmbuf_data_len(m), cfg_.xlate))
         send_fragments_4(m, key.dst4);
@@ -598,7 +601,7 @@ void Worker::forward_fragment_4to6(rte_mbuf* m, int32_t pos) noexcept
         return;
     }
     const xlate::Rewrite6 outer{xlate::embed_ip4(cfg_.prefix, p.tuple.src), key.src, key.dport, key.sport};
-    if (!finish_4to6(m, p, outer, outer))
+    if (!finish_4to6(m, p, outer, outer, false))   // a later fragment: not prechecked
         return;
     if (xlate::needs_fragmentation_6(p, rte_pktmbuf_data_len(m), cfg_.xlate))
         send_fragments_6(m, key.src, p.frag.id);
@@ -774,7 +777,7 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
             if (!record_first_fragment(m, fkey, range_6(it.p, l3_of(m)), p, released, n_released))
                 continue;
         }
-        if (finish_6to4(m, it.p, outer, inner)) {
+        if (finish_6to4(m, it.p, outer, inner, true)) {   // incoming_tuple_6to4 prechecked it
             if (cfg_.hairpinning && is_pool_address(it.key.dst4))
                 hairpin[nh++] = m;   // RFC 6146 s3.8: back in as if it came from outside
             else if (xlate::needs_fragmentation_4(rte_pktmbuf_data_len(m), cfg_.xlate)) [[unlikely]]
@@ -941,7 +944,7 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
             if (!record_first_fragment(m, fkey, range_4(it.p, l3_of(m)), p, released, n_released))
                 continue;
         }
-        if (finish_4to6(m, it.p, outer, inner)) {
+        if (finish_4to6(m, it.p, outer, inner, true)) {   // incoming_tuple_4to6 prechecked it
             if (xlate::needs_fragmentation_6(it.p, rte_pktmbuf_data_len(m), cfg_.xlate)) [[unlikely]]
                 send_fragments_6(m, it.key.src, it.p.frag.id);
             else

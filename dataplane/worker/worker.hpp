@@ -158,10 +158,12 @@ private:
     int32_t look_again(const nat::FlowKey6& key, uint64_t creates_before) const noexcept;
     int32_t open_session(rte_mbuf* m, const nat::FlowKey6& key) noexcept;
     bool touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept;
+    // Translate m and mark it for sending, or refuse it. prechecked: its
+    // precheck_* already said forward (the stages ask before opening state).
     bool finish_6to4(rte_mbuf* m, const xlate::Parsed6& p, const xlate::Rewrite4& outer,
-                     const xlate::Rewrite4& inner) noexcept;
+                     const xlate::Rewrite4& inner, bool prechecked) noexcept;
     bool finish_4to6(rte_mbuf* m, const xlate::Parsed4& p, const xlate::Rewrite6& outer,
-                     const xlate::Rewrite6& inner) noexcept;
+                     const xlate::Rewrite6& inner, bool prechecked) noexcept;
 
     // --- fragments (RFC 6146 s3.4): non-first ones follow their first one's session
     bool hand_over_fragment(rte_mbuf* m, const nat::FragKey& fkey) noexcept;

@@ -132,6 +132,14 @@ Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
 Verdict precheck_6to4(const uint8_t* l3, const Parsed6& p, const XlateConfig& cfg) noexcept;
 Verdict precheck_4to6(const uint8_t* l3, const Parsed4& p, const XlateConfig& cfg) noexcept;
 
+/// translate_6to4 / translate_4to6 for a packet whose precheck_* said
+/// forward (the worker asks before it opens state, and the packet has not
+/// changed since): the same translation without deciding that twice.
+Verdict translate_prechecked_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
+                                  const Rewrite4& inner, const XlateConfig& cfg, uint16_t ip4_id) noexcept;
+Verdict translate_prechecked_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
+                                  const Rewrite6& inner, const XlateConfig& cfg) noexcept;
+
 /// The MTU a Packet Too Big answering a refused 6to4 packet advertises: the
 /// IPv4 link's plus 20, never below 1280 (RFC 8201 s4, RFC 7915 s5.1).
 uint32_t refused_mtu_6to4(const XlateConfig& cfg) noexcept;

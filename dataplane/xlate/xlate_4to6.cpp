@@ -230,6 +230,12 @@ Verdict translate_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
 {
     if (Verdict v = precheck_4to6(pkt.l3, p, cfg); v != Verdict::forward) [[unlikely]]
         return v;
+    return translate_prechecked_4to6(pkt, p, outer, inner, cfg);
+}
+
+Verdict translate_prechecked_4to6(PacketView& pkt, const Parsed4& p, const Rewrite6& outer,
+                                  const Rewrite6& inner, const XlateConfig& cfg) noexcept
+{
     if (p.icmp == IcmpKind::error) [[unlikely]]
         return translate_icmp_error_4to6(pkt, p, outer, inner, cfg);
 

@@ -220,6 +220,12 @@ Verdict translate_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
 {
     if (Verdict v = precheck_6to4(pkt.l3, p, cfg); v != Verdict::forward) [[unlikely]]
         return v;
+    return translate_prechecked_6to4(pkt, p, outer, inner, cfg, ip4_id);
+}
+
+Verdict translate_prechecked_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
+                                  const Rewrite4& inner, const XlateConfig& cfg, uint16_t ip4_id) noexcept
+{
     if (p.icmp == IcmpKind::error) [[unlikely]]
         return translate_icmp_error_6to4(pkt, p, outer, inner, cfg, ip4_id);
 
