@@ -83,11 +83,11 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
         port_ring_size_ = std::min(max_mappings_, std::max(kMinPortRing, max_mappings_ / 16));
         for (uint32_t w = 0; w < workers_; ++w)
             port_rings_.push_back(make_exact_ring(cfg.name + "_pr" + std::to_string(w), port_ring_size_, 8, cfg.socket,
-                                            RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
+                                                  RING_F_SC_DEQ));   // producers: the ager, and a worker undoing a failed create
         worker_retired_ = make_exact_ring(cfg.name + "_rt", kWorkerRetiredRing, sizeof(uint32_t), cfg.socket, RING_F_SC_DEQ);
         for (uint32_t w = 0; w <= workers_; ++w)
                 event_rings_.push_back(make_exact_ring(cfg.name + "_ev" + std::to_string(w), cfg.event_ring_size,
-                                                 sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
+                                                       sizeof(FlowEvent), cfg.socket, RING_F_SP_ENQ | RING_F_SC_DEQ));
         if (cfg.block_size != 0) {
             nat::BlockPoolConfig bc = cfg.blocks;
             bc.block_size = cfg.block_size;

@@ -1,5 +1,6 @@
 // RFC 7422 s2 deterministic port blocks. See deterministic.hpp.
 #include "dataplane/nat/deterministic.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::nat {
 
@@ -13,17 +14,6 @@ uint64_t bits_between(const In6& a, unsigned from, unsigned to) noexcept
     for (unsigned bit = from; bit < to; ++bit)
         v = (v << 1) | ((a[bit / 8] >> (7 - bit % 8)) & 1u);
     return v;
-}
-
-bool in_prefix(const In6& a, const In6& prefix, unsigned len) noexcept
-{
-    for (unsigned i = 0; i < len / 8; ++i)
-        if (a[i] != prefix[i])
-            return false;
-    if (len % 8 == 0)
-        return true;
-    const auto mask = static_cast<uint8_t>(0xFF00u >> (len % 8));
-    return (a[len / 8] & mask) == (prefix[len / 8] & mask);
 }
 
 } // namespace
@@ -63,7 +53,7 @@ DeterministicMap::DeterministicMap(const DeterministicConfig& cfg) noexcept : cf
 
 bool DeterministicMap::index_of(const In6& src, uint64_t& index) const noexcept
 {
-    if (!enabled() || !in_prefix(src, cfg_.prefix, cfg_.prefix_len))
+    if (!enabled() || !xlate::in_prefix(cfg_.prefix, cfg_.prefix_len, src))
         return false;
     index = bits_between(src, cfg_.prefix_len, cfg_.subscriber_len);
     return true;

@@ -13,7 +13,6 @@ namespace {
 constexpr uint32_t kEvictProbe = 8;   // entries looked at for a victim when the table is full
 }
 
-
 const char* NeighbourCache::validate(const NeighbourConfig& cfg) noexcept
 {
     if (cfg.capacity == 0 || cfg.capacity > (1u << 24))

@@ -99,6 +99,7 @@ void HeldSyns::clear() noexcept
 WorkerMesh::WorkerMesh(uint32_t workers, int socket, uint32_t ring_size) : workers_(workers), held_syns_(workers)
 {
     try {
+        // Multi-producer (any worker), single consumer (the owner).
         for (uint32_t w = 0; w < workers; ++w) {
             learn_rings_.push_back(
                 make_exact_ring("nat64d_nl" + std::to_string(w), ring_size, sizeof(NeighbourLearn), socket, RING_F_SC_DEQ));

@@ -156,13 +156,6 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
                                                 cfg.inside_ip6,
                                                 cfg.outside_ip4,
                                                 pool};
-    // The on-link tests of every packet sent, as masks in memory order.
-    on_link_mask4_ = cfg.outside_prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - cfg.outside_prefix_len);
-    In6 mask6{};
-    for (unsigned bit = 0; bit < cfg.inside_prefix_len && bit < 128; ++bit)
-        mask6[bit / 8] = static_cast<uint8_t>(mask6[bit / 8] | (0x80u >> (bit % 8)));
-    std::memcpy(on_link_mask6_.data(), mask6.data(), sizeof on_link_mask6_);
-    std::memcpy(on_link_net6_.data(), cfg.inside_ip6.data(), sizeof on_link_net6_);
     items6_ = std::make_unique<Item6[]>(kBurst);
     items4_ = std::make_unique<Item4[]>(kBurst);
     tsc_hz_ = rte_get_tsc_hz();
@@ -387,17 +380,14 @@ bool Worker::is_pool_address(Ip4 a) const noexcept
 
 bool Worker::on_link_4(Ip4 a) const noexcept
 {
-    return !cfg_.has_gateway4 || ((a ^ cfg_.outside_ip4) & on_link_mask4_) == 0;
+    const uint32_t mask = cfg_.outside_prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - cfg_.outside_prefix_len);
+    return !cfg_.has_gateway4 || ((a ^ cfg_.outside_ip4) & mask) == 0;
 }
 
 bool Worker::on_link_6(const In6& a) const noexcept
 {
-    if (!cfg_.has_gateway6 || xlate::is_link_local6(a.data()))
-        return true;
-    uint64_t half[2];
-    std::memcpy(half, a.data(), sizeof half);
-    return ((half[0] ^ on_link_net6_[0]) & on_link_mask6_[0]) == 0 &&
-           ((half[1] ^ on_link_net6_[1]) & on_link_mask6_[1]) == 0;
+    return !cfg_.has_gateway6 || xlate::is_link_local6(a.data()) ||
+           xlate::in_prefix(cfg_.inside_ip6, cfg_.inside_prefix_len, a);
 }
 
 // Classify (xlate::classify_frame), answer what is for the box, and hand the

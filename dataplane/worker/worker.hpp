@@ -229,8 +229,6 @@ private:
         uint64_t valid_until_ms = 0;
     };
     std::array<NextHopCache, 2> next_hop_cache_{};   // [0] inside (IPv6), [1] outside (IPv4)
-    uint32_t on_link_mask4_ = 0;                     // outside_prefix_len as a mask
-    std::array<uint64_t, 2> on_link_net6_{}, on_link_mask6_{};   // inside_ip6 and its prefix, in memory order
     nat::TokenBucket icmp_bucket_;
     nat::TokenBucket ptb_bucket_;
     struct SubscriberErrors {

@@ -39,48 +39,42 @@ inline uint16_t csum_fold(uint32_t sum) noexcept
     return static_cast<uint16_t>(sum);
 }
 
-/// The per-packet sums over fixed fields (addresses, the IPv4 header) add
-/// native 32-bit words into a 64-bit accumulator and fold and swap once at the
-/// end, instead of one load, swap and add per 16-bit word: the one's-complement
-/// sum is byte-order independent (RFC 1071 s2(B)). len: a multiple of 4; fewer
-/// than 2^32 words in all before csum_fold_acc().
-inline uint64_t csum_acc_words(uint64_t acc, const uint8_t* p, uint32_t len) noexcept
+/// Folds a 64-bit accumulator to 16 bits of one's-complement sum (not inverted).
+inline uint16_t csum_fold64(uint64_t acc) noexcept
 {
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
+    return csum_fold(static_cast<uint32_t>(acc));
+}
+
+/// csum_fold(csum_add_bytes(0, p, len)) for len a multiple of 4, for the
+/// fixed fields every packet sums (the IPv4 header): native 32-bit words are
+/// added and the folded result swapped once, instead of one load, swap and add
+/// per 16-bit word, as the one's-complement sum is byte-order independent
+/// (RFC 1071 s2(B)).
+inline uint16_t csum_fold_words(const uint8_t* p, uint32_t len) noexcept
+{
+    uint64_t acc = 0;
     for (uint32_t i = 0; i < len; i += 4) {
         uint32_t w;
         std::memcpy(&w, p + i, sizeof w);
         acc += w;
     }
-    return acc;
-}
-
-/// An accumulator from csum_acc_words() folded to the 16-bit big-endian sum
-/// csum_fold(csum_add_bytes(...)) gives for the same bytes.
-inline uint16_t csum_fold_acc(uint64_t acc) noexcept
-{
-    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
-    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
-    const uint16_t folded = csum_fold(static_cast<uint32_t>(acc));
+    const uint16_t folded = csum_fold64(acc);
     if constexpr (std::endian::native == std::endian::little)
         return __builtin_bswap16(folded);
     return folded;
 }
 
-inline uint16_t csum_fold_words(const uint8_t* p, uint32_t len) noexcept
-{
-    return csum_fold_acc(csum_acc_words(0, p, len));
-}
-
 /// The folded sum of two IPv6 addresses (a pseudo-header's). Big-endian
-/// 32-bit words here: a load-and-swap is one instruction (movbe) and this
-/// ends in one fold, where the native sum above needs two and a swap.
+/// 32-bit words here: a load-and-swap is one instruction (movbe), so the
+/// native sum above saves nothing on 16-byte fields.
 inline uint16_t csum_fold_in6_pair(const uint8_t* a, const uint8_t* b) noexcept
 {
     uint64_t acc = 0;
     for (uint32_t i = 0; i < 16; i += 4)
         acc += load_be32(a + i) + uint64_t{load_be32(b + i)};
-    acc = (acc & 0xFFFFFFFFu) + (acc >> 32);
-    return csum_fold(static_cast<uint32_t>(acc) + static_cast<uint32_t>(acc >> 32));
+    return csum_fold64(acc);
 }
 
 /// The checksum field value for a one's-complement sum.
@@ -106,11 +100,7 @@ inline uint16_t csum_update(uint16_t hc, uint16_t old_sum, uint16_t new_sum) noe
 inline uint16_t csum_update_sums(uint16_t hc, uint32_t old_sum, uint32_t new_sum) noexcept
 {
     constexpr uint64_t kZeroAbove = uint64_t{0xFFFF} << 26;
-    uint64_t s = static_cast<uint16_t>(~hc) + uint64_t{new_sum} + (kZeroAbove - old_sum);
-    s = (s & 0xFFFFu) + (s >> 16);
-    s = (s & 0xFFFFu) + (s >> 16);
-    s = (s & 0xFFFFu) + (s >> 16);
-    return static_cast<uint16_t>(~s);
+    return static_cast<uint16_t>(~csum_fold64(static_cast<uint16_t>(~hc) + uint64_t{new_sum} + (kZeroAbove - old_sum)));
 }
 
 /// Applies csum_update to the big-endian checksum field at p.

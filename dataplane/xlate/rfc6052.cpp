@@ -129,16 +129,4 @@ bool is_global_ip4(Ip4 ip4) noexcept
     return true;
 }
 
-bool in_prefix(const Prefix6& p, const In6& addr) noexcept
-{
-    const unsigned whole = p.len / 8u;
-    for (unsigned i = 0; i < whole; ++i)
-        if (addr[i] != p.addr[i])
-            return false;
-    if (p.len % 8u == 0)
-        return true;
-    const auto mask = static_cast<uint8_t>(0xFFu << (8u - p.len % 8u));
-    return (addr[whole] & mask) == (p.addr[whole] & mask);
-}
-
 } // namespace nat64d::xlate

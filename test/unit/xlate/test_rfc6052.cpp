@@ -111,3 +111,21 @@ TEST_CASE("rfc6052: s3.1 non-global IPv4 ranges are refused, their neighbours ar
     INFO(row.addr);
     CHECK(is_global_ip4(ip4(row.addr)) == row.global);
 }
+
+TEST_CASE("rfc6052: in_prefix agrees with a bit-by-bit comparison at every length", "[rfc6052]")
+{
+    // Two addresses that differ first at bit `d`: in each other's /len exactly when len <= d.
+    const In6 net = in6("2001:db8:1234:5678:9abc:def0:1357:9bdf");
+    for (unsigned d = 0; d < 128; ++d) {
+        In6 other = net;
+        other[d / 8] = static_cast<uint8_t>(other[d / 8] ^ (0x80u >> (d % 8)));
+        if (d % 3 == 0)
+            other[15] = static_cast<uint8_t>(other[15] ^ 0x01u);   // later bits differ too
+        for (unsigned len = 0; len <= 128; ++len) {
+            INFO("first difference at bit " << d << ", /" << len);
+            CHECK(in_prefix(net, len, other) == (len <= d));
+            CHECK(in_prefix(Prefix6{net, static_cast<uint8_t>(len)}, other) == (len <= d));
+        }
+    }
+    CHECK(in_prefix(net, 128, net));
+}
