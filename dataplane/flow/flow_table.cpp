@@ -70,9 +70,11 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, nat::PortAllocator& ports)
         // Sessions in one rte_hash: every packet looks them up, and two shards
         // cost a second bulk lookup per burst (each a round of cache misses
         // in a large table). Mappings are looked up only by creates, so they
-        // split where that saves memory (lf_hash.hpp).
+        // split where that saves memory (lf_hash.hpp). Session keys are
+        // headed: the protocol rides in rte_hash's data word (flow_key.hpp).
+        static_assert(nat::kFlowKeyHead == LfHash::kHead);
         sessions_hash_ = std::make_unique<LfHash>(cfg.name + "_s", max_flows_, sizeof(nat::FlowKey6), cfg.socket,
-                                                  false);
+                                                  false, LfHash::kHead);
         mappings_hash_ = std::make_unique<LfHash>(cfg.name + "_m", max_mappings_, sizeof(nat::BibKey6), cfg.socket,
                                                   true);
         const size_t qsize = rte_rcu_qsbr_get_memsize(workers_);

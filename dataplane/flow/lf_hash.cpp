@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include <rte_common.h>
 #include <rte_errno.h>
@@ -31,13 +32,61 @@ constexpr uint32_t kSplitMarginShift = 5;
 // takes for the bucket and the signature.
 constexpr uint32_t kShardSeed = 0x6a09e667;
 
-rte_hash* create(const std::string& name, uint32_t entries, uint32_t key_len, int socket)
+// Headed keys (lf_hash.hpp): rte_hash passes the stored part's length and a
+// pointer to it; the head is the 8 bytes before. Both are multiples of 8.
+// One instance per stored length (LfHash picks it at start), so the compiler
+// unrolls both over a length it knows: every packet hashes one key and
+// compares about one.
+template <uint32_t kStored>
+uint32_t headed_crc(const void* key, uint32_t, uint32_t init)
+{
+    return rte_hash_crc(static_cast<const unsigned char*>(key) - LfHash::kHead, kStored + LfHash::kHead, init);
+}
+
+template <uint32_t kStored>
+int headed_cmp(const void* a, const void* b, size_t)
+{
+    const auto* pa = static_cast<const unsigned char*>(a) - LfHash::kHead;
+    const auto* pb = static_cast<const unsigned char*>(b) - LfHash::kHead;
+    uint64_t diff = 0;
+    for (size_t i = 0; i < kStored + LfHash::kHead; i += sizeof(uint64_t)) {
+        uint64_t wa, wb;
+        std::memcpy(&wa, pa + i, sizeof(wa));
+        std::memcpy(&wb, pb + i, sizeof(wb));
+        diff |= wa ^ wb;
+    }
+    return diff != 0;
+}
+
+// The stored lengths of headed keys nat64d has: session keys and subscriber prefixes.
+struct HeadedFunctions {
+    rte_hash_function hash;
+    rte_hash_cmp_eq_t cmp;
+};
+
+template <uint32_t kStored>
+constexpr HeadedFunctions headed_functions{headed_crc<kStored>, headed_cmp<kStored>};
+
+const HeadedFunctions* headed_for(uint32_t stored) noexcept
+{
+    switch (stored) {
+    case 8:
+        return &headed_functions<8>;
+    case 24:
+        return &headed_functions<24>;
+    default:
+        return nullptr;
+    }
+}
+
+rte_hash* create(const std::string& name, uint32_t entries, uint32_t key_len, int socket,
+                 const HeadedFunctions* headed = nullptr)
 {
     rte_hash_parameters params{};
     params.name = name.c_str();
     params.entries = entries;
     params.key_len = key_len;
-    params.hash_func = rte_hash_crc;
+    params.hash_func = headed != nullptr ? headed->hash : rte_hash_crc;
     params.hash_func_init_val = 0;
     params.socket_id = socket;
     params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
@@ -45,6 +94,8 @@ rte_hash* create(const std::string& name, uint32_t entries, uint32_t key_len, in
     if (h == nullptr)
         throw StartupError("flow table " + name + " (" + std::to_string(entries) +
                            " entries): " + rte_strerror(rte_errno));
+    if (headed != nullptr)
+        rte_hash_set_cmp_func(h, headed->cmp);
     return h;
 }
 
@@ -99,7 +150,7 @@ std::vector<uint32_t> lf_hash_shards(uint32_t wanted)
     return entries;
 }
 
-KeyStore::KeyStore(const rte_hash* h, const std::string& name, uint32_t key_len)
+KeyStore::KeyStore(const rte_hash* h, const std::string& name, uint32_t key_len, uint32_t head)
 {
     // rte_hash_get_key_with_position() names where a position's key lives
     // before it checks whether that position holds one, so an empty table
@@ -114,21 +165,27 @@ KeyStore::KeyStore(const rte_hash* h, const std::string& name, uint32_t key_len)
     if (p0 == nullptr || p1 <= p0 || static_cast<size_t>(p1 - p0) != expected)
         throw StartupError("flow table " + name + ": this DPDK's rte_hash does not keep its keys as one " +
                            std::to_string(expected) + "-byte entry per position (built for DPDK 22.11)");
-    first_ = p0;
+    first_ = p0 - head;
     stride_ = expected;
 }
 
-LfHash::LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket, bool split)
+LfHash::LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket, bool split, uint32_t head)
+    : head_(head)
 {
+    const HeadedFunctions* headed = head != 0 && key_len > head ? headed_for(key_len - head) : nullptr;
+    if (head != 0 && (head != kHead || headed == nullptr))
+        throw StartupError("flow table " + name + ": a " + std::to_string(key_len) + "-byte key cannot keep a " +
+                           std::to_string(head) + "-byte head");
+    key_len -= head;
     const std::vector<uint32_t> entries = split ? lf_hash_shards(wanted) : std::vector{lf_hash_entries(wanted)};
     shards_ = static_cast<uint32_t>(entries.size());
     try {
         uint64_t total_slots = 0;
         for (uint32_t s = 0; s < shards_; ++s) {
             const std::string shard_name = s == 0 ? name : name + std::to_string(s);
-            shard_[s].hash = create(shard_name, entries[s], key_len, socket);
+            shard_[s].hash = create(shard_name, entries[s], key_len, socket, headed);
             shard_[s].base = positions_;
-            shard_[s].keys = KeyStore(shard_[s].hash, shard_name, key_len);
+            shard_[s].keys = KeyStore(shard_[s].hash, shard_name, key_len, head);
             positions_ += lf_hash_positions(shard_[s].hash);
             total_slots += rte_align64pow2(entries[s]);
         }
@@ -148,10 +205,26 @@ LfHash::~LfHash()
         rte_hash_free(s.hash);
 }
 
+static_assert(sizeof(uintptr_t) == LfHash::kHead, "a headed key's head is kept in rte_hash's data word");
+
+uint64_t LfHash::head_word(const void* key) const noexcept
+{
+    uint64_t word = 0;
+    if (head_ != 0)
+        std::memcpy(&word, key, sizeof(word));
+    return word;
+}
+
 uint32_t LfHash::shard_of(uint32_t sig) const noexcept { return rte_hash_crc_4byte(sig, kShardSeed) >= split_; }
 
 void LfHash::lookup_bulk(const void** keys, uint32_t n, int32_t* positions) const noexcept
 {
+    std::array<const void*, RTE_HASH_LOOKUP_BULK_MAX> bodies;
+    if (head_ != 0) {
+        for (uint32_t i = 0; i < n; ++i)
+            bodies[i] = body(keys[i]);
+        keys = bodies.data();
+    }
     if (shards_ == 1) {
         rte_hash_lookup_bulk(shard_[0].hash, keys, n, positions);
         return;
@@ -183,12 +256,13 @@ template <typename WithHash>
 int32_t LfHash::in_shard(const void* key, WithHash op) const noexcept
 {
     const hash_sig_t sig = rte_hash_hash(shard_[0].hash, key);
-    const Shard& s = shard_[shard_of(sig)];
+    const Shard& s = shard_[shards_ == 1 ? 0 : shard_of(sig)];
     return global(op(s.hash, sig), s.base);
 }
 
 int32_t LfHash::lookup(const void* key) const noexcept
 {
+    key = body(key);
     if (shards_ == 1)
         return rte_hash_lookup(shard_[0].hash, key);
     return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_lookup_with_hash(h, key, sig); });
@@ -196,13 +270,25 @@ int32_t LfHash::lookup(const void* key) const noexcept
 
 int32_t LfHash::add(const void* key) noexcept
 {
-    if (shards_ == 1)
-        return rte_hash_add_key(shard_[0].hash, key);
-    return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_add_key_with_hash(h, key, sig); });
+    if (head_ == 0) {
+        if (shards_ == 1)
+            return rte_hash_add_key(shard_[0].hash, key);
+        return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_add_key_with_hash(h, key, sig); });
+    }
+    // rte_hash adds a key with its data word in one step (a reader never sees
+    // the key without its head) but then answers 0, not the position: the
+    // lookup that follows finds the bucket it just wrote in cache.
+    void* const data = reinterpret_cast<void*>(static_cast<uintptr_t>(head_word(key)));
+    key = body(key);
+    return in_shard(key, [key, data](rte_hash* h, hash_sig_t sig) {
+        const int rc = rte_hash_add_key_with_hash_data(h, key, sig, data);
+        return rc < 0 ? rc : rte_hash_lookup_with_hash(h, key, sig);
+    });
 }
 
 int32_t LfHash::del(const void* key) noexcept
 {
+    key = body(key);
     if (shards_ == 1)
         return rte_hash_del_key(shard_[0].hash, key);
     return in_shard(key, [key](rte_hash* h, hash_sig_t sig) { return rte_hash_del_key_with_hash(h, key, sig); });
@@ -220,7 +306,7 @@ bool LfHash::checked_key(uint32_t pos, const void*& key) const noexcept
     void* kp = nullptr;
     if (rte_hash_get_key_with_position(s.hash, static_cast<int32_t>(pos - s.base), &kp) < 0 || kp == nullptr)
         return false;
-    key = kp;
+    key = static_cast<const unsigned char*>(kp) - head_;
     return true;
 }
 

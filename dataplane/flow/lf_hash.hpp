@@ -12,6 +12,16 @@
 // for what keeps both at one power of two, and past 2^18 keys splits a table
 // that is far from a power of two into two rte_hash shards of power-of-two
 // sizes (10M: 8M + 2M instead of 16M), each key's shard fixed by its hash.
+//
+// Headed keys. rte_hash keeps each key after an 8-byte data word in an entry
+// rounded up to 16 bytes, so a 25-byte key takes 48. A headed table stores
+// the key's first 8 bytes (its head) in that data word and only the rest as
+// rte_hash's key: the caller's key is laid out as the entry is, so a 32-byte
+// key takes a 32-byte entry. Hash and compare cover head and rest (DPDK's
+// custom compare, rte_hash_set_cmp_func), reading the 8 bytes before the key
+// pointer rte_hash holds: for a stored key its data word, for a looked-up key
+// the caller's head. rte_hash never hashes a stored key except through
+// rte_hash_get_key_with_position(), where that reads the same bytes.
 #pragma once
 #include <array>
 #include <cstddef>
@@ -48,7 +58,8 @@ class KeyStore {
 public:
     KeyStore() = default;
     /// Throws StartupError when the layout is not as described above.
-    KeyStore(const rte_hash* h, const std::string& name, uint32_t key_len);
+    /// head: bytes of each key kept before the entry's key (see headed keys).
+    KeyStore(const rte_hash* h, const std::string& name, uint32_t key_len, uint32_t head = 0);
     const void* at(uint32_t pos) const noexcept { return first_ + size_t{pos} * stride_; }
 
 private:
@@ -62,8 +73,12 @@ private:
 class LfHash {
 public:
     /// split: two shards where lf_hash_shards() says they take less memory;
-    /// else always one. Throws StartupError naming the table when DPDK refuses.
-    LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket, bool split);
+    /// else always one. head: 0, or kHead for a headed table of key_len-byte
+    /// keys, key_len - kHead stored as rte_hash's key (8 or 24 bytes: the
+    /// subscriber and session keys). Throws StartupError naming the table
+    /// when DPDK refuses or the sizes are not those.
+    static constexpr uint32_t kHead = 8;
+    LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int socket, bool split, uint32_t head = 0);
     ~LfHash();
     LfHash(const LfHash&) = delete;
     LfHash& operator=(const LfHash&) = delete;
@@ -76,7 +91,8 @@ public:
     /// else -ENOENT.
     void lookup_bulk(const void** keys, uint32_t n, int32_t* positions) const noexcept;
     int32_t lookup(const void* key) const noexcept;
-    /// The key's position (new or existing), or a negative errno.
+    /// The key's position (new or existing), or a negative errno; a headed
+    /// table's -ENOENT: another thread deleted the key right after this added it.
     int32_t add(const void* key) noexcept;
     /// The deleted key's position (still taken), or a negative errno.
     int32_t del(const void* key) noexcept;
@@ -103,13 +119,18 @@ private:
     uint32_t shard_of(uint32_t sig) const noexcept;
     // A shard's answer (a position in it, or a negative errno) as a global one.
     static int32_t global(int32_t pos, uint32_t base) noexcept { return pos >= 0 ? pos + static_cast<int32_t>(base) : pos; }
-    // With two shards: op(shard's rte_hash, key's hash) on the key's shard.
+    // op(shard's rte_hash, key's hash) on the key's shard.
     template <typename WithHash>
     int32_t in_shard(const void* key, WithHash op) const noexcept;
     uint32_t shard_of_position(uint32_t pos) const noexcept { return pos >= shard_[1].base && shards_ == 2; }
 
+    // What rte_hash takes as the key, and the data word a headed key keeps.
+    const void* body(const void* key) const noexcept { return static_cast<const unsigned char*>(key) + head_; }
+    uint64_t head_word(const void* key) const noexcept;
+
     std::array<Shard, 2> shard_{};
     uint32_t shards_ = 1;
+    uint32_t head_ = 0;
     uint32_t positions_ = 0;
     uint32_t split_ = 0;                  // shard 0 takes the keys whose mixed hash is below it
 };

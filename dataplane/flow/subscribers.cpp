@@ -2,9 +2,9 @@
 // of a slot and who writes what.
 #include "dataplane/flow/subscribers.hpp"
 
+#include <cerrno>
 #include <cstring>
 
-#include <rte_hash.h>
 #include <rte_pause.h>
 
 #include "dataplane/flow/lf_hash.hpp"
@@ -41,8 +41,9 @@ uint32_t add_below(std::atomic<uint32_t>& word, uint32_t limit, bool& added) noe
 SubscriberTable::SubscriberTable(const SubscriberTableConfig& cfg)
     : max_subscribers_(cfg.max_subscribers), prefix_len_(cfg.prefix_len)
 {
-    hash_ = make_lf_hash(cfg.name + "_sub", max_subscribers_, sizeof(In6), cfg.socket);
-    positions_ = lf_hash_positions(hash_);
+    // Headed (lf_hash.hpp): a 16-byte entry a prefix, not 32.
+    hash_ = std::make_unique<LfHash>(cfg.name + "_sub", max_subscribers_, sizeof(Key), cfg.socket, false, LfHash::kHead);
+    positions_ = hash_->positions();
     slots_ = std::make_unique<Slot[]>(positions_);
     max_blocks_ = cfg.max_blocks;
     if (max_blocks_ != 0)
@@ -50,7 +51,7 @@ SubscriberTable::SubscriberTable(const SubscriberTableConfig& cfg)
     set_limits(cfg.limits);
 }
 
-SubscriberTable::~SubscriberTable() { rte_hash_free(hash_); }
+SubscriberTable::~SubscriberTable() = default;
 
 In6 SubscriberTable::prefix_of(const In6& src) const noexcept
 {
@@ -117,13 +118,17 @@ bool SubscriberTable::take_rate(Slot& slot, uint32_t now_s, uint32_t limit) noex
 
 int32_t SubscriberTable::take_session(const In6& src, uint32_t now_s, SubscriberRefusal& refusal) noexcept
 {
-    const In6 key = prefix_of(src);
+    const Key key{prefix_of(src)};
     const uint32_t session_limit = limit_sessions_.load(std::memory_order_relaxed);
     const uint32_t rate_limit = limit_rate_.load(std::memory_order_relaxed);
     for (uint32_t attempt = 0; attempt < kDeadRetries; ++attempt) {
-        int32_t pos = rte_hash_lookup(hash_, &key);
+        int32_t pos = hash_->lookup(&key);
         if (pos < 0) {
-            pos = rte_hash_add_key(hash_, &key);
+            pos = hash_->add(&key);
+            if (pos == -ENOENT) {   // swept the moment it was added (it held nothing): again
+                rte_pause();
+                continue;
+            }
             if (pos < 0) {
                 refusal.verdict = Verdict::drop_subscriber_table_full;
                 return -1;
@@ -184,14 +189,14 @@ void SubscriberTable::give_port(int32_t sub, nat::PortProto proto) noexcept
 
 int32_t SubscriberTable::find(const In6& src) const noexcept
 {
-    const In6 key = prefix_of(src);
-    return rte_hash_lookup(hash_, &key);
+    const Key key{prefix_of(src)};
+    return hash_->lookup(&key);
 }
 
 bool SubscriberTable::prefix_at(uint32_t pos, In6& prefix) const noexcept
 {
-    void* kp = nullptr;
-    if (rte_hash_get_key_with_position(hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr)
+    const void* kp = nullptr;
+    if (!hash_->checked_key(pos, kp))
         return false;
     std::memcpy(prefix.data(), kp, sizeof(In6));
     return true;
@@ -207,16 +212,15 @@ uint32_t SubscriberTable::sweep(uint32_t budget, const std::function<void(uint32
         if (slot.ports[0].load(std::memory_order_relaxed) != 0 || slot.ports[1].load(std::memory_order_relaxed) != 0 ||
             slot.ports[2].load(std::memory_order_relaxed) != 0 || holds_blocks(pos))
             continue;   // its blocks go back first (after their quarantine), then it
-        void* kp = nullptr;
+        const void* kp = nullptr;
         uint32_t none = 0;
         // Ports are taken only while holding a session, so once sessions is
         // kDead none can appear; a subscriber that just took one keeps it.
-        if (rte_hash_get_key_with_position(hash_, static_cast<int32_t>(pos), &kp) < 0 || kp == nullptr ||
-            !slot.sessions.compare_exchange_strong(none, kDead, std::memory_order_relaxed))
+        if (!hash_->checked_key(pos, kp) || !slot.sessions.compare_exchange_strong(none, kDead, std::memory_order_relaxed))
             continue;
-        In6 key;
-        std::memcpy(key.data(), kp, sizeof(In6));
-        if (rte_hash_del_key(hash_, &key) < 0)
+        Key key;
+        std::memcpy(&key, kp, sizeof(key));
+        if (hash_->del(&key) < 0)
             continue;   // cannot happen: only this thread deletes
         retire(pos);
         ++deleted;
@@ -245,7 +249,7 @@ void SubscriberTable::free_position(uint32_t pos) noexcept
     slot.sessions.store(0, std::memory_order_relaxed);
     // The free-slot ring's enqueue orders these stores before any worker
     // that gets the position from a later add reads them.
-    rte_hash_free_key_with_position(hash_, static_cast<int32_t>(pos));
+    hash_->free_position(pos);
 }
 
 void SubscriberTable::visit(const std::function<bool(const SubscriberInfo&)>& fn) const
@@ -253,9 +257,8 @@ void SubscriberTable::visit(const std::function<bool(const SubscriberInfo&)>& fn
     for (uint32_t pos = 0; pos < positions_; ++pos) {
         const Slot& slot = slots_[pos];
         const uint32_t sessions = slot.sessions.load(std::memory_order_relaxed);
-        void* kp = nullptr;
-        if (sessions == kDead || rte_hash_get_key_with_position(hash_, static_cast<int32_t>(pos), &kp) < 0 ||
-            kp == nullptr)
+        const void* kp = nullptr;
+        if (sessions == kDead || !hash_->checked_key(pos, kp))
             continue;
         SubscriberInfo info;
         std::memcpy(info.prefix.data(), kp, sizeof(In6));
@@ -270,7 +273,7 @@ void SubscriberTable::visit(const std::function<bool(const SubscriberInfo&)>& fn
     }
 }
 
-uint32_t SubscriberTable::count() const noexcept { return static_cast<uint32_t>(rte_hash_count(hash_)); }
+uint32_t SubscriberTable::count() const noexcept { return hash_->count(); }
 
 size_t SubscriberTable::memory_bytes() const noexcept
 {

@@ -30,9 +30,9 @@
 #include "dataplane/verdict.hpp"
 #include "dataplane/xlate/bytes.hpp"
 
-struct rte_hash;
-
 namespace nat64d::dp {
+
+class LfHash;
 
 /// What one subscriber may hold; 0 is no limit.
 struct SubscriberLimits {
@@ -148,19 +148,28 @@ public:
     size_t memory_bytes() const noexcept;
 
 private:
-    struct alignas(64) Slot {
+    // 40 bytes, not a cache line each: only creates and removals touch a
+    // slot, and at nat64d's default of a subscriber per 8 flows a line each
+    // would cost 3 bytes a flow. Its 8-byte atomics stay 8-aligned, so none
+    // straddles a line.
+    struct Slot {
         std::atomic<uint32_t> sessions{0};          // kDead: being deleted
         std::array<std::atomic<uint32_t>, nat::kPortProtoCount> ports{};
         std::atomic<uint64_t> rate{0};              // second << 32 | sessions opened in it
         std::atomic<uint32_t> reported_s{0};        // second of the last refusal reported
         std::array<std::atomic<uint32_t>, 3> refused{};   // sessions, ports, rate
     };
-    static_assert(sizeof(Slot) == 64);
+    static_assert(sizeof(Slot) == 40);
+    // The rte_hash key: a masked prefix, 8-aligned for rte_hash_crc.
+    struct alignas(8) Key {
+        In6 prefix;
+    };
+    static_assert(sizeof(Key) == 16);
     bool refuse(Slot& slot, uint32_t now_s, Verdict v, QuotaKind q, uint32_t limit, SubscriberRefusal& r) noexcept;
     bool take_rate(Slot& slot, uint32_t now_s, uint32_t limit) noexcept;
     bool holds_blocks(uint32_t pos) const noexcept;
 
-    rte_hash* hash_ = nullptr;
+    std::unique_ptr<LfHash> hash_;
     std::unique_ptr<Slot[]> slots_;
     uint32_t positions_ = 0;
     uint32_t max_subscribers_ = 0;

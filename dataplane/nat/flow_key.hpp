@@ -2,6 +2,7 @@
 // hashes and compares raw bytes, so every byte is a named field and padding is
 // explicit and zeroed by the builders. Values are host order, as in xlate/.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
@@ -12,19 +13,26 @@ namespace nat64d::nat {
 /// A session seen from the IPv6 side: (source address, port) to (IPv4
 /// destination, port). For ICMP queries sport carries the identifier (RFC 6146
 /// s3.5.3); dport is whatever the caller fills in consistently.
+///
+/// Laid out as rte_hash keeps an entry: an 8-byte head (rte_hash's data word)
+/// and then the 24 bytes it stores as the key. The session table keeps the
+/// protocol in the head (LfHash's headed mode, lf_hash.hpp), so a key slot is
+/// 8 + 24 = 32 bytes instead of the 48 that a 25-byte key rounds up to: 16
+/// bytes a flow.
 // 8-byte aligned: rte_hash_crc reads keys 8 bytes at a time.
 struct alignas(8) FlowKey6 {
+    uint8_t pad[7];     // the rest of the head: zero
+    uint8_t proto;      // IPv6-side protocol: kProtoTcp, kProtoUdp, kProtoIcmp6
     In6 src;            // IPv6 source, network byte order
     Ip4 dst4;           // IPv4 address embedded in the IPv6 destination (RFC 6052), host order
     uint16_t sport;     // host order
     uint16_t dport;     // host order
-    uint8_t proto;      // IPv6-side protocol: kProtoTcp, kProtoUdp, kProtoIcmp6
-    // 32 bytes, not 28: rte_hash compares 32-byte keys with vector instructions
-    // and others with memcmp; a key slot is 16-byte aligned, so this costs nothing.
-    uint8_t pad[7];
 };
 static_assert(sizeof(FlowKey6) == 32);
 static_assert(std::has_unique_object_representations_v<FlowKey6>);
+/// The head a session key carries before the bytes rte_hash stores as its key.
+constexpr uint32_t kFlowKeyHead = 8;
+static_assert(offsetof(FlowKey6, src) == kFlowKeyHead);
 
 /// A mapping (BIB entry) seen from the IPv6 side: endpoint-independent, so no
 /// destination (RFC 4787 REQ-1, RFC 6146 s3.5.1).
@@ -40,7 +48,7 @@ static_assert(std::has_unique_object_representations_v<BibKey6>);
 constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint16_t dport,
                                   uint8_t proto) noexcept
 {
-    return FlowKey6{src, dst4, sport, dport, proto, {0, 0, 0, 0, 0, 0, 0}};
+    return FlowKey6{{0, 0, 0, 0, 0, 0, 0}, proto, src, dst4, sport, dport};
 }
 
 constexpr BibKey6 make_bib_key6(const In6& src, uint16_t sport, uint8_t proto) noexcept

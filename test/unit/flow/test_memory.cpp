@@ -127,6 +127,80 @@ TEST_CASE("lf_hash: the key store is where rte_hash keeps each position's key", 
     rte_hash_free(h);
 }
 
+TEST_CASE("lf_hash: a headed table keeps a key's head in the data word: 32-byte entries, keys told apart by head",
+          "[flow][memory]")
+{
+    // Sessions that differ only in protocol (a client racing QUIC and TCP
+    // from the same port number to one server) are different keys.
+    const auto key = [](uint32_t i, uint8_t proto) {
+        In6 src{0x20, 0x01, 0x0d, 0xb8};
+        std::memcpy(&src[8], &i, sizeof(i));
+        return nat::make_flow_key6(src, 0xCB007100 + (i & 0xFF), static_cast<uint16_t>(1024 + i), 443, proto);
+    };
+    const uint8_t protos[] = {kProtoTcp, kProtoUdp, kProtoIcmp6};
+    for (const bool split : {false, true}) {
+        INFO("split " << split);
+        const uint32_t wanted = split ? 300000 : 30000;
+        const uint32_t hosts = wanted / 3;
+        size_t h0 = heap_bytes();
+        dp::LfHash h(split ? "mem_head2" : "mem_head1", wanted, sizeof(nat::FlowKey6), 0, split, dp::LfHash::kHead);
+        const size_t headed_bytes = heap_bytes() - h0;
+        REQUIRE(h.shards() == (split ? 2u : 1u));
+        h0 = heap_bytes();
+        const size_t whole_bytes = [&] {
+            dp::LfHash whole(split ? "mem_whole2" : "mem_whole1", wanted, sizeof(nat::FlowKey6), 0, split);
+            return heap_bytes() - h0;
+        }();
+        // rte_hash keeps 24 bytes after its 8-byte data word instead of 32: 16 bytes a position.
+        CHECK(whole_bytes - headed_bytes >= size_t{16} * wanted);
+
+        std::vector<int32_t> pos(size_t{hosts} * 3);
+        for (uint32_t i = 0; i < hosts; ++i)
+            for (uint32_t p = 0; p < 3; ++p) {
+                const nat::FlowKey6 k = key(i, protos[p]);
+                pos[i * 3 + p] = h.add(&k);
+                REQUIRE(pos[i * 3 + p] >= 0);
+            }
+        CHECK(h.count() == hosts * 3);
+        std::vector<uint8_t> seen(h.positions(), 0);
+        uint32_t bad = 0;
+        for (uint32_t i = 0; i < hosts; ++i) {
+            std::array<nat::FlowKey6, 3> keys;
+            std::array<const void*, 3> ptrs;
+            std::array<int32_t, 3> found;
+            for (uint32_t p = 0; p < 3; ++p) {
+                keys[p] = key(i, protos[p]);
+                ptrs[p] = &keys[p];
+            }
+            h.lookup_bulk(ptrs.data(), 3, found.data());
+            for (uint32_t p = 0; p < 3; ++p) {
+                const int32_t want = pos[i * 3 + p];
+                const void* checked = nullptr;
+                bad += found[p] != want || h.lookup(&keys[p]) != want || seen[static_cast<uint32_t>(want)]++ != 0 ||
+                       std::memcmp(h.key_at(static_cast<uint32_t>(want)), &keys[p], sizeof(keys[p])) != 0 ||
+                       !h.checked_key(static_cast<uint32_t>(want), checked) ||
+                       checked != h.key_at(static_cast<uint32_t>(want));
+            }
+        }
+        CHECK(bad == 0);
+        // Deleting the UDP key leaves the TCP and ICMP keys of the same tuple.
+        for (uint32_t i = 0; i < hosts; ++i) {
+            const nat::FlowKey6 k = key(i, kProtoUdp);
+            REQUIRE(h.del(&k) == pos[i * 3 + 1]);
+        }
+        uint32_t wrong = 0;
+        for (uint32_t i = 0; i < hosts; ++i)
+            for (uint32_t p = 0; p < 3; ++p) {
+                const nat::FlowKey6 k = key(i, protos[p]);
+                wrong += p == 1 ? h.lookup(&k) >= 0 : h.lookup(&k) != pos[i * 3 + p];
+            }
+        CHECK(wrong == 0);
+    }
+    // A head only of the data word's size, over a whole number of words.
+    CHECK_THROWS_AS(dp::LfHash("mem_head_bad", 1024, 28, 0, false, dp::LfHash::kHead), dp::StartupError);
+    CHECK_THROWS_AS(dp::LfHash("mem_head_bad", 1024, 32, 0, false, 4), dp::StartupError);
+}
+
 TEST_CASE("flow table: inbound finds every mapping's IPv6 side, and a reused position never answers for an old port",
           "[flow][memory][rfc6146]")
 {

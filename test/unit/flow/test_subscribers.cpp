@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -294,5 +295,54 @@ TEST_CASE("subscribers: two workers racing one subscriber never pass its limits 
         CHECK(rig.flows.session_count() == kLimit);
         rig.expire_all();
         CHECK(rig.flows.subscribers()->count() == 0);
+    }
+}
+
+TEST_CASE("subscribers: prefixes that differ in any bit are different subscribers, at /56, /64 and /128",
+          "[flow][subscribers]")
+{
+    // The table keeps a prefix's first 8 bytes in rte_hash's data word and
+    // the last 8 as its key (a headed table): a difference on either side
+    // must tell two subscribers apart, and a listed prefix must come back whole.
+    for (const uint8_t len : {uint8_t{56}, uint8_t{64}, uint8_t{128}}) {
+        INFO("/" << int(len));
+        dp::SubscriberTableConfig cfg;
+        cfg.name = "sub_bits" + std::to_string(len);
+        cfg.max_subscribers = 1024;
+        cfg.prefix_len = len;
+        dp::SubscriberTable table(cfg);
+        const In6 base{0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44};
+        // base, and base with each bit inside the prefix flipped.
+        std::vector<In6> sources{base};
+        for (uint32_t bit = 0; bit < len; ++bit) {
+            In6 a = base;
+            a[bit / 8] = static_cast<uint8_t>(a[bit / 8] ^ (0x80u >> (bit % 8)));
+            sources.push_back(a);
+        }
+        std::set<int32_t> positions;
+        for (const In6& src : sources) {
+            dp::SubscriberRefusal r;
+            const int32_t pos = table.take_session(src, 1, r);
+            REQUIRE(pos >= 0);
+            positions.insert(pos);
+            CHECK(table.find(src) == pos);
+            In6 listed{};
+            REQUIRE(table.prefix_at(static_cast<uint32_t>(pos), listed));
+            CHECK(listed == table.prefix_of(src));
+        }
+        CHECK(positions.size() == sources.size());
+        CHECK(table.count() == sources.size());
+        // A bit past the prefix names the same subscriber.
+        if (len < 128) {
+            In6 same = base;
+            same[15] ^= 1;
+            CHECK(table.find(same) == table.find(base));
+        }
+        uint32_t visited = 0;
+        table.visit([&](const dp::SubscriberInfo& info) {
+            visited += info.sessions == 1;
+            return true;
+        });
+        CHECK(visited == sources.size());
     }
 }
