@@ -192,11 +192,33 @@ LfHash::LfHash(const std::string& name, uint32_t wanted, uint32_t key_len, int s
         // Keys go to the shards in proportion to their bucket slots.
         split_ = shards_ == 1 ? UINT32_MAX
                               : static_cast<uint32_t>((rte_align64pow2(entries[0]) << 32) / total_slots);
+        if (head_ != 0)
+            check_headed(name, key_len + head);
     } catch (...) {
         for (Shard& s : shard_)
             rte_hash_free(s.hash);
         throw;
     }
+}
+
+void LfHash::check_headed(const std::string& name, uint32_t key_len)
+{
+    // The head is read where rte_hash keeps its data word, right before the
+    // key; KeyStore checked the stride, this checks that place. A probe key
+    // goes in and must read back whole, head included; the same key with
+    // another head must not match it. Then it goes again.
+    std::array<uint64_t, 4> probe{0x0123456789abcdefull, 0xfedcba9876543210ull, 0x0f1e2d3c4b5a6978ull,
+                                  0x8796a5b4c3d2e1f0ull};
+    std::array<uint64_t, 4> other = probe;
+    other[0] ^= 1;
+    const int32_t pos = add(probe.data());
+    const bool whole = pos >= 0 && std::memcmp(key_at(static_cast<uint32_t>(pos)), probe.data(), key_len) == 0 &&
+                       lookup(probe.data()) == pos && lookup(other.data()) < 0;
+    if (pos >= 0 && del(probe.data()) == pos)
+        free_position(static_cast<uint32_t>(pos));
+    if (!whole || count() != 0)
+        throw StartupError("flow table " + name + ": this DPDK's rte_hash does not keep a key's data word right "
+                           "before it (built for DPDK 22.11)");
 }
 
 LfHash::~LfHash()

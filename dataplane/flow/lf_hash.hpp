@@ -124,6 +124,8 @@ private:
     int32_t in_shard(const void* key, WithHash op) const noexcept;
     uint32_t shard_of_position(uint32_t pos) const noexcept { return pos >= shard_[1].base && shards_ == 2; }
 
+    // At start: a headed key reads back whole from where rte_hash keeps it.
+    void check_headed(const std::string& name, uint32_t key_len);
     // What rte_hash takes as the key, and the data word a headed key keeps.
     const void* body(const void* key) const noexcept { return static_cast<const unsigned char*>(key) + head_; }
     uint64_t head_word(const void* key) const noexcept;
