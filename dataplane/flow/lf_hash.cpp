@@ -229,14 +229,6 @@ LfHash::~LfHash()
 
 static_assert(sizeof(uintptr_t) == LfHash::kHead, "a headed key's head is kept in rte_hash's data word");
 
-uint64_t LfHash::head_word(const void* key) const noexcept
-{
-    uint64_t word = 0;
-    if (head_ != 0)
-        std::memcpy(&word, key, sizeof(word));
-    return word;
-}
-
 uint32_t LfHash::shard_of(uint32_t sig) const noexcept { return rte_hash_crc_4byte(sig, kShardSeed) >= split_; }
 
 void LfHash::lookup_bulk(const void** keys, uint32_t n, int32_t* positions) const noexcept
@@ -300,7 +292,9 @@ int32_t LfHash::add(const void* key) noexcept
     // rte_hash adds a key with its data word in one step (a reader never sees
     // the key without its head) but then answers 0, not the position: the
     // lookup that follows finds the bucket it just wrote in cache.
-    void* const data = reinterpret_cast<void*>(static_cast<uintptr_t>(head_word(key)));
+    uintptr_t head;
+    std::memcpy(&head, key, sizeof(head));
+    void* const data = reinterpret_cast<void*>(head);
     key = body(key);
     return in_shard(key, [key, data](rte_hash* h, hash_sig_t sig) {
         const int rc = rte_hash_add_key_with_hash_data(h, key, sig, data);

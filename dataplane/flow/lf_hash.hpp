@@ -126,9 +126,8 @@ private:
 
     // At start: a headed key reads back whole from where rte_hash keeps it.
     void check_headed(const std::string& name, uint32_t key_len);
-    // What rte_hash takes as the key, and the data word a headed key keeps.
+    // What rte_hash takes as the key: past a headed key's head.
     const void* body(const void* key) const noexcept { return static_cast<const unsigned char*>(key) + head_; }
-    uint64_t head_word(const void* key) const noexcept;
 
     std::array<Shard, 2> shard_{};
     uint32_t shards_ = 1;
