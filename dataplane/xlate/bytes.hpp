@@ -2,6 +2,7 @@
 // translator works with. Never cast packet bytes to structs (alignment, aliasing).
 #pragma once
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -10,25 +11,36 @@ namespace nat64d {
 using In6 = std::array<uint8_t, 16>;   // an IPv6 address, network byte order
 using Ip4 = uint32_t;                  // an IPv4 address, host byte order
 
+// One unaligned load or store and a byte swap (movbe where the CPU has it):
+// writing a field byte by byte and then reading it back as a word, as the
+// IPv4 header checksum does, would stall on store forwarding.
 inline uint16_t load_be16(const uint8_t* p) noexcept
 {
-    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+    uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::little)
+        v = __builtin_bswap16(v);
+    return v;
 }
 inline uint32_t load_be32(const uint8_t* p) noexcept
 {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+    uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    if constexpr (std::endian::native == std::endian::little)
+        v = __builtin_bswap32(v);
+    return v;
 }
 inline void store_be16(uint8_t* p, uint16_t v) noexcept
 {
-    p[0] = static_cast<uint8_t>(v >> 8);
-    p[1] = static_cast<uint8_t>(v);
+    if constexpr (std::endian::native == std::endian::little)
+        v = __builtin_bswap16(v);
+    std::memcpy(p, &v, sizeof v);
 }
 inline void store_be32(uint8_t* p, uint32_t v) noexcept
 {
-    p[0] = static_cast<uint8_t>(v >> 24);
-    p[1] = static_cast<uint8_t>(v >> 16);
-    p[2] = static_cast<uint8_t>(v >> 8);
-    p[3] = static_cast<uint8_t>(v);
+    if constexpr (std::endian::native == std::endian::little)
+        v = __builtin_bswap32(v);
+    std::memcpy(p, &v, sizeof v);
 }
 inline In6 load_in6(const uint8_t* p) noexcept
 {

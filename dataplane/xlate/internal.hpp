@@ -53,21 +53,23 @@ inline bool is_icmp4_error_type(uint8_t type) noexcept
            type == kIcmp4TimeExceeded || type == kIcmp4ParamProblem;
 }
 
-/// Writes a 20-byte IPv4 header (no options) with its checksum.
+/// Writes a 20-byte IPv4 header (no options) with its checksum. The checksum
+/// is summed from the field values in registers, not read back from the bytes
+/// just stored, and the header goes out as five 32-bit words.
 inline void write_ip4_header(uint8_t* h, uint8_t tos, uint32_t total_len, uint16_t id,
                              uint16_t flags_frag, uint8_t ttl, uint8_t proto, Ip4 src,
                              Ip4 dst) noexcept
 {
-    h[0] = (kIp4Version << 4) | (kIp4HeaderLen / 4);
-    h[1] = tos;
-    store_be16(h + 2, static_cast<uint16_t>(total_len));
-    store_be16(h + 4, id);
-    store_be16(h + 6, flags_frag);
-    h[8] = ttl;
-    h[9] = proto;
+    const uint32_t w0 = (uint32_t{(kIp4Version << 4) | (kIp4HeaderLen / 4)} << 24) |
+                        (uint32_t{tos} << 16) | static_cast<uint16_t>(total_len);
+    const uint32_t w1 = (uint32_t{id} << 16) | flags_frag;
+    const uint32_t ttl_proto = (uint32_t{ttl} << 8) | proto;
+    const uint32_t sum = csum_add32(csum_add32(csum_add32(csum_add32(ttl_proto, w0), w1), src), dst);
+    store_be32(h, w0);
+    store_be32(h + 4, w1);
+    store_be32(h + 8, (ttl_proto << 16) | csum_finish(sum));
     store_be32(h + 12, src);
     store_be32(h + 16, dst);
-    ip4_set_header_checksum(h);
 }
 
 /// Writes a 40-byte IPv6 header; the flow label is 0 (RFC 7915 s4.1).

@@ -105,7 +105,9 @@ void rewrite_l4_6to4(uint8_t* l4, uint32_t avail, uint32_t ul_len, uint8_t proto
     }
 }
 
-Verdict translate_icmp_error_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
+// Out of line: its vector checksum loop would otherwise make every translation
+// pay for an aligned stack frame.
+[[gnu::noinline]] Verdict translate_icmp_error_6to4(PacketView& pkt, const Parsed6& p, const Rewrite4& outer,
                                   const Rewrite4& inner, const XlateConfig& cfg,
                                   uint16_t ip4_id) noexcept
 {

@@ -117,11 +117,12 @@ Bytes ip6_packet(const Ip6Hdr& h, const Bytes& payload)
 Bytes options_header(uint8_t nh, uint8_t ext_len)
 {
     const size_t len = 8 * (size_t{ext_len} + 1);
-    Bytes b{nh, ext_len};
+    Bytes b(len, 0);
+    b[0] = nh;
+    b[1] = ext_len;
     // One PadN option covering the rest (RFC 8200 s4.2).
-    b.push_back(1);
-    b.push_back(static_cast<uint8_t>(len - 4));
-    b.resize(len, 0);
+    b[2] = 1;
+    b[3] = static_cast<uint8_t>(len - 4);
     return b;
 }
 
