@@ -6,6 +6,7 @@
 
 #include "control/config/load.hpp"
 #include "control/protocol.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 #include "dataplane/nat/port_alloc.hpp"
 
 namespace nat64d::ctl {
@@ -121,7 +122,7 @@ std::optional<DeterministicAnswer> deterministic_block(const Config& config, std
     nat::PortBlock b;
     if (!map.block_of(addr, proto_index(proto), b))
         return std::nullopt;
-    const In6 prefix = mask_prefix(addr, config.subscriber_prefix_len);
+    const In6 prefix = xlate::mask_prefix(addr, config.subscriber_prefix_len);
     return DeterministicAnswer{fmt::format("{}/{}", format_ip6(prefix), config.subscriber_prefix_len),
                                format_ip4(config.pool[b.addr_index]), b.first, b.last};
 }

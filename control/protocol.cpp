@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "control/config/load.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::ctl {
 namespace {
@@ -279,32 +280,14 @@ bool filter_matches(const FlowFilter& f, uint8_t proto6, const In6& src6, Ip4 pu
             return false;
     }
     if (f.addr6) {
-        const In6& p = *f.addr6;
-        const uint32_t full = f.prefix_len / 8u, rest = f.prefix_len % 8u;
-        for (uint32_t i = 0; i < full; ++i)
-            if (src6[i] != p[i])
-                return false;
-        if (rest != 0) {
-            const auto mask = static_cast<uint8_t>(0xFFu << (8 - rest));
-            if ((src6[full] & mask) != (p[full] & mask))
-                return false;
-        }
+        if (!xlate::in_prefix(*f.addr6, f.prefix_len, src6))
+            return false;
     }
     if (f.pub4 && pub4 != *f.pub4)
         return false;
     if (f.pub_port && pub_port != *f.pub_port)
         return false;
     return true;
-}
-
-In6 mask_prefix(const In6& a, uint8_t len) noexcept
-{
-    In6 p{};
-    for (unsigned i = 0; i < 16; ++i) {
-        const unsigned bits = len > i * 8 ? std::min(8u, len - i * 8) : 0;
-        p[i] = static_cast<uint8_t>(a[i] & (0xFF00u >> bits));
-    }
-    return p;
 }
 
 std::string ok_reply(const json& result)

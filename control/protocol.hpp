@@ -85,9 +85,6 @@ std::string_view proto_name(uint8_t proto6) noexcept;
 /// The inverse; false if the name is none of those.
 bool parse_proto(std::string_view name, uint8_t& proto6) noexcept;
 
-/// `a` with the bits past `len` cleared: the prefix it belongs to.
-In6 mask_prefix(const In6& a, uint8_t len) noexcept;
-
 /// Does an IPv6 source / public (address, port) pass the filter's address parts?
 bool filter_matches(const FlowFilter& f, uint8_t proto6, const In6& src6, Ip4 pub4, uint16_t pub_port) noexcept;
 

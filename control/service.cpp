@@ -9,6 +9,7 @@
 #include "control/bib_state.hpp"
 #include "control/config/load.hpp"
 #include "control/config/validate.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::ctl {
 namespace {
@@ -297,7 +298,7 @@ json Service::serve(const Request& r)
         const FlowFilter f = with_subscriber_len(r.filter);
         xlate::Prefix6 p;
         p.len = f.prefix_len;
-        p.addr = mask_prefix(*f.addr6, f.prefix_len);
+        p.addr = xlate::mask_prefix(*f.addr6, f.prefix_len);
         const uint32_t removed = ctx_.flows->remove_sessions_in(p, now_s(rte_rdtsc()));
         return {{"subscriber", fmt::format("{}/{}", format_ip6(p.addr), p.len)}, {"sessions", removed}};
     }

@@ -128,28 +128,12 @@ bool in_net4(Ip4 a, Ip4 net, unsigned len)
 
 bool in_prefix6(const In6& a, const In6& prefix, unsigned len)
 {
-    for (unsigned bit = 0; bit < len; bit += 8) {
-        const unsigned n = std::min(8u, len - bit);
-        const auto mask = static_cast<uint8_t>(0xFFu << (8 - n));
-        if (((a[bit / 8] ^ prefix[bit / 8]) & mask) != 0)
-            return false;
-    }
-    return true;
+    return xlate::in_prefix(prefix, len, a);
 }
 
 bool host_bits_zero6(const In6& a, unsigned len)
 {
-    for (unsigned bit = len; bit < 128; ++bit)
-        if ((a[bit / 8] >> (7 - bit % 8)) & 1u)
-            return false;
-    return true;
-}
-
-In6 mask_prefix6(In6 a, unsigned len)
-{
-    for (unsigned bit = len; bit < 128; ++bit)
-        a[bit / 8] = static_cast<uint8_t>(a[bit / 8] & ~(1u << (7 - bit % 8)));
-    return a;
+    return xlate::mask_prefix(a, len) == a;
 }
 
 /// "" if a is a unicast address a host may own, else why not.
@@ -517,7 +501,7 @@ void read_nat64(const RawConfig& raw, Config& c)
         if (!xlate::is_valid_prefix_len(*len))
             fail(kKey, *s, "prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 s2.2)");
         if (!host_bits_zero6(a, *len))
-            fail(kKey, *s, fmt::format("host bits are set; the prefix is {}/{}", format_ip6(mask_prefix6(a, *len)), *len));
+            fail(kKey, *s, fmt::format("host bits are set; the prefix is {}/{}", format_ip6(xlate::mask_prefix(a, *len)), *len));
         if (a[kUOctet] != 0)
             fail(kKey, *s, "bits 64..71 (the \"u\" octet) must be zero (RFC 6052 s2.2)");
         if (!why_not_unicast6(a).empty() || is_link_local6(a))
@@ -547,7 +531,7 @@ void read_nat64(const RawConfig& raw, Config& c)
             fail("nat64.clients", text, "missing the prefix length, e.g. 2001:db8:100::/40");
         if (!host_bits_zero6(a, *len))
             fail("nat64.clients", text,
-                 fmt::format("host bits are set; the prefix is {}/{}", format_ip6(mask_prefix6(a, *len)), *len));
+                 fmt::format("host bits are set; the prefix is {}/{}", format_ip6(xlate::mask_prefix(a, *len)), *len));
         c.clients.push_back(xlate::Prefix6{a, static_cast<uint8_t>(*len)});
     }
     read_number(raw, "nat64.subscriber_prefix_len", c.subscriber_prefix_len, 32, 128);

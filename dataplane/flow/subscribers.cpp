@@ -8,6 +8,7 @@
 #include <rte_pause.h>
 
 #include "dataplane/flow/lf_hash.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::dp {
 
@@ -55,13 +56,7 @@ SubscriberTable::~SubscriberTable() = default;
 
 In6 SubscriberTable::prefix_of(const In6& src) const noexcept
 {
-    In6 p{};
-    const unsigned whole = prefix_len_ / 8;
-    for (unsigned i = 0; i < whole; ++i)
-        p[i] = src[i];
-    if (prefix_len_ % 8 != 0)
-        p[whole] = static_cast<uint8_t>(src[whole] & (0xFF00u >> (prefix_len_ % 8)));
-    return p;
+    return xlate::mask_prefix(src, prefix_len_);
 }
 
 SubscriberLimits SubscriberTable::limits() const noexcept

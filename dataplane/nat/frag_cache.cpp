@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "dataplane/nat/hash.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::nat {
 
@@ -71,15 +72,8 @@ uint32_t FragCache::find(const FragKey& key, uint64_t hash) const noexcept
 
 In6 FragCache::subscriber_of(const FragKey& key) const noexcept
 {
-    In6 s = key.src;
     const uint32_t bits = key.family == 6 ? source_prefix_len6_ : 128;   // IPv4: the whole mapped address
-    for (uint32_t i = 0; i < 16; ++i) {
-        if (i * 8 >= bits)
-            s[i] = 0;
-        else if (i * 8 + 8 > bits)
-            s[i] = static_cast<uint8_t>(s[i] & (0xFFu << (8 - (bits - i * 8))));
-    }
-    return s;
+    return xlate::mask_prefix(key.src, bits);
 }
 
 uint32_t FragCache::source_of(const FragKey& key) const noexcept

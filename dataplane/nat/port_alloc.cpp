@@ -8,6 +8,7 @@
 #include <cstdlib>   // arc4random_buf: glibc >= 2.36 (Debian 12)
 
 #include "dataplane/nat/hash.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::nat {
 namespace {
@@ -232,14 +233,7 @@ uint32_t PortAllocator::paired_address(const In6& src6) const noexcept
     // (RFC 8981) within its /64, and a /64 is one subscriber's LAN, the IPv6
     // counterpart of the one private IPv4 address NAT44 pairs. So servers that
     // tie a login to an address see one IPv4 address per subscriber.
-    In6 masked{};
-    for (uint32_t i = 0; i < 16; ++i) {
-        const uint32_t bit = i * 8;
-        if (bit + 8 <= pairing_prefix_len_)
-            masked[i] = src6[i];
-        else if (bit < pairing_prefix_len_)
-            masked[i] = static_cast<uint8_t>(src6[i] & (0xFFu << (8 - (pairing_prefix_len_ - bit))));
-    }
+    const In6 masked = xlate::mask_prefix(src6, pairing_prefix_len_);
     // Jump consistent hashing: an address added by a reload takes over
     // 1/(n+1) of the hosts and moves no other, so nearly every host keeps the
     // address its live mappings use (RFC 6888 REQ-2 across the change).

@@ -24,6 +24,7 @@
 #include "dataplane/xlate/fragment.hpp"
 #include "dataplane/xlate/icmp_gen.hpp"
 #include "dataplane/xlate/local_reply.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::dp {
 
@@ -1125,19 +1126,10 @@ void Worker::send_icmp_error(const rte_mbuf* orig, IcmpReply reply, uint32_t par
 bool Worker::subscriber_may_get_error(const uint8_t* dst, bool ip6) noexcept
 {
     In6 masked{};
-    uint32_t bits = 32;
-    if (ip6) {
-        bits = cfg_.subscriber_prefix_len;
-        std::memcpy(masked.data(), dst, 16);
-        for (uint32_t i = 0; i < 16; ++i) {
-            if (i * 8 >= bits)
-                masked[i] = 0;
-            else if (i * 8 + 8 > bits)
-                masked[i] = static_cast<uint8_t>(masked[i] & (0xFFu << (8 - (bits - i * 8))));
-        }
-    } else {
+    if (ip6)
+        masked = xlate::mask_prefix(load_in6(dst), cfg_.subscriber_prefix_len);
+    else
         std::memcpy(masked.data(), dst, 4);
-    }
     const uint64_t key = nat::hash_bytes(masked.data(), masked.size(), ip6 ? 6 : 4) | 1;   // never 0: slots start empty
     SubscriberErrors& s = errors_by_subscriber_[key % kSubscriberErrorSlots];
     if (s.key != key || s.second != now_s_)

@@ -34,23 +34,45 @@ bool extract_ip4(const Prefix6& p, const In6& addr, Ip4& ip4) noexcept;
 /// 203.0.113/24, 224/4, 240/4 and 255.255.255.255.
 bool is_global_ip4(Ip4 ip4) noexcept;
 
-/// True when the first `len` bits (0..128) of addr are net's. Two masked
-/// 64-bit compares, inline: the worker asks for every packet it sends inside.
-inline bool in_prefix(const In6& net, unsigned len, const In6& addr) noexcept
+/// The first `len` bits (0..128) of an IPv6 address as masks over its two
+/// 8-byte halves in memory order.
+struct PrefixMask {
+    uint64_t half[2];
+};
+inline PrefixMask prefix_mask(unsigned len) noexcept
 {
-    // The first n bits (0..64) of a half, as a mask over its bytes in memory order.
-    const auto half_mask = [](unsigned n) noexcept {
+    const auto half_mask = [](unsigned n) noexcept {   // n in 0..64
         const uint64_t be = n == 0 ? 0 : ~uint64_t{0} << (64 - n);
         if constexpr (std::endian::native == std::endian::little)
             return __builtin_bswap64(be);
         return be;
     };
+    return {{half_mask(std::min(len, 64u)), half_mask(len > 64 ? std::min(len - 64, 64u) : 0)}};
+}
+
+/// True when the first `len` bits (0..128) of addr are net's. Two masked
+/// 64-bit compares, inline: the worker asks for every packet it sends inside.
+inline bool in_prefix(const In6& net, unsigned len, const In6& addr) noexcept
+{
+    const PrefixMask m = prefix_mask(len);
     uint64_t a[2], b[2];
     std::memcpy(a, addr.data(), sizeof a);
     std::memcpy(b, net.data(), sizeof b);
-    const unsigned first = std::min(len, 64u);
-    const unsigned second = len > 64 ? std::min(len - 64, 64u) : 0;
-    return ((a[0] ^ b[0]) & half_mask(first)) == 0 && ((a[1] ^ b[1]) & half_mask(second)) == 0;
+    return ((a[0] ^ b[0]) & m.half[0]) == 0 && ((a[1] ^ b[1]) & m.half[1]) == 0;
+}
+
+/// addr with every bit past the first `len` (0..128) cleared: the prefix that
+/// names a subscriber, a pairing group or a filter.
+inline In6 mask_prefix(const In6& addr, unsigned len) noexcept
+{
+    const PrefixMask m = prefix_mask(len);
+    uint64_t a[2];
+    std::memcpy(a, addr.data(), sizeof a);
+    a[0] &= m.half[0];
+    a[1] &= m.half[1];
+    In6 out;
+    std::memcpy(out.data(), a, sizeof a);
+    return out;
 }
 
 /// True when the first p.len bits of addr are p's (any length 0..128).

@@ -1,5 +1,7 @@
 // RFC 6052: address format for every prefix length (s2.2, examples of s2.4),
 // the well-known prefix (s2.1) and the global-address rule (s3.1).
+#include <bit>
+
 #include <catch2/catch.hpp>
 
 #include "dataplane/xlate/rfc6052.hpp"
@@ -128,4 +130,25 @@ TEST_CASE("rfc6052: in_prefix agrees with a bit-by-bit comparison at every lengt
         }
     }
     CHECK(in_prefix(net, 128, net));
+}
+
+TEST_CASE("rfc6052: mask_prefix keeps the first len bits and clears the rest, at every length", "[rfc6052]")
+{
+    const In6 all_ones = in6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+    const In6 addr = in6("2001:db8:1234:5678:9abc:def0:1357:9bdf");
+    for (unsigned len = 0; len <= 128; ++len) {
+        INFO("/" << len);
+        // Independently: bit i (0 = the most significant bit of byte 0) kept when i < len.
+        In6 want{};
+        for (unsigned bit = 0; bit < len; ++bit)
+            want[bit / 8] = static_cast<uint8_t>(want[bit / 8] | (addr[bit / 8] & (0x80u >> (bit % 8))));
+        const In6 got = mask_prefix(addr, len);
+        CHECK(got == want);
+        CHECK(in_prefix(got, len, addr));
+        // On all ones the kept bits count exactly len.
+        unsigned ones = 0;
+        for (uint8_t b : mask_prefix(all_ones, len))
+            ones += static_cast<unsigned>(std::popcount(b));
+        CHECK(ones == len);
+    }
 }
