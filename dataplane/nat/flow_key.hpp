@@ -2,8 +2,10 @@
 // hashes and compares raw bytes, so every byte is a named field and padding is
 // explicit and zeroed by the builders. Values are host order, as in xlate/.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "dataplane/xlate/bytes.hpp"
@@ -49,6 +51,35 @@ constexpr FlowKey6 make_flow_key6(const In6& src, Ip4 dst4, uint16_t sport, uint
                                   uint8_t proto) noexcept
 {
     return FlowKey6{{0, 0, 0, 0, 0, 0, 0}, proto, src, dst4, sport, dport};
+}
+
+/// make_flow_key6 written straight into k as four 8-byte stores, for the
+/// per-packet paths: a key assembled on the stack from byte and half-word
+/// stores and then copied as 16-byte vectors stalls on store forwarding (the
+/// copy's loads span several smaller stores), which cost two thirds of the
+/// 6to4 tuple stage's time over memif.
+inline void store_flow_key6(FlowKey6& k, const In6& src, Ip4 dst4, uint16_t sport, uint16_t dport,
+                            uint8_t proto) noexcept
+{
+    // The head's last byte is the protocol; the tail is dst4, sport, dport,
+    // each in host order: composed in a register, never through memory.
+    uint64_t head, tail;
+    if constexpr (std::endian::native == std::endian::little) {
+        head = uint64_t{proto} << 56;
+        tail = uint64_t{dst4} | uint64_t{sport} << 32 | uint64_t{dport} << 48;
+    } else {
+        head = proto;
+        tail = uint64_t{dst4} << 32 | uint64_t{sport} << 16 | dport;
+    }
+    static_assert(offsetof(FlowKey6, proto) == 7 && offsetof(FlowKey6, dst4) == 24 &&
+                  offsetof(FlowKey6, sport) == 28 && offsetof(FlowKey6, dport) == 30);
+    uint64_t s[2];
+    std::memcpy(s, src.data(), sizeof s);
+    auto* out = reinterpret_cast<uint8_t*>(&k);
+    std::memcpy(out, &head, 8);
+    std::memcpy(out + 8, &s[0], 8);
+    std::memcpy(out + 16, &s[1], 8);
+    std::memcpy(out + 24, &tail, 8);
 }
 
 constexpr BibKey6 make_bib_key6(const In6& src, uint16_t sport, uint8_t proto) noexcept

@@ -135,6 +135,12 @@ PortAllocator::PortAllocator(const PortAllocConfig& cfg)
 
 void PortAllocator::index_insert(Ip4 addr, uint32_t addr_index) noexcept
 {
+    // Widened before the entry is stored: a reader racing this add may answer
+    // "not ours" for a moment, as it would have a moment earlier.
+    if (addr < lowest_.load(std::memory_order_relaxed))
+        lowest_.store(addr, std::memory_order_release);
+    if (addr > highest_.load(std::memory_order_relaxed))
+        highest_.store(addr, std::memory_order_release);
     for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
         if (index_[i].load(std::memory_order_relaxed) == 0) {
             // release: a reader that finds the entry sees the address's state.

@@ -181,6 +181,10 @@ public:
     /// table, any thread). False if not ours.
     bool find_address(Ip4 addr, uint32_t& addr_index) const noexcept
     {
+        // Most addresses asked about (every 6to4 destination, for hairpinning)
+        // lie outside the pool's span: answered without touching the index.
+        if (addr < lowest_.load(std::memory_order_relaxed) || addr > highest_.load(std::memory_order_relaxed))
+            return false;
         for (uint32_t i = static_cast<uint32_t>(mix64(addr)) & index_mask_;; i = (i + 1) & index_mask_) {
             // acquire: pairs with index_insert()'s release.
             const uint64_t e = index_[i].load(std::memory_order_acquire);
@@ -296,6 +300,9 @@ private:
     // ever inserted into, by one thread, so readers probe without a lock.
     std::unique_ptr<std::atomic<uint64_t>[]> index_;
     uint32_t index_mask_ = 0;
+    // The lowest and highest address ever added; only ever widened.
+    std::atomic<Ip4> lowest_{~Ip4{0}};
+    std::atomic<Ip4> highest_{0};
     void index_insert(Ip4 addr, uint32_t addr_index) noexcept;
     // The direct map: room for capacity_ addresses reserved at start, made
     // usable one address at a time.

@@ -25,8 +25,10 @@ public:
     void* data() const noexcept { return base_; }
 
 private:
-    void* base_ = nullptr;
+    void* base_ = nullptr;      // 2 MiB aligned when the room is that big
     size_t bytes_ = 0;
+    void* mapping_ = nullptr;   // what mmap gave, for munmap
+    size_t mapped_ = 0;
 };
 
 /// Elements whose all-zero bytes are their initial value (integers and

@@ -699,7 +699,7 @@ bool Worker::incoming_tuple_6to4(rte_mbuf* m, Item6& it) noexcept
     }
     const uint16_t sport = it.is_error ? t.dport : t.sport;
     const uint16_t dport = it.is_error ? t.sport : t.dport;
-    it.key = nat::make_flow_key6(src6, dst4, sport, dport, t.proto);
+    nat::store_flow_key6(it.key, src6, dst4, sport, dport, t.proto);
     return true;
 }
 
@@ -715,8 +715,10 @@ xlate::Rewrite4 Worker::outgoing_tuple_6to4(const Item6& it, const Session& s, x
 void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
 {
     Item6* items = items6_.get();
-    std::array<const nat::FlowKey6*, kBurst> keys{};
-    std::array<int32_t, kBurst> pos{};
+    // Not value-initialised (a memset and a rep stos a burst): only the first
+    // k entries are ever read, each written first.
+    std::array<const nat::FlowKey6*, kBurst> keys;
+    std::array<int32_t, kBurst> pos;
     uint16_t k = 0;
     for (uint16_t i = 0; i < n; ++i) {
         if (incoming_tuple_6to4(pkts[i], items[k])) {
@@ -850,8 +852,10 @@ xlate::Rewrite6 Worker::outgoing_tuple_4to6(const Item4& it, xlate::Rewrite6& in
 void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
 {
     Item4* items = items4_.get();
-    std::array<const nat::FlowKey6*, kBurst> keys{};
-    std::array<int32_t, kBurst> pos{};
+    // Not value-initialised (a memset and a rep stos a burst): only the first
+    // k entries are ever read, each written first.
+    std::array<const nat::FlowKey6*, kBurst> keys;
+    std::array<int32_t, kBurst> pos;
     uint16_t parsed = 0;
 
     // Three passes over the burst so its cache misses overlap: the direct-map
@@ -896,7 +900,7 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         const uint16_t key_dport = proto6 == kProtoIcmp6 ? port6 : remote_port;
         if (k != i)
             items[k] = it;   // keep the survivors contiguous for the bulk lookup
-        items[k].key = nat::make_flow_key6(addr6, remote4, port6, key_dport, proto6);
+        nat::store_flow_key6(items[k].key, addr6, remote4, port6, key_dport, proto6);
         keys[k] = &items[k].key;
         ++k;
     }

@@ -44,3 +44,29 @@ TEST_CASE("a session's mapping key drops the destination", "[nat][flow_key][rfc4
     const BibKey6 b2 = bib_key_of(other_dst);
     CHECK(std::memcmp(&b, &b2, sizeof(b)) == 0);
 }
+
+TEST_CASE("a key written in place is the key built field by field, over garbage", "[nat][flow_key]")
+{
+    const In6 other{0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10, 0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78};
+    struct Row {
+        In6 src;
+        Ip4 dst4;
+        uint16_t sport, dport;
+        uint8_t proto;
+    };
+    for (const Row& r : {Row{kHost, 0xC0000201, 40000, 443, kProtoTcp}, Row{other, 0xFFFFFFFE, 0xFFFF, 1, kProtoUdp},
+                         Row{other, 1, 0, 0xFFFF, kProtoIcmp6}, Row{kHost, 0, 0, 0, 0}}) {
+        FlowKey6 in_place;
+        std::memset(&in_place, 0xA5, sizeof in_place);   // stale bytes must all be overwritten
+        store_flow_key6(in_place, r.src, r.dst4, r.sport, r.dport, r.proto);
+        const FlowKey6 built = make_flow_key6(r.src, r.dst4, r.sport, r.dport, r.proto);
+        CHECK(std::memcmp(&in_place, &built, sizeof built) == 0);
+        CHECK(in_place.proto == r.proto);
+        CHECK(in_place.src == r.src);
+        CHECK(in_place.dst4 == r.dst4);
+        CHECK(in_place.sport == r.sport);
+        CHECK(in_place.dport == r.dport);
+        for (uint8_t b : in_place.pad)
+            CHECK(b == 0);
+    }
+}

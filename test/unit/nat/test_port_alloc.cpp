@@ -574,3 +574,28 @@ TEST_CASE("port alloc: adding an address is refused when it is there, the room i
     CHECK(deterministic.add_address(kC) != nullptr);
     CHECK(deterministic.address_count() == 2);
 }
+
+TEST_CASE("port alloc: addresses around, between and beyond the pool's span are told apart, also after it widens",
+          "[nat][port_alloc][reload]")
+{
+    // A pool with a gap: kB and kD, not kC between them.
+    PortAllocator ports(config({kD, kB}, {1024, 1279}, 1));
+    uint32_t index = 99;
+    for (const Ip4 a : {Ip4{0}, kA, kC, kD + 1, ~Ip4{0}, Ip4{0xC6120001}})
+        CHECK_FALSE(ports.find_address(a, index));
+    REQUIRE(ports.find_address(kD, index));
+    CHECK(index == 0);
+    REQUIRE(ports.find_address(kB, index));
+    CHECK(index == 1);
+    // Added below and far above the span: both found at once, the old ones still.
+    REQUIRE(ports.add_address(kA) == nullptr);
+    REQUIRE(ports.add_address(0xFFFFFFF0) == nullptr);
+    REQUIRE(ports.find_address(kA, index));
+    CHECK(index == 2);
+    REQUIRE(ports.find_address(0xFFFFFFF0, index));
+    CHECK(index == 3);
+    REQUIRE(ports.find_address(kD, index));
+    CHECK(index == 0);
+    for (const Ip4 a : {kA - 1, kC, Ip4{0xC6120001}, Ip4{0xFFFFFFEF}, Ip4{0xFFFFFFF1}})
+        CHECK_FALSE(ports.find_address(a, index));
+}
