@@ -56,13 +56,21 @@ bool is_valid_prefix_len(unsigned len) noexcept
 
 In6 embed_ip4(const Prefix6& p, Ip4 ip4) noexcept
 {
-    In6 a{};
     if (p.len == 96) [[likely]] {
-        // As in extract_ip4: 12 bytes of prefix, then the address.
-        std::memcpy(a.data(), p.addr.data(), 12);
-        store_be32(a.data() + 12, ip4);
-        return a;
+        // As in extract_ip4: 12 bytes of prefix, then the address, composed
+        // in two registers: written into a stack copy and read back as words,
+        // the halves stalled on store forwarding (every 4to6 packet).
+        uint64_t w[2];
+        uint32_t third;
+        std::memcpy(&w[0], p.addr.data(), 8);
+        std::memcpy(&third, p.addr.data() + 8, 4);
+        if constexpr (std::endian::native == std::endian::little)
+            w[1] = uint64_t{third} | uint64_t{__builtin_bswap32(ip4)} << 32;
+        else
+            w[1] = uint64_t{third} << 32 | ip4;
+        return std::bit_cast<In6>(w);
     }
+    In6 a{};
     const unsigned start = p.len / 8;
     for (unsigned i = 0; i < start; ++i)
         a[i] = p.addr[i];

@@ -235,3 +235,19 @@ TEST_CASE("held packets are bounded in total over all next hops", "[nat][neighbo
     CHECK(nc.held() == 100 - kNeighbourMaxHeld);
     CHECK(nc.resolve_4(kGw + 1, handle++, 1, mac) == Resolution::held_solicit);
 }
+
+TEST_CASE("neighbour keys: an IPv4 next hop is ::ffff:a.b.c.d byte for byte and reads back", "[nat][neighbour]")
+{
+    static_assert(nat::v4_mapped(0xC0000201)[15] == 0x01);   // usable at compile time
+    for (const Ip4 a : {Ip4{0}, Ip4{0xC0000201}, Ip4{0x01020304}, Ip4{0xFFFFFFFF}, Ip4{0x80000001}}) {
+        const In6 m = nat::v4_mapped(a);
+        const In6 want{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, static_cast<uint8_t>(a >> 24),
+                       static_cast<uint8_t>(a >> 16), static_cast<uint8_t>(a >> 8), static_cast<uint8_t>(a)};
+        CHECK(m == want);
+        CHECK(nat::is_v4_mapped(m));
+        CHECK(nat::v4_of_mapped(m) == a);
+        CHECK(nat::neighbour_key4(a).ip4() == a);
+        CHECK(nat::neighbour_key4(a).is_ip4());
+    }
+    CHECK_FALSE(nat::neighbour_key6(In6{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 1, 2, 3, 4}).is_ip4());
+}
