@@ -25,10 +25,8 @@ public:
     void* data() const noexcept { return base_; }
 
 private:
-    void* base_ = nullptr;      // 2 MiB aligned when the room is that big
+    void* base_ = nullptr;
     size_t bytes_ = 0;
-    void* mapping_ = nullptr;   // what mmap gave, for munmap
-    size_t mapped_ = 0;
 };
 
 /// Elements whose all-zero bytes are their initial value (integers and
