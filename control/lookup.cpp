@@ -6,8 +6,8 @@
 
 #include "control/config/load.hpp"
 #include "control/protocol.hpp"
-#include "dataplane/xlate/rfc6052.hpp"
 #include "dataplane/nat/port_alloc.hpp"
+#include "dataplane/xlate/rfc6052.hpp"
 
 namespace nat64d::ctl {
 

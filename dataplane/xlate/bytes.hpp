@@ -11,9 +11,9 @@ namespace nat64d {
 using In6 = std::array<uint8_t, 16>;   // an IPv6 address, network byte order
 using Ip4 = uint32_t;                  // an IPv4 address, host byte order
 
-// One unaligned load or store and a byte swap (movbe where the CPU has it):
-// writing a field byte by byte and then reading it back as a word, as the
-// IPv4 header checksum does, would stall on store forwarding.
+// One unaligned load or store and a byte swap (movbe where the CPU has it),
+// not a byte at a time: a field written byte by byte and then read as a word
+// stalls on store forwarding.
 inline uint16_t load_be16(const uint8_t* p) noexcept
 {
     uint16_t v;
