@@ -37,7 +37,12 @@ run_catch unit_flow "$BUILD/test/unit/flow/unit_flow"
 run_catch unit_worker "$BUILD/test/unit/worker/unit_worker"
 
 echo "== coverage of the translation core (target 90% of lines)"
-if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --print-summary "$BUILD" 2>/dev/null | grep -E '^lines:'); then
+# Only the translation core's objects and its own tests: objects of
+# multi-threaded tests (port allocation, the flow table) also inline xlate
+# headers, and gcov's counters, bumped from several threads at once, lose
+# updates there and come out negative, which gcovr refuses to parse.
+if cov=$(gcovr -r "$ROOT" --filter 'dataplane/xlate/' --print-summary \
+           "$BUILD/dataplane/xlate" "$BUILD/test/unit/xlate" 2>/dev/null | grep -E '^lines:'); then
   echo "  $cov"
   pct=$(echo "$cov" | sed -E 's/lines: ([0-9.]+)%.*/\1/')
   if awk "BEGIN{exit !($pct >= 90)}"; then record PASS coverage_xlate_90pct; else record FAIL coverage_xlate_90pct "$pct%"; fi
