@@ -395,7 +395,7 @@ bool Worker::on_link_6(const In6& a) const noexcept
 // rest to the stages in runs of one family, in arrival order.
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
 {
-    std::array<rte_mbuf*, kBurst> run{};
+    std::array<rte_mbuf*, kBurst> run;   // not value-initialised: only the first nrun are read
     uint16_t nrun = 0;
     bool run_is_6 = true;
     const auto flush_run = [&]() noexcept {
@@ -733,7 +733,7 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
     flows_.lookup_bulk(keys.data(), k, pos.data());
     flows_.prefetch_mappings(keys.data(), pos.data(), k);
 
-    std::array<rte_mbuf*, kBurst> hairpin{};
+    std::array<rte_mbuf*, kBurst> hairpin;   // not value-initialised: only the first nh are read
     uint16_t nh = 0;
     for (uint16_t i = 0; i < k; ++i) {
         Item6& it = items[i];
