@@ -42,6 +42,12 @@ inline void store_be32(uint8_t* p, uint32_t v) noexcept
         v = __builtin_bswap32(v);
     std::memcpy(p, &v, sizeof v);
 }
+inline void store_be64(uint8_t* p, uint64_t v) noexcept
+{
+    if constexpr (std::endian::native == std::endian::little)
+        v = __builtin_bswap64(v);
+    std::memcpy(p, &v, sizeof v);
+}
 inline In6 load_in6(const uint8_t* p) noexcept
 {
     In6 a;

@@ -45,7 +45,9 @@ uint32_t id_and_flags_6to4(const uint8_t* ip6, const Ext6& e, uint32_t total4, u
 
 // TCP/UDP: the pseudo-header addresses and the ports change; the length and
 // protocol words are the same in both pseudo-headers (RFC 1624 eqn. 3).
-void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,
+// Inlined: the TCP/UDP path of every translation, where a call chain
+// (translate -> rewrite_l4 -> rewrite_ports) spilled registers twice a packet.
+[[gnu::always_inline]] inline void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,
                         const uint8_t* ip6, const Rewrite4& r) noexcept
 {
     uint32_t old_sum = csum_fold_in6_pair(ip6 + 8, ip6 + 24);
@@ -89,7 +91,7 @@ void rewrite_echo_6to4(uint8_t* l4, uint32_t avail, const uint8_t* ip6, uint32_t
 
 // Rewrites the upper-layer header at l4 (avail bytes present, ul_len in the
 // original) for addresses r; echo identifiers take `echo_id`.
-void rewrite_l4_6to4(uint8_t* l4, uint32_t avail, uint32_t ul_len, uint8_t proto,
+[[gnu::always_inline]] inline void rewrite_l4_6to4(uint8_t* l4, uint32_t avail, uint32_t ul_len, uint8_t proto,
                      const uint8_t* ip6, const Rewrite4& r, uint16_t echo_id) noexcept
 {
     switch (proto) {
