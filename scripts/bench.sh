@@ -132,7 +132,7 @@ CSV="$WORK/results.csv"
 # steal at start and end go into the report, so a disturbed run shows it.
 read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ < /proc/stat
 LOAD0=$(cut -d' ' -f1 /proc/loadavg)
-echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt,gen_offcpu_pct,gen_max_gap_us" > "$CSV"
+echo "date,machine,cores,dut,scenario,dir,proto,flows,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,cycles_pkt,gen_offcpu_pct,gen_max_gap_us,gen_refused_pps" > "$CSV"
 csv() { echo "$DATE,\"$CPU\",$CORES,$*" >> "$CSV"; }
 echo "# machine: $CPU, $CORES cores, kernel $KERNEL, DPDK $DPDK_VER, build $BUILD_TARGET, $DATE"
 
@@ -186,18 +186,18 @@ run() {
     if ! kill -0 "$GEN_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
       echo "  $label: no result; generator log:"; tail -5 "$GEN_LOG" | sed 's/^/    /'
       for l in "$WORK"/testpmd.log "$WORK"/nat64d.log; do [ -f "$l" ] && { echo "    $l:"; tail -5 "$l" | sed 's/^/      /'; }; done
-      LAST_RX=; return 0
+      LAST_RX= LAST_TX= LAST_REFUSED= LAST_OFFCPU=; return 0
     fi
     sleep 0.2
   done
   out=$(grep '^RESULT,' "$GEN_LOG" | sed -n "${GEN_DONE}p")
-  if [ "$out" = "RESULT,ERROR" ]; then echo "  $label: bad generator options: $line"; LAST_RX=; return 0; fi
-  IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned offcpu maxgap <<<"$out"
+  if [ "$out" = "RESULT,ERROR" ]; then echo "  $label: bad generator options: $line"; LAST_RX= LAST_TX= LAST_REFUSED= LAST_OFFCPU=; return 0; fi
+  IFS=, read -r _ _ mode dir proto flows _ size offered tx rx loss p50 p99 p999 max learned offcpu maxgap refused <<<"$out"
   printf '  %-30s %-6s %-5s %7s flows %4s B: %7.3f Mpps rx (loss %s%%, p50 %s us, p99.9 %s us, learned %s)\n' \
     "$label" "$dir" "$proto" "$flows" "$size" "$(awk "BEGIN{print $rx/1e6}")" "$loss" \
     "$(awk "BEGIN{printf \"%.1f\", $p50/1e3}")" "$(awk "BEGIN{printf \"%.1f\", $p999/1e3}")" "$learned"
-  csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,,$offcpu,$maxgap"
-  LAST_RX=$rx
+  csv "$dut,$scenario,$dir,$proto,$flows,$size,$offered,$tx,$rx,$loss,$p50,$p99,$p999,$max,,$offcpu,$maxgap,$refused"
+  LAST_RX=$rx LAST_TX=$tx LAST_REFUSED=$refused LAST_OFFCPU=$offcpu
 }
 
 # wait_until SECONDS PID COMMAND...: polls COMMAND until it succeeds; fails at
@@ -355,7 +355,7 @@ start_testpmd() {
 # apart, so a machine that switches levels moves both, and their ratio is the
 # figure. A baseline whose own runs spread by more than a quarter is flagged.
 if [ -n "$PAIRS" ]; then
-  IL_CSV="$WORK/interleave.csv"; echo "point,pair,dut,rx_pps" > "$IL_CSV"
+  IL_CSV="$WORK/interleave.csv"; echo "point,pair,dut,rx_pps,tx_pps,refused_pps,gen_offcpu_pct" > "$IL_CSV"
   memif_dut_conf "$WORK/nat64d.conf" "$(dut_lcores)" "$DUT_MEM" "n64b-dut-$RUN_ID" "$WORK" "$PREFIX6" "$WORKERS" "$MAX_FLOWS"
   IL_POINTS=("6to4 ${SIZE_FLOWS} flows|--flows $SIZE_FLOWS --size $MAIN_SIZE --dir 6to4")
   [ "$FULL" = 1 ] && IL_POINTS+=("6to4 1000000 flows|--flows 1000000 --size $MAIN_SIZE --dir 6to4")
@@ -371,7 +371,7 @@ if [ -n "$PAIRS" ]; then
         if [ "$dut" = testpmd ]; then start_testpmd; mode=fwd; pid=$TPMD; else start_nat64d; mode=nat64; pid=$DUT; fi
         gen_start "$WORK/gen-il.log" "${GEN_MEMIF_CMD[@]}"
         run "$dut" interleave "$dut $name pair $pair" --mode "$mode" "${args[@]}"
-        echo "$name,$pair,$dut,${LAST_RX:-0}" >> "$IL_CSV"
+        echo "$name,$pair,$dut,${LAST_RX:-0},${LAST_TX:-0},${LAST_REFUSED:-0},${LAST_OFFCPU:-0}" >> "$IL_CSV"
         stop_pid "$pid"; gen_stop
       done
     done
@@ -383,20 +383,48 @@ import collections, csv, statistics as st, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 points = collections.OrderedDict()
 for r in rows:
-    points.setdefault(r["point"], {}).setdefault(int(r["pair"]), {})[r["dut"]] = float(r["rx_pps"] or 0)
+    points.setdefault(r["point"], {}).setdefault(int(r["pair"]), {})[r["dut"]] = r
+
+def num(r, k):
+    try:
+        return float(r.get(k) or 0)
+    except ValueError:
+        return 0.0
+
+def refused_share(r):
+    # Of what the generator tried to send, the share the device's ring refused.
+    tx, ref = num(r, "tx_pps"), num(r, "refused_pps")
+    return ref / (tx + ref) if tx + ref > 0 else 0.0
+
 print(f"Interleaved pairs, {sys.argv[4]}, {sys.argv[2]}, {sys.argv[3]} cores (target: nat64d >= 70% of testpmd)\n")
-print("| point | pairs | nat64d / testpmd, median | pairs min - max | testpmd Mpps min - max | baseline |")
-print("|---|---|---|---|---|---|")
+print("| point | pairs | nat64d / testpmd, median | pairs min - max | testpmd Mpps min - max | baseline "
+      "| refused by nat64d / testpmd | generator off-CPU nat64d / testpmd |")
+print("|---|---|---|---|---|---|---|---|")
+notes = []
 for p, pairs in points.items():
-    full = [v for v in pairs.values() if v.get("testpmd", 0) > 0 and "nat64d" in v]
-    ratios = [v["nat64d"] / v["testpmd"] for v in full]
-    tp = [v["testpmd"] / 1e6 for v in full]
+    full = [v for v in pairs.values() if "testpmd" in v and "nat64d" in v and num(v["testpmd"], "rx_pps") > 0]
+    ratios = [num(v["nat64d"], "rx_pps") / num(v["testpmd"], "rx_pps") for v in full]
+    tp = [num(v["testpmd"], "rx_pps") / 1e6 for v in full]
     if not ratios:
-        print(f"| {p} | 0 | - | - | - | no complete pair |")
+        print(f"| {p} | 0 | - | - | - | no complete pair | - | - |")
         continue
     spread = (max(tp) - min(tp)) / st.median(tp)
+    ref_n = st.median(refused_share(v["nat64d"]) for v in full)
+    ref_t = st.median(refused_share(v["testpmd"]) for v in full)
+    off_n = st.median(num(v["nat64d"], "gen_offcpu_pct") for v in full)
+    off_t = st.median(num(v["testpmd"], "gen_offcpu_pct") for v in full)
     print(f"| {p} | {len(ratios)} | {st.median(ratios):.0%} | {min(ratios):.0%} - {max(ratios):.0%} | "
-          f"{min(tp):.2f} - {max(tp):.2f} | {'MOVED by ' + format(spread, '.0%') if spread > 0.25 else 'steady'} |")
+          f"{min(tp):.2f} - {max(tp):.2f} | {'MOVED by ' + format(spread, '.0%') if spread > 0.25 else 'steady'} | "
+          f"{ref_n:.0%} / {ref_t:.0%} | {off_n:.1f}% / {off_t:.1f}% |")
+    # A ring that refuses (almost) nothing was drained as fast as the
+    # generator filled it: that device's rate is the generator's, not its own.
+    if ref_t < 0.05:
+        notes.append(f"{p}: testpmd refused {ref_t:.1%} of the generator's frames, so the generator, not testpmd, "
+                     "set its rate: the ratio compares nat64d with what the generator can offer, not with testpmd's ceiling.")
+if notes:
+    print()
+    for n in notes:
+        print("Note: " + n)
 PYEOF
   cp "$IL_CSV" "$OUT/interleave.csv"
   exit 0

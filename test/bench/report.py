@@ -134,8 +134,22 @@ P()
 P("Over net_memif from the generator process (nat64d and testpmd), af_packet into veth (Tayga); "
   "received packets per second, all measured in this run:")
 P()
-P("| scenario | nat64d Mpps | testpmd io Mpps (I/O ceiling) | nat64d / testpmd | Tayga + nftables Mpps | nat64d / Tayga |")
-P("|---|---|---|---|---|---|")
+P("| scenario | nat64d Mpps | testpmd io Mpps (I/O ceiling) | nat64d / testpmd | Tayga + nftables Mpps | nat64d / Tayga "
+  "| refused by nat64d / testpmd |")
+P("|---|---|---|---|---|---|---|")
+
+
+def refused(dut, scenario, **kw):
+    """Of the frames the generator tried to send, the share the device's ring
+    refused: near 0, the device took all the generator made and its rate is
+    the generator's; well above, the device set the rate."""
+    r = pick(dut, scenario, **kw)
+    if not r:
+        return "-"
+    tx, ref = f(r[-1]["tx_pps"]), f(r[-1].get("gen_refused_pps"))
+    if tx is None or ref is None or tx + ref <= 0:
+        return "-"
+    return f"{ref / (tx + ref):.0%}"
 
 
 def line(name, scenario, tayga=True, **kw):
@@ -143,7 +157,8 @@ def line(name, scenario, tayga=True, **kw):
     g = rx("tayga", scenario, **kw) if tayga else None
     if n is None and t is None:
         return
-    P(f"| {name} | {mpps(n)} | {mpps(t)} | {ratio(n, t)} | {mpps(g)} | {ratio(n, g, '{:.0f}x')} |")
+    P(f"| {name} | {mpps(n)} | {mpps(t)} | {ratio(n, t)} | {mpps(g)} | {ratio(n, g, '{:.0f}x')} "
+      f"| {refused('nat64d', scenario, **kw)} / {refused('testpmd', scenario, **kw)} |")
 
 
 flows_seen = sorted({int(r["flows"]) for r in rows if r["scenario"] == "rate_vs_flows"})
@@ -155,6 +170,10 @@ for d in ("4to6", "mixed"):
     line(f"{d}, {args.main_size} B, {args.size_flows} flows", "direction", dir=d)
 for p in ("udp", "tcp", "icmp"):
     line(f"6to4 {p} only, {args.main_size} B", "protocol", tayga=False, proto=p)
+P()
+P("Refused: of the frames the generator tried to send, the share the device's ring refused. Near 0%, the device "
+  "took everything the generator made and its figure is the generator's rate, not the device's ceiling; a ratio of "
+  "two such figures compares each device with the generator.")
 P()
 P("Latency at a fixed offered load: half of each device's own mixed-direction maximum; testpmd at nat64d's load (mixed directions, %d B, %d flows; one-way, TSC stamps in the packets):"
   % (args.main_size, args.size_flows))

@@ -32,6 +32,8 @@ for dut in ("testpmd", "nat64d", "tayga"):
             bad.append(f"{dut} {r['scenario']} {r['dir']} {r['size']}: rx {r['rx_pps']} p50 {r['p50_ns']}")
         if r["gen_offcpu_pct"] in ("", None):
             bad.append(f"{dut} {r['scenario']}: no off-CPU gauge")
+        if r["gen_refused_pps"] in ("", None) or float(r["gen_refused_pps"]) < 0:
+            bad.append(f"{dut} {r['scenario']}: no refused-frames gauge")
 for dut in ("testpmd", "nat64d", "tayga"):
     if not any(r["dut"] == dut and r["scenario"] == "latency" for r in rows):
         bad.append(f"{dut}: no latency run")
@@ -79,8 +81,10 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 duts = sorted((r["point"], r["dut"]) for r in rows if float(r["rx_pps"] or 0) > 0)
 points = {r["point"] for r in rows}
 md = open(sys.argv[2]).read()
-ok = sys.argv[3] == "0" and len(points) >= 2 and len(duts) == 2 * len(points) and \
-     all(f"| {p} | 1 | " in md for p in points)
+# Who set each rate: the generator's sent and refused frames for every run, in the table.
+gauged = all(float(r["tx_pps"] or 0) > 0 and float(r["refused_pps"] or -1) >= 0 for r in rows)
+ok = sys.argv[3] == "0" and len(points) >= 2 and len(duts) == 2 * len(points) and gauged and \
+     all(f"| {p} | 1 | " in md for p in points) and "| refused by nat64d / testpmd |" in md
 sys.exit(0 if ok else f"rows {rows}")
 PYEOF
 check nothing_left_behind sh -c "[ \"\$(ip netns list | sort)\" = '$netns_before' ] &&

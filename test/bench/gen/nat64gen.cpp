@@ -24,7 +24,8 @@
 // bytes shorter. IPv4 frames are 20 bytes shorter, so a reply translates to a
 // `size` frame.
 // Prints a human summary and one machine line:
-//   RESULT,label,mode,dir,proto,flows,sources,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,learned
+//   RESULT,label,mode,dir,proto,flows,sources,size,offered_pps,tx_pps,rx_pps,loss_pct,p50_ns,p99_ns,p999_ns,max_ns,learned,
+//          gen_offcpu_pct,gen_max_gap_us,tx_refused_pps
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -723,9 +724,13 @@ void run_one(const Options& o, const std::array<rte_mempool*, 2>& tx_pool)
     const double max_gap_us = double(r.max_gap_cycles) * 1e6 / double(rte_get_tsc_hz());
     std::printf("# generator loop: %" PRIu64 " gaps over %u us, %.3f%% of the interval off-CPU, longest %.0f us\n",
                 r.gaps, static_cast<unsigned>(kGapNs / 1000), r.gap_pct, max_gap_us);
-    std::printf("RESULT,%s,%s,%s,%s,%u,%u,%u,%.0f,%.0f,%.0f,%.3f,%.0f,%.0f,%.0f,%" PRIu64 ",%u,%.4f,%.0f\n",
+    // Frames the device's ring refused, a second: well above zero, the device
+    // set the rate; near zero, it took all the generator could make.
+    const double refused_pps = double(r.tx_fail) / o.duration;
+    std::printf("RESULT,%s,%s,%s,%s,%u,%u,%u,%.0f,%.0f,%.0f,%.3f,%.0f,%.0f,%.0f,%" PRIu64 ",%u,%.4f,%.0f,%.0f\n",
                 o.label.c_str(), o.mode.c_str(), o.dir.c_str(), o.proto.c_str(), o.flows, g.sources(), o.size, o.rate,
-                r.tx_pps, r.rx_pps, r.loss_pct, p50, p99, p999, r.lat.max_ns, learned, r.gap_pct, max_gap_us);
+                r.tx_pps, r.rx_pps, r.loss_pct, p50, p99, p999, r.lat.max_ns, learned, r.gap_pct, max_gap_us,
+                refused_pps);
     if (!o.cdf.empty()) {
         if (FILE* f = std::fopen(o.cdf.c_str(), "w")) {
             std::fprintf(f, "# %s latency CDF: ns fraction\n", o.label.c_str());
