@@ -14,7 +14,7 @@
 #   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
 #      flow setup and tear-down, memory per flow), no I/O;
 #   2. over net_memif from the generator (test/bench/gen/nat64gen, its own
-#      process and core): dpdk-testpmd io forwarding (the I/O ceiling), then
+#      process and core): dpdk-testpmd io forwarding (the I/O ceiling, where the generator is not the limit), then
 #      nat64d, same ports, sizes, flow counts and offered loads;
 #   3. Tayga + nftables masquerade in two network namespaces, fed by the same
 #      generator on net_af_packet over veth pairs.
@@ -334,7 +334,7 @@ latency() {
     --rate "$3" --cdf "$WORK/cdf-$1.txt"
 }
 
-STEP="dpdk-testpmd io forwarding between the memif ports"; echo "== dpdk-testpmd io forwarding between the memif ports (the I/O ceiling)"
+STEP="dpdk-testpmd io forwarding between the memif ports"; echo "== dpdk-testpmd io forwarding between the memif ports (baseline)"
 TPMD_N=0
 start_testpmd() {
   rm -f "$WORK/in.sock" "$WORK/out.sock"

@@ -28,7 +28,7 @@ if not rows:
     raise SystemExit("no rows")
 machine, cores, date = rows[0]["machine"], rows[0]["cores"], rows[0]["date"]
 DUTS = ["nat64d", "testpmd", "tayga"]
-LABEL = {"nat64d": "nat64d (memif)", "testpmd": "dpdk-testpmd io (memif, I/O ceiling)",
+LABEL = {"nat64d": "nat64d (memif)", "testpmd": "dpdk-testpmd io (memif, same generator)",
          "tayga": "Tayga + nftables (af_packet into veth)"}
 
 
@@ -134,7 +134,7 @@ P()
 P("Over net_memif from the generator process (nat64d and testpmd), af_packet into veth (Tayga); "
   "received packets per second, all measured in this run:")
 P()
-P("| scenario | nat64d Mpps | testpmd io Mpps (I/O ceiling) | nat64d / testpmd | Tayga + nftables Mpps | nat64d / Tayga "
+P("| scenario | nat64d Mpps | testpmd io Mpps (same generator) | nat64d / testpmd | Tayga + nftables Mpps | nat64d / Tayga "
   "| refused by nat64d / testpmd |")
 P("|---|---|---|---|---|---|---|")
 
