@@ -27,6 +27,7 @@
 
 #include "control/config/load.hpp"
 #include "control/config/reload.hpp"
+#include "control/ager_pacing.hpp"
 #include "control/bib_state.hpp"
 #include "control/event_log.hpp"
 #include "control/ipfix.hpp"
@@ -54,9 +55,6 @@ char** g_argv = nullptr;
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
 void on_hup(int) { g_reopen.store(true, std::memory_order_relaxed); }
 
-// Sessions the ager examines per control-loop pass; a pass that removes more
-// than half of this runs again at once instead of sleeping.
-constexpr uint32_t kAgerBudget = 65536;
 constexpr int kControlPollMs = 10;
 constexpr int kControlPollInjectMs = 1;
 
@@ -729,15 +727,20 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     // out, so it sleeps less (a tap's receive has no cheaper wake-up here).
     const int poll_ms = injector.empty() ? kControlPollMs : kControlPollInjectMs;
     bool injecting = false;
+    uint64_t last_pass = rte_rdtsc();
     while (!g_stop.load(std::memory_order_relaxed)) {
         server.poll_once(behind || injecting ? 0 : poll_ms, (rte_rdtsc() - start) * 1000 / hz);
         injecting = injector.poll() != 0;
         const uint64_t now = rte_rdtsc();
-        const uint32_t removed = flows.expire(service.now_s(now), ager_timeouts, kAgerBudget);
+        // Paced to one sweep of the table a second (ager_pacing.hpp); a pass
+        // that removes more than half of what it examined runs again at once.
+        const uint32_t budget = ager_budget(flows.session_positions(), (now - last_pass) * 1000 / hz);
+        last_pass = now;
+        const uint32_t removed = flows.expire(service.now_s(now), ager_timeouts, budget);
         ager_passes.fetch_add(1, std::memory_order_relaxed);
         if (permissions)   // a grant lives as long as the longest session could
-            permissions->expire(service.now_s(now), ager_timeouts.tcp_established_s, kAgerBudget);
-        behind = removed > kAgerBudget / 2;
+            permissions->expire(service.now_s(now), ager_timeouts.tcp_established_s, kAgerMaxBudget);
+        behind = removed > budget / 2;
         if (g_reopen.exchange(false, std::memory_order_relaxed)) {
             events.reopen();
             print_reload(sctx.reload);
