@@ -728,13 +728,14 @@ int run_dataplane(const Config& cfg, const std::vector<unsigned>& worker_lcores)
     const int poll_ms = injector.empty() ? kControlPollMs : kControlPollInjectMs;
     bool injecting = false;
     uint64_t last_pass = rte_rdtsc();
+    const uint64_t tsc_per_us = std::max<uint64_t>(hz / 1'000'000, 1);
     while (!g_stop.load(std::memory_order_relaxed)) {
         server.poll_once(behind || injecting ? 0 : poll_ms, (rte_rdtsc() - start) * 1000 / hz);
         injecting = injector.poll() != 0;
         const uint64_t now = rte_rdtsc();
         // Paced to one sweep of the table a second (ager_pacing.hpp); a pass
         // that removes more than half of what it examined runs again at once.
-        const uint32_t budget = ager_budget(flows.session_positions(), (now - last_pass) * 1000 / hz);
+        const uint32_t budget = ager_budget(flows.session_positions(), (now - last_pass) / tsc_per_us);
         last_pass = now;
         const uint32_t removed = flows.expire(service.now_s(now), ager_timeouts, budget);
         ager_passes.fetch_add(1, std::memory_order_relaxed);
