@@ -14,7 +14,8 @@
 #   1. in process: test/bench/xlate_bench and test/bench/dp_bench (code cost,
 #      flow setup and tear-down, memory per flow), no I/O;
 #   2. over net_memif from the generator (test/bench/gen/nat64gen, its own
-#      process and core): dpdk-testpmd io forwarding (the I/O ceiling, where the generator is not the limit), then
+#      process and core): dpdk-testpmd io forwarding (the I/O ceiling where
+#      the generator is not the limit: see the refused shares), then
 #      nat64d, same ports, sizes, flow counts and offered loads;
 #   3. Tayga + nftables masquerade in two network namespaces, fed by the same
 #      generator on net_af_packet over veth pairs.

@@ -32,8 +32,8 @@ uint32_t addr_sum6(const Rewrite6& r) noexcept
 
 // Inlined: the TCP/UDP path of every translation, where a call chain
 // (translate -> rewrite_l4 -> rewrite_ports) spilled registers twice a packet.
-[[gnu::always_inline]] inline void rewrite_ports_4to6(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,
-                        const uint8_t* ip4, const Rewrite6& r) noexcept
+[[gnu::always_inline]] inline void rewrite_ports_4to6(uint8_t* l4, uint32_t avail, uint32_t csum_off,
+                                                      bool udp, const uint8_t* ip4, const Rewrite6& r) noexcept
 {
     uint32_t old_sum = csum_add32(csum_add32(0, load_be32(ip4 + 12)), load_be32(ip4 + 16));
     uint32_t new_sum = addr_sum6(r);
@@ -73,8 +73,9 @@ void rewrite_echo_4to6(uint8_t* l4, uint32_t avail, const Rewrite6& r, uint32_t 
         csum_patch(l4 + kIcmpCsumOff, csum_fold(old_sum), csum_fold(new_sum));
 }
 
-[[gnu::always_inline]] inline void rewrite_l4_4to6(uint8_t* l4, uint32_t avail, uint32_t ul_len, uint8_t proto,
-                     const uint8_t* ip4, const Rewrite6& r, uint16_t echo_id) noexcept
+[[gnu::always_inline]] inline void rewrite_l4_4to6(uint8_t* l4, uint32_t avail, uint32_t ul_len,
+                                                   uint8_t proto, const uint8_t* ip4, const Rewrite6& r,
+                                                   uint16_t echo_id) noexcept
 {
     switch (proto) {
     case kProtoTcp:

@@ -47,8 +47,8 @@ uint32_t id_and_flags_6to4(const uint8_t* ip6, const Ext6& e, uint32_t total4, u
 // protocol words are the same in both pseudo-headers (RFC 1624 eqn. 3).
 // Inlined: the TCP/UDP path of every translation, where a call chain
 // (translate -> rewrite_l4 -> rewrite_ports) spilled registers twice a packet.
-[[gnu::always_inline]] inline void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off, bool udp,
-                        const uint8_t* ip6, const Rewrite4& r) noexcept
+[[gnu::always_inline]] inline void rewrite_ports_6to4(uint8_t* l4, uint32_t avail, uint32_t csum_off,
+                                                      bool udp, const uint8_t* ip6, const Rewrite4& r) noexcept
 {
     uint32_t old_sum = csum_fold_in6_pair(ip6 + 8, ip6 + 24);
     uint32_t new_sum = csum_add32(csum_add32(0, r.src), r.dst);
@@ -91,8 +91,9 @@ void rewrite_echo_6to4(uint8_t* l4, uint32_t avail, const uint8_t* ip6, uint32_t
 
 // Rewrites the upper-layer header at l4 (avail bytes present, ul_len in the
 // original) for addresses r; echo identifiers take `echo_id`.
-[[gnu::always_inline]] inline void rewrite_l4_6to4(uint8_t* l4, uint32_t avail, uint32_t ul_len, uint8_t proto,
-                     const uint8_t* ip6, const Rewrite4& r, uint16_t echo_id) noexcept
+[[gnu::always_inline]] inline void rewrite_l4_6to4(uint8_t* l4, uint32_t avail, uint32_t ul_len,
+                                                   uint8_t proto, const uint8_t* ip6, const Rewrite4& r,
+                                                   uint16_t echo_id) noexcept
 {
     switch (proto) {
     case kProtoTcp:
