@@ -47,11 +47,10 @@ inline uint16_t csum_fold64(uint64_t acc) noexcept
     return csum_fold(static_cast<uint32_t>(acc));
 }
 
-/// csum_fold(csum_add_bytes(0, p, len)) for len a multiple of 4, for the
-/// fixed fields every packet sums (the IPv4 header): native 32-bit words are
-/// added and the folded result swapped once, instead of one load, swap and add
-/// per 16-bit word, as the one's-complement sum is byte-order independent
-/// (RFC 1071 s2(B)).
+/// The fixed fields every packet sums (the IPv4 header), len a multiple of 4:
+/// native 32-bit words are added and the folded result swapped once
+/// (csum_fold_native), instead of one load, swap and add per 16-bit word, as
+/// the one's-complement sum is byte-order independent (RFC 1071 s2(B)).
 inline uint64_t csum_add_words_native(const uint8_t* p, uint32_t len) noexcept
 {
     uint64_t acc = 0;
@@ -69,6 +68,7 @@ inline uint16_t csum_fold_native(uint64_t acc) noexcept
         return __builtin_bswap16(folded);
     return folded;
 }
+/// csum_fold(csum_add_bytes(0, p, len)) for len a multiple of 4, a word at a time.
 inline uint16_t csum_fold_words(const uint8_t* p, uint32_t len) noexcept
 {
     return csum_fold_native(csum_add_words_native(p, len));

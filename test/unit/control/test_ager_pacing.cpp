@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <vector>
 
 #include "control/ager_pacing.hpp"
 
