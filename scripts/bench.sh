@@ -379,54 +379,7 @@ if [ -n "$PAIRS" ]; then
   done
   unlock
   mkdir -p "$OUT"
-  "$PY" - "$IL_CSV" "$CPU" "$CORES" "$DATE" <<'PYEOF' | tee "$OUT/interleave.md"
-import collections, csv, statistics as st, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-points = collections.OrderedDict()
-for r in rows:
-    points.setdefault(r["point"], {}).setdefault(int(r["pair"]), {})[r["dut"]] = r
-
-def num(r, k):
-    try:
-        return float(r.get(k) or 0)
-    except ValueError:
-        return 0.0
-
-def refused_share(r):
-    # Of what the generator tried to send, the share the device's ring refused.
-    tx, ref = num(r, "tx_pps"), num(r, "refused_pps")
-    return ref / (tx + ref) if tx + ref > 0 else 0.0
-
-print(f"Interleaved pairs, {sys.argv[4]}, {sys.argv[2]}, {sys.argv[3]} cores (target: nat64d >= 70% of testpmd)\n")
-print("| point | pairs | nat64d / testpmd, median | pairs min - max | testpmd Mpps min - max | baseline "
-      "| refused by nat64d / testpmd | generator off-CPU nat64d / testpmd |")
-print("|---|---|---|---|---|---|---|---|")
-notes = []
-for p, pairs in points.items():
-    full = [v for v in pairs.values() if "testpmd" in v and "nat64d" in v and num(v["testpmd"], "rx_pps") > 0]
-    ratios = [num(v["nat64d"], "rx_pps") / num(v["testpmd"], "rx_pps") for v in full]
-    tp = [num(v["testpmd"], "rx_pps") / 1e6 for v in full]
-    if not ratios:
-        print(f"| {p} | 0 | - | - | - | no complete pair | - | - |")
-        continue
-    spread = (max(tp) - min(tp)) / st.median(tp)
-    ref_n = st.median(refused_share(v["nat64d"]) for v in full)
-    ref_t = st.median(refused_share(v["testpmd"]) for v in full)
-    off_n = st.median(num(v["nat64d"], "gen_offcpu_pct") for v in full)
-    off_t = st.median(num(v["testpmd"], "gen_offcpu_pct") for v in full)
-    print(f"| {p} | {len(ratios)} | {st.median(ratios):.0%} | {min(ratios):.0%} - {max(ratios):.0%} | "
-          f"{min(tp):.2f} - {max(tp):.2f} | {'MOVED by ' + format(spread, '.0%') if spread > 0.25 else 'steady'} | "
-          f"{ref_n:.0%} / {ref_t:.0%} | {off_n:.1f}% / {off_t:.1f}% |")
-    # A ring that refuses (almost) nothing was drained as fast as the
-    # generator filled it: that device's rate is the generator's, not its own.
-    if ref_t < 0.05:
-        notes.append(f"{p}: testpmd refused {ref_t:.1%} of the generator's frames, so the generator, not testpmd, "
-                     "set its rate: the ratio compares nat64d with what the generator can offer, not with testpmd's ceiling.")
-if notes:
-    print()
-    for n in notes:
-        print("Note: " + n)
-PYEOF
+  "$PY" "$ROOT/test/bench/interleave.py" "$IL_CSV" --machine "$CPU" --cores "$CORES" --date "$DATE" | tee "$OUT/interleave.md"
   cp "$IL_CSV" "$OUT/interleave.csv"
   exit 0
 fi

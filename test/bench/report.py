@@ -10,6 +10,8 @@ import csv
 import glob
 import os
 
+from gauges import number, refused_share
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--csv", required=True)
 ap.add_argument("--out", required=True)
@@ -32,11 +34,7 @@ LABEL = {"nat64d": "nat64d (memif)", "testpmd": "dpdk-testpmd io (memif, same ge
          "tayga": "Tayga + nftables (af_packet into veth)"}
 
 
-def f(x):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return None
+f = number
 
 
 def pick(dut, scenario, **kw):
@@ -140,16 +138,9 @@ P("|---|---|---|---|---|---|---|")
 
 
 def refused(dut, scenario, **kw):
-    """Of the frames the generator tried to send, the share the device's ring
-    refused: near 0, the device took all the generator made and its rate is
-    the generator's; well above, the device set the rate."""
     r = pick(dut, scenario, **kw)
-    if not r:
-        return "-"
-    tx, ref = f(r[-1]["tx_pps"]), f(r[-1].get("gen_refused_pps"))
-    if tx is None or ref is None or tx + ref <= 0:
-        return "-"
-    return f"{ref / (tx + ref):.0%}"
+    v = refused_share(r[-1]["tx_pps"], r[-1].get("gen_refused_pps")) if r else None
+    return "-" if v is None else f"{v:.0%}"
 
 
 def line(name, scenario, tayga=True, **kw):
