@@ -4,6 +4,7 @@
 #include "dataplane/flow/rings.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -720,6 +721,9 @@ int32_t FlowTable::create_session(const nat::FlowKey6& key, uint32_t worker, uin
     } while (!slot.sessions.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
     s.seen.store(Session::pack_seen(now_s, Session::initial_kind(key.proto)), std::memory_order_relaxed);
     s.pub.store(Session::pack_pub(slot.addr_index, slot.pub_port), std::memory_order_release);
+    // The mapping's newest session answers its inbound packets without a
+    // hash lookup (hinted_session()).
+    LfHash::set_spare_word(mappings_hash_->key_at(static_cast<uint32_t>(m)), static_cast<uint64_t>(p) + 1);
     nat::PortProto proto = nat::PortProto::tcp;
     nat::port_proto_of(key.proto, proto);
     counters_[worker].sessions_created[static_cast<uint32_t>(proto)].add();
@@ -756,7 +760,7 @@ void FlowTable::name_mapping(PublicRef& ref) const noexcept
         rte_prefetch0(ref.key);
 }
 
-bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
+bool FlowTable::find_mapping(PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept
 {
     // The direct map names a position only while its mapping lives (and for
     // a grace period after the drop disowned the port, during which the key
@@ -770,7 +774,38 @@ bool FlowTable::find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) 
         return false;
     addr6 = key->src;
     port6 = key->sport;
+    // The same cache line holds the mapping's last session: warm its key and
+    // entry for hinted_session(), a step of the burst later.
+    ref.session_hint = static_cast<uint32_t>(LfHash::spare_word(key));
+    const uint32_t pos = ref.session_hint - 1;
+    if (pos < sessions_hash_->positions()) {
+        rte_prefetch0(sessions_hash_->key_at(pos));
+        rte_prefetch0(&sessions_[pos]);
+    }
     return true;
+}
+
+int32_t FlowTable::hinted_session(const PublicRef& ref, const nat::FlowKey6& key) const noexcept
+{
+    const uint32_t pos = ref.session_hint - 1;   // 0 (no hint) wraps past every position
+    if (pos >= sessions_hash_->positions())
+        return -1;
+    // Ready first (acquire): the key of a ready session was stored before it
+    // became ready, and a position reached in this burst cannot be freed and
+    // reused before this worker's next quiescent state, so the key read next
+    // is that session's. A removed session is not ready; a reused position
+    // holds another key.
+    if (!sessions_[pos].ready())
+        return -1;
+    if (std::memcmp(sessions_hash_->key_at(pos), &key, sizeof(key)) != 0)
+        return -1;
+    return static_cast<int32_t>(pos);
+}
+
+void FlowTable::remember_session(const PublicRef& ref, int32_t pos) const noexcept
+{
+    if (ref.key != nullptr)
+        LfHash::set_spare_word(ref.key, static_cast<uint64_t>(pos) + 1);
 }
 
 bool FlowTable::find_mapping(uint8_t proto6, Ip4 pub4, uint16_t pub_port, In6& addr6,

@@ -12,7 +12,11 @@
 //   (address, protocol, public port) to the mapping's position + 1 while the
 //   mapping lives (a dropped mapping's port is disowned at once, before its
 //   position can be reused), and the IPv6 side is the key at that position.
-// - Inbound IPv4 packets: direct map -> mapping key -> session key -> one hash lookup.
+// - Inbound IPv4 packets: direct map -> mapping key -> session key -> one hash
+//   lookup, or none: the mapping's entry keeps the position of its last
+//   session in rte_hash's data word (unused by a table without a head), and
+//   a packet whose key matches the session there skips the hash. Checked,
+//   never trusted: a hint to a removed or reused position is a miss.
 //
 // Readers never lock (RW_CONCURRENCY_LF). Creation takes rte_hash's writer lock
 // (MULTI_WRITER_ADD), the one lock on the packet path, only for new flows.
@@ -223,17 +227,28 @@ public:
     /// The same in three steps, so a burst overlaps its cache misses: resolve
     /// every packet's public address (prefetches its direct-map slot), then
     /// name_mapping() each (reads the slot, prefetches the key it names), then
-    /// find_mapping() each (reads that key).
+    /// find_mapping() each (reads that key and the mapping's last session,
+    /// and prefetches that session).
     struct PublicRef {
         uint32_t addr_index = 0;
         uint16_t pub_port = 0;
         nat::PortProto proto = nat::PortProto::tcp;
         bool ours = false;                // a pool address and a protocol with ports
         const nat::BibKey6* key = nullptr;   // set by name_mapping(): the mapping's key, if any
+        uint32_t session_hint = 0;        // set by find_mapping(): its last session's position + 1, or 0
     };
     PublicRef resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept;
     void name_mapping(PublicRef& ref) const noexcept;
-    bool find_mapping(const PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept;
+    bool find_mapping(PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept;
+
+    /// Inbound, after find_mapping(): the mapping's last session if it is the
+    /// one `key` names and live, else -1 (then lookup_bulk() decides). With
+    /// one session per mapping, the common case, this replaces the session
+    /// hash's bucket search: the mapping's entry names the position.
+    int32_t hinted_session(const PublicRef& ref, const nat::FlowKey6& key) const noexcept;
+    /// Inbound: lookup_bulk() found `pos` for a packet whose mapping named
+    /// another session; the next packet of this flow finds it at once.
+    void remember_session(const PublicRef& ref, int32_t pos) const noexcept;
 
     /// Adds a static mapping; false when it collides with an existing one.
     /// Start-up or control thread.

@@ -107,6 +107,20 @@ public:
     }
     /// The key at a position if the table holds one there (a lookup checks it).
     bool checked_key(uint32_t pos, const void*& key) const noexcept;
+
+    /// A table without a head leaves rte_hash's data word, the 8 bytes before
+    /// each stored key (key_at()), to its user: rte_hash never interprets it
+    /// and writes it only when it adds a key (0, also when the key was already
+    /// there). The flow table keeps a mapping's last session there, a hint it
+    /// checks before use. Any thread; relaxed.
+    static uint64_t spare_word(const void* stored_key) noexcept
+    {
+        return __atomic_load_n(word_before(stored_key), __ATOMIC_RELAXED);
+    }
+    static void set_spare_word(const void* stored_key, uint64_t v) noexcept
+    {
+        __atomic_store_n(word_before(stored_key), v, __ATOMIC_RELAXED);
+    }
     /// Keys in the table, including those deleted and not freed yet.
     uint32_t count() const noexcept;
 
@@ -126,6 +140,10 @@ private:
 
     // At start: a headed key reads back whole from where rte_hash keeps it.
     void check_headed(const std::string& name, uint32_t key_len);
+    static uint64_t* word_before(const void* stored_key) noexcept
+    {
+        return const_cast<uint64_t*>(static_cast<const uint64_t*>(stored_key) - 1);
+    }
     // What rte_hash takes as the key: past a headed key's head.
     const void* body(const void* key) const noexcept { return static_cast<const unsigned char*>(key) + head_; }
 

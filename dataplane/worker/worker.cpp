@@ -858,8 +858,9 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
     std::array<int32_t, kBurst> pos;
     uint16_t parsed = 0;
 
-    // Three passes over the burst so its cache misses overlap: the direct-map
-    // slot of each public port, then the mapping it names, then the session.
+    // Passes over the burst so its cache misses overlap: the direct-map slot
+    // of each public port, then the mapping it names (and the mapping's last
+    // session), then the session: the hinted one, else a bulk hash lookup.
     for (uint16_t i = 0; i < n; ++i)
         if (incoming_tuple_4to6(pkts[i], items[parsed]))
             ++parsed;
@@ -901,14 +902,32 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
         if (k != i)
             items[k] = it;   // keep the survivors contiguous for the bulk lookup
         nat::store_flow_key6(items[k].key, addr6, remote4, port6, key_dport, proto6);
-        keys[k] = &items[k].key;
         ++k;
     }
     if (k == 0)
         return;
 
     const uint64_t creates_before = creates_;
-    flows_.lookup_bulk(keys.data(), k, pos.data());
+    // The hinted session where it is this packet's, else one bulk lookup of
+    // the misses' keys.
+    std::array<uint16_t, kBurst> miss_at;
+    uint16_t misses = 0;
+    for (uint16_t i = 0; i < k; ++i) {
+        pos[i] = flows_.hinted_session(items[i].pub, items[i].key);
+        if (pos[i] < 0) {
+            keys[misses] = &items[i].key;
+            miss_at[misses++] = i;
+        }
+    }
+    if (misses != 0) {
+        std::array<int32_t, kBurst> found;
+        flows_.lookup_bulk(keys.data(), misses, found.data());
+        for (uint16_t j = 0; j < misses; ++j) {
+            pos[miss_at[j]] = found[j];
+            if (found[j] >= 0)
+                flows_.remember_session(items[miss_at[j]].pub, found[j]);
+        }
+    }
 
     for (uint16_t i = 0; i < k; ++i) {
         Item4& it = items[i];

@@ -248,6 +248,108 @@ TEST_CASE("flow table: inbound finds every mapping's IPv6 side, and a reused pos
     CHECK(flows.stats().hash_mappings_used <= 200);   // positions were reused, not grown
 }
 
+// The inbound path's staged lookup (resolve_public, name_mapping,
+// find_mapping) and the mapping's last session, checked before it is used.
+namespace {
+struct Inbound {
+    dp::FlowTable::PublicRef ref;
+    bool found = false;
+    In6 addr6{};
+    uint16_t port6 = 0;
+};
+Inbound inbound(const dp::FlowTable& flows, uint8_t proto6, Ip4 pub4, uint16_t pub_port)
+{
+    Inbound in;
+    in.ref = flows.resolve_public(proto6, pub4, pub_port);
+    flows.name_mapping(in.ref);
+    in.found = flows.find_mapping(in.ref, in.addr6, in.port6);
+    return in;
+}
+} // namespace
+
+TEST_CASE("flow table: a mapping names its last session, which inbound packets of that flow use and no other",
+          "[flow][memory][rfc6146]")
+{
+    test::TestTable table(test::TableSpec{"mem_hint", 256, {0xC0000201}, 3, 120});
+    dp::FlowTable& flows = table.flows;
+    nat::Timeouts to;
+    to.udp_s = 300;
+    Verdict why = Verdict::forward;
+    In6 host{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
+    // One client port, two servers: two sessions on one mapping (RFC 4787 REQ-1).
+    const nat::FlowKey6 to_a = nat::make_flow_key6(host, 0xCB007150, 5000, 53, kProtoUdp);
+    const nat::FlowKey6 to_b = nat::make_flow_key6(host, 0xCB007151, 5000, 53, kProtoUdp);
+    const int32_t pa = flows.create(to_a, 0, 100, why);
+    REQUIRE(pa >= 0);
+    const Ip4 pub4 = flows.pub4(flows.session(pa));
+    const uint16_t port = flows.session(pa).pub_port();
+
+    Inbound in = inbound(flows, kProtoUdp, pub4, port);
+    REQUIRE(in.found);
+    CHECK(in.ref.session_hint == static_cast<uint32_t>(pa) + 1);
+    CHECK(flows.hinted_session(in.ref, to_a) == pa);
+    CHECK(flows.hinted_session(in.ref, to_b) == -1);   // not a session yet: the hash decides (and misses)
+
+    const int32_t pb = flows.create(to_b, 0, 100, why);
+    REQUIRE(pb >= 0);
+    REQUIRE(pb != pa);
+    CHECK(flows.session(pb).pub_port() == port);
+    in = inbound(flows, kProtoUdp, pub4, port);
+    REQUIRE(in.found);
+    // The newest session is named; the other one's packets miss the hint,
+    // find their session in the hash, and name it for the next packet.
+    CHECK(flows.hinted_session(in.ref, to_b) == pb);
+    CHECK(flows.hinted_session(in.ref, to_a) == -1);
+    CHECK(flows.lookup(to_a) == pa);
+    flows.remember_session(in.ref, pa);
+    in = inbound(flows, kProtoUdp, pub4, port);
+    CHECK(flows.hinted_session(in.ref, to_a) == pa);
+    CHECK(flows.hinted_session(in.ref, to_b) == -1);
+
+    // The same host port in another protocol is another mapping: no hint crosses.
+    nat::FlowKey6 tcp_a = to_a;
+    tcp_a.proto = kProtoTcp;
+    CHECK(flows.hinted_session(in.ref, tcp_a) == -1);
+
+    // Session a expires (b was refreshed): its position is named but not
+    // live, so the hint is refused even though the key there still matches.
+    flows.session(pb).seen.store(dp::Session::pack_seen(350, dp::Session::kKindUdp));
+    CHECK(flows.expire(401, to, 1u << 20) == 1);
+    in = inbound(flows, kProtoUdp, pub4, port);
+    REQUIRE(in.found);
+    CHECK(in.ref.session_hint == static_cast<uint32_t>(pa) + 1);
+    CHECK(flows.hinted_session(in.ref, to_a) == -1);
+    CHECK(flows.lookup(to_a) < 0);
+    CHECK(flows.hinted_session(in.ref, to_b) == -1);   // named is a, not b
+    CHECK(flows.lookup(to_b) == pb);
+
+    // The position freed after its grace period and reused by another host's
+    // session: a hint to it names a key that is not this flow's.
+    flows.release_ports();
+    flows.expire(401, to, 1u << 20);   // reclaims what is due
+    In6 other = host;
+    other[15] = 8;
+    std::vector<int32_t> made;
+    bool reused = false;
+    for (uint16_t i = 0; i < 64 && !reused; ++i) {
+        const int32_t p = flows.create(nat::make_flow_key6(other, 0xCB007150, static_cast<uint16_t>(6000 + i), 53,
+                                                           kProtoUdp), 0, 401, why);
+        REQUIRE(p >= 0);
+        reused = p == pa;
+    }
+    REQUIRE(reused);
+    CHECK(flows.session(pa).ready());
+    CHECK(flows.hinted_session(in.ref, to_a) == -1);
+
+    // A garbage hint (any value) is refused, never followed.
+    for (const uint32_t junk : {0u, 1u, 0x7FFFFFFFu, 0xFFFFFFFFu}) {
+        dp::FlowTable::PublicRef bad = in.ref;
+        bad.session_hint = junk;
+        const int32_t got = flows.hinted_session(bad, to_a);
+        CHECK(got == -1);
+    }
+}
+
 TEST_CASE("lf_hash: a size far from a power of two is split into two power-of-two shards", "[flow][memory]")
 {
     const uint32_t cache = 127 * 63 + 1;   // rte_hash's lcore-cache reservation, plus its dummy slot
