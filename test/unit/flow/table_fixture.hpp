@@ -43,4 +43,22 @@ struct TestTable {
     }
 };
 
+/// An inbound packet's mapping lookup in the worker's three steps
+/// (resolve_public, name_mapping, find_mapping), keeping the reference that
+/// hinted_session() and remember_session() take.
+struct Inbound {
+    dp::FlowTable::PublicRef ref;
+    bool found = false;
+    In6 addr6{};
+    uint16_t port6 = 0;
+};
+inline Inbound inbound(const dp::FlowTable& flows, uint8_t proto6, Ip4 pub4, uint16_t pub_port)
+{
+    Inbound in;
+    in.ref = flows.resolve_public(proto6, pub4, pub_port);
+    flows.name_mapping(in.ref);
+    in.found = flows.find_mapping(in.ref, in.addr6, in.port6);
+    return in;
+}
+
 } // namespace nat64d::test

@@ -248,25 +248,6 @@ TEST_CASE("flow table: inbound finds every mapping's IPv6 side, and a reused pos
     CHECK(flows.stats().hash_mappings_used <= 200);   // positions were reused, not grown
 }
 
-// The inbound path's staged lookup (resolve_public, name_mapping,
-// find_mapping) and the mapping's last session, checked before it is used.
-namespace {
-struct Inbound {
-    dp::FlowTable::PublicRef ref;
-    bool found = false;
-    In6 addr6{};
-    uint16_t port6 = 0;
-};
-Inbound inbound(const dp::FlowTable& flows, uint8_t proto6, Ip4 pub4, uint16_t pub_port)
-{
-    Inbound in;
-    in.ref = flows.resolve_public(proto6, pub4, pub_port);
-    flows.name_mapping(in.ref);
-    in.found = flows.find_mapping(in.ref, in.addr6, in.port6);
-    return in;
-}
-} // namespace
-
 TEST_CASE("flow table: a mapping names its last session, which inbound packets of that flow use and no other",
           "[flow][memory][rfc6146]")
 {
@@ -284,7 +265,7 @@ TEST_CASE("flow table: a mapping names its last session, which inbound packets o
     const Ip4 pub4 = flows.pub4(flows.session(pa));
     const uint16_t port = flows.session(pa).pub_port();
 
-    Inbound in = inbound(flows, kProtoUdp, pub4, port);
+    test::Inbound in = test::inbound(flows, kProtoUdp, pub4, port);
     REQUIRE(in.found);
     CHECK(in.ref.session_hint == static_cast<uint32_t>(pa) + 1);
     CHECK(flows.hinted_session(in.ref, to_a) == pa);
@@ -294,7 +275,7 @@ TEST_CASE("flow table: a mapping names its last session, which inbound packets o
     REQUIRE(pb >= 0);
     REQUIRE(pb != pa);
     CHECK(flows.session(pb).pub_port() == port);
-    in = inbound(flows, kProtoUdp, pub4, port);
+    in = test::inbound(flows, kProtoUdp, pub4, port);
     REQUIRE(in.found);
     // The newest session is named; the other one's packets miss the hint,
     // find their session in the hash, and name it for the next packet.
@@ -302,7 +283,7 @@ TEST_CASE("flow table: a mapping names its last session, which inbound packets o
     CHECK(flows.hinted_session(in.ref, to_a) == -1);
     CHECK(flows.lookup(to_a) == pa);
     flows.remember_session(in.ref, pa);
-    in = inbound(flows, kProtoUdp, pub4, port);
+    in = test::inbound(flows, kProtoUdp, pub4, port);
     CHECK(flows.hinted_session(in.ref, to_a) == pa);
     CHECK(flows.hinted_session(in.ref, to_b) == -1);
 
@@ -315,7 +296,7 @@ TEST_CASE("flow table: a mapping names its last session, which inbound packets o
     // live, so the hint is refused even though the key there still matches.
     flows.session(pb).seen.store(dp::Session::pack_seen(350, dp::Session::kKindUdp));
     CHECK(flows.expire(401, to, 1u << 20) == 1);
-    in = inbound(flows, kProtoUdp, pub4, port);
+    in = test::inbound(flows, kProtoUdp, pub4, port);
     REQUIRE(in.found);
     CHECK(in.ref.session_hint == static_cast<uint32_t>(pa) + 1);
     CHECK(flows.hinted_session(in.ref, to_a) == -1);

@@ -79,21 +79,19 @@ void worker(uint32_t w, dp::FlowTable& flows, const std::atomic<uint32_t>& now, 
                 ++violations;   // the position now holds another session
             if (flows.pub4(s) != pub4 || s.pub_port() != port)
                 ++violations;   // the session entry was reused under us
-            In6 a6{};
-            uint16_t p6 = 0;
-            if (flows.find_mapping(kProtoUdp, pub4, port, a6, p6) && (a6 != k.src || p6 != k.sport))
+            // The inbound path's steps, as the worker takes them.
+            const test::Inbound in = test::inbound(flows, kProtoUdp, pub4, port);
+            if (in.found && (in.addr6 != k.src || in.port6 != k.sport)) {
                 ++violations;   // our public port answers for another subscriber
-            // The inbound path's steps: a hinted session is only ever this flow's.
-            dp::FlowTable::PublicRef ref = flows.resolve_public(kProtoUdp, pub4, port);
-            flows.name_mapping(ref);
-            if (flows.find_mapping(ref, a6, p6) && a6 == k.src && p6 == k.sport) {
-                const int32_t hinted = flows.hinted_session(ref, k);
+            } else if (in.found) {
+                // A hinted session is only ever this flow's.
+                const int32_t hinted = flows.hinted_session(in.ref, k);
                 if (hinted >= 0) {
                     ++hint_hits;
                     if (flows.key_at(hinted, again) && std::memcmp(&again, &k, sizeof(k)) != 0)
                         ++violations;   // the hint named another flow's session
-                } else if (pos >= 0 && flows.lookup(k) == pos) {
-                    flows.remember_session(ref, pos);
+                } else if (flows.lookup(k) == pos) {
+                    flows.remember_session(in.ref, pos);
                 }
             }
         }
