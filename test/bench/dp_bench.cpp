@@ -345,6 +345,28 @@ void two_workers(Bench& b, dp::FlowTable& flows, dp::WorkerConfig wc, const Fram
                             static_cast<unsigned long>(w[i]->counters().verdicts[v].read()));
 }
 
+// The ager removes every session at `later` (as the control thread does, in
+// budgets of 65536 positions); returns how many.
+uint64_t expire_all(dp::FlowTable& flows, uint32_t later)
+{
+    nat::Timeouts t;
+    uint64_t removed = 0;
+    for (uint32_t round = 0; round < 4096 && flows.session_count() != 0; ++round) {
+        removed += flows.expire(later, t, 65536);
+        while (flows.drain_port_returns(0, later) != 0) {
+        }   // the worker's share: freed ports into quarantine (a worker drains 1024 every 16 loops)
+    }
+    return removed;
+}
+
+// Whatever still waits for its port to go back frees its table position now,
+// so what follows starts from an empty table.
+void settle_ports(dp::FlowTable& flows, uint32_t later)
+{
+    for (int idle = 0; idle < 4;)
+        idle = flows.drain_port_returns(0, later) + flows.release_ports() == 0 ? idle + 1 : 0;
+}
+
 // Mappings shared by two sessions: each client port talks to two servers, as
 // a DNS or peer-to-peer client does. An inbound packet's mapping names one
 // session (its last), so replies from the server it names skip the session
@@ -352,20 +374,12 @@ void two_workers(Bench& b, dp::FlowTable& flows, dp::WorkerConfig wc, const Fram
 // miss that hint every time: they pay its check and rewrite on top of the
 // hash lookup, the worst case of the shortcut. Set up on an empty table,
 // emptied again after.
-template <typename Best>
-void shared_mappings(Bench& b, dp::Worker& worker, dp::FlowTable& flows, uint32_t n, uint64_t packets,
-                     double base4, Best&& best)
+template <typename Best, typename Sink6, typename Sink4>
+void shared_mappings(Bench& b, dp::FlowTable& flows, uint32_t n, uint64_t packets, double base4, Best&& best,
+                     Sink6&& nat6, Sink4&& nat4)
 {
     const std::array<Ip4, 2> servers{kServer, kServer + 1};
     std::array<FrameSet, 2> f6, f4;
-    auto nat6 = [&](rte_mbuf** p, uint16_t k, size_t) {
-        worker.process_burst(p, k, dp::Side::inside);
-        worker.flush();
-    };
-    auto nat4 = [&](rte_mbuf** p, uint16_t k, size_t) {
-        worker.process_burst(p, k, dp::Side::outside);
-        worker.flush();
-    };
     for (size_t s = 0; s < 2; ++s) {
         f6[s] = FrameSet{std::vector<uint8_t>(size_t(n) * kFrameLen6), kFrameLen6, n};
         for (uint32_t f = 0; f < n; ++f)
@@ -395,14 +409,8 @@ void shared_mappings(Bench& b, dp::Worker& worker, dp::FlowTable& flows, uint32_
     }
     if (missing != 0)
         std::printf("# %u of %u sessions missing after setup\n", missing, 2 * n);
-    nat::Timeouts t;
-    for (uint32_t round = 0; round < 4096 && flows.session_count() != 0; ++round) {
-        flows.expire(1 + 200000, t, 65536);
-        while (flows.drain_port_returns(0, 1 + 200000) != 0) {
-        }
-    }
-    for (int idle = 0; idle < 4;)
-        idle = flows.drain_port_returns(0, 1 + 200000) + flows.release_ports() == 0 ? idle + 1 : 0;
+    expire_all(flows, 1 + 200000);
+    settle_ports(flows, 1 + 200000);
 }
 
 size_t malloc_in_use()
@@ -681,26 +689,17 @@ int main(int argc, char** argv)
     // Tear-down: the ager removes every session (as the control thread does,
     // in budgets of 65536 positions), timed on the same TSC.
     const uint32_t live = flows->session_count();
-    nat::Timeouts t;
     const uint32_t later = 1 + 100000;
-    uint64_t removed = 0;
     const uint64_t t0 = rte_rdtsc_precise();
-    for (uint32_t round = 0; round < 4096 && flows->session_count() != 0; ++round) {
-        removed += flows->expire(later, t, 65536);
-        while (flows->drain_port_returns(0, later) != 0) {
-        }   // the worker's share: freed ports into quarantine (a worker drains 1024 every 16 loops)
-    }
+    const uint64_t removed = expire_all(*flows, later);
     const uint64_t cyc = rte_rdtsc_precise() - t0;
-    // Whatever still waits for its port to go back frees its table position
-    // now, so what follows starts from an empty table.
-    for (int idle = 0; idle < 4;)
-        idle = flows->drain_port_returns(0, later) + flows->release_ports() == 0 ? idle + 1 : 0;
+    settle_ports(*flows, later);
     const double per = double(cyc) / double(std::max<uint64_t>(removed, 1));
     std::printf("| tear-down (ager) %lu of %u sessions | %u | %.0f | %.2f M flows/s | - | - |\n",
                 static_cast<unsigned long>(removed), live, live, per, double(b.hz) / per / 1e6);
     std::printf("CSV,teardown,%u,%.1f,%.3f,0\n", live, per, double(b.hz) / per / 1e6);
 
-    shared_mappings(b, *worker, *flows, std::min(counts.back() / 2, 32768u), est_packets, last_base4, best);
+    shared_mappings(b, *flows, std::min(counts.back() / 2, 32768u), est_packets, last_base4, best, nat6, nat4);
 
     if (nworkers > 1)
         two_workers(b, *flows, wc, f6, counts.back(), est_packets, repeat);
