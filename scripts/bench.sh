@@ -98,9 +98,9 @@ trap 'exit 130' INT TERM
 
 "$ROOT/scripts/setup.sh" >/dev/null
 
-STEP="build"; echo "== build ($BUILD, release, -march=native: the figures are for this CPU)"
+STEP="build"; echo "== build ($BUILD, release, link-time optimisation, -march=native: the figures are for this CPU)"
 if [ ! -f "$BUILD/build.ninja" ]; then
-  flock "$LOCK" meson setup "$BUILD" --buildtype=release -Dcpu=native >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
+  flock "$LOCK" meson setup "$BUILD" --buildtype=release -Db_lto=true -Dcpu=native >"$WORK/setup.log" 2>&1 || { cat "$WORK/setup.log"; exit 1; }
 fi
 flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xlate_bench test/bench/gen/nat64gen control/nat64ctl \
   >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; exit 1; }
@@ -108,12 +108,15 @@ flock "$LOCK" ninja -C "$BUILD" control/nat64d test/bench/dp_bench test/bench/xl
 BUILD_TARGET=$(meson introspect "$BUILD" --buildoptions | "$PY" -c '
 import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
-print(o["buildtype"] + ", -march=" + (o.get("cpu") or "(compiler default)"))')
+print(o["buildtype"] + (", LTO" if o.get("b_lto") else ", no LTO") + ", -march=" + (o.get("cpu") or "(compiler default)"))')
 if [ "${BUILD_TARGET##*-march=}" = native ]; then
   BUILD_TARGET="$BUILD_TARGET ($(gcc -march=native -Q --help=target 2>/dev/null | awk '$1 == "-march=" {print $2}'))"
 else
   echo "  note: $BUILD is built $BUILD_TARGET, not for this CPU (meson configure $BUILD -Dcpu=native)"
 fi
+case "$BUILD_TARGET" in *"no LTO"*)
+  echo "  note: $BUILD is built without link-time optimisation, unlike the package (meson configure $BUILD -Db_lto=true)" ;;
+esac
 NAT64D=$BUILD/control/nat64d; GEN=$BUILD/test/bench/gen/nat64gen
 
 # The shared lock: held while anything is measured (no build runs meanwhile),

@@ -14,7 +14,7 @@ KEEP=0
 
 "$ROOT/scripts/setup.sh"
 BUILD="$ROOT/build/release"
-[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=release >/dev/null
+[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" --buildtype=release -Db_lto=true >/dev/null
 ninja -C "$BUILD" control/nat64d control/nat64ctl >/dev/null
 
 . "$ROOT/scripts/lib/system.sh"

@@ -113,6 +113,16 @@ generic_cpu() {
 }
 check no_avx_in_default_build generic_cpu
 
+# The package is what operators run: it must get the link-time optimisation
+# the benchmarked build has (debian/rules), read off the daemon's link line in
+# the verbose build log.
+lto_link() {
+  local line
+  line=$(grep -E -- ' -o control/nat64d ' "$TMP/build.log") || { echo "no link line for control/nat64d"; return 1; }
+  echo "$line" | grep -q -- ' -flto' || { echo "linked without -flto: ${line:0:200}"; return 1; }
+}
+check daemon_linked_with_lto lto_link
+
 # ---------------------------------------------------------------- install
 exec 8>"$PACKAGE_LOCK"
 flock -w 900 8 || { record FAIL "$LAYER:package_lock" "$PACKAGE_LOCK busy for 15 min"; exit 1; }
