@@ -55,9 +55,11 @@ void put_ip4(uint8_t* p, uint16_t total, uint8_t proto, Ip4 src, Ip4 dst)
 }
 
 // What the daemon learns at run time (the packet's length, the session's
-// rewrite, the box's settings) must not be constants here: built with
-// link-time optimisation, parse and translate inline into these loops and
-// would fold them, timing less work than a worker does.
+// rewrite, the box's settings) must not be constants here, and the parsed
+// packet goes through memory between parse and translate, as it does in a
+// worker's burst: built with link-time optimisation, parse and translate
+// inline into these loops and would otherwise fold them, timing less work
+// than a worker does.
 template <typename T>
 void opaque(T& v) noexcept
 {
