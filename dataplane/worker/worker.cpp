@@ -461,7 +461,9 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
 
 // ---- sessions -----------------------------------------------------------------
 
-bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
+// Inline in both stages: GCC kept it a call, whose register saves and
+// moves cost every established packet ~10 instructions (callgrind).
+[[gnu::always_inline]] inline bool Worker::touch_session(Session& s, uint8_t proto, nat::Direction dir, uint8_t tcp_flags) noexcept
 {
     const uint32_t old = s.seen.load(std::memory_order_relaxed);
     uint32_t kind = Session::kind_of(old);
