@@ -409,8 +409,9 @@ void shared_mappings(Bench& b, dp::FlowTable& flows, uint32_t n, uint64_t packet
     }
     if (missing != 0)
         std::printf("# %u of %u sessions missing after setup\n", missing, 2 * n);
-    expire_all(flows, 1 + 200000);
-    settle_ports(flows, 1 + 200000);
+    const uint32_t later = 1 + 200000;
+    expire_all(flows, later);
+    settle_ports(flows, later);
 }
 
 size_t malloc_in_use()
