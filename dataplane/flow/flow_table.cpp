@@ -743,6 +743,17 @@ FlowTable::PublicRef FlowTable::resolve_public(uint8_t proto6, Ip4 pub4, uint16_
     return r;
 }
 
+FlowTable::PublicRef FlowTable::resolve_public_at(uint8_t proto6, uint32_t addr_index, uint16_t pub_port) const noexcept
+{
+    PublicRef r;
+    r.pub_port = pub_port;
+    r.addr_index = addr_index;
+    r.ours = nat::port_proto_of(proto6, r.proto);
+    if (r.ours)
+        ports_.prefetch_owner(r.proto, r.addr_index, pub_port);
+    return r;
+}
+
 const nat::BibKey6* FlowTable::key_named(const PublicRef& ref) const noexcept
 {
     if (!ref.ours)

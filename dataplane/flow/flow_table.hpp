@@ -238,6 +238,9 @@ public:
         uint32_t session_hint = 0;        // set by find_mapping(): its last session's position + 1, or 0
     };
     PublicRef resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept;
+    /// The same for a pool address whose index the caller already has (the
+    /// frame's classification found it): no second search of the pool.
+    PublicRef resolve_public_at(uint8_t proto6, uint32_t addr_index, uint16_t pub_port) const noexcept;
     void name_mapping(PublicRef& ref) const noexcept;
     bool find_mapping(PublicRef& ref, In6& addr6, uint16_t& port6) const noexcept;
 

@@ -146,7 +146,10 @@ Worker::Worker(const WorkerConfig& cfg, FlowTable& flows)
     // Through is_pool_address: the classifier follows the pool wherever it is
     // kept, and a reload may add to it.
     const xlate::PoolTest pool{
-        [](const void* w, Ip4 a) noexcept { return static_cast<const Worker*>(w)->is_pool_address(a); }, this};
+        [](const void* w, Ip4 a, uint32_t& index) noexcept {
+            return static_cast<const Worker*>(w)->is_pool_address(a, index);
+        },
+        this};
     for (const Side s : {Side::inside, Side::outside})
         frame_rules_[static_cast<size_t>(s)] = {s,
                                                 cfg.one_arm,
@@ -374,8 +377,14 @@ void Worker::refuse(rte_mbuf* m, Verdict v, uint32_t param) noexcept
 
 bool Worker::is_pool_address(Ip4 a) const noexcept
 {
-    // The allocator's own index: an address a reload adds is ours at once.
     uint32_t addr_index = 0;
+    return is_pool_address(a, addr_index);
+}
+
+bool Worker::is_pool_address(Ip4 a, uint32_t& addr_index) const noexcept
+{
+    // The allocator's own index: an address a reload adds is ours at once,
+    // and an index once given stays that address's (the pool only grows).
     return flows_.ports().find_address(a, addr_index);
 }
 
@@ -395,7 +404,9 @@ bool Worker::on_link_6(const In6& a) const noexcept
 // rest to the stages in runs of one family, in arrival order.
 void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
 {
-    std::array<rte_mbuf*, kBurst> run;   // not value-initialised: only the first nrun are read
+    // Not value-initialised: only the first nrun are read.
+    std::array<rte_mbuf*, kBurst> run;
+    std::array<uint32_t, kBurst> run_pool_index;   // 4to6 runs: the classifier's pool index
     uint16_t nrun = 0;
     bool run_is_6 = true;
     const auto flush_run = [&]() noexcept {
@@ -404,7 +415,7 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
         if (run_is_6)
             stage_6to4(run.data(), nrun);
         else
-            stage_4to6(run.data(), nrun);
+            stage_4to6(run.data(), nrun, run_pool_index.data());
         nrun = 0;
     };
     DirectionCounters& rx = side == Side::inside ? counters_.rx_inside : counters_.rx_outside;
@@ -448,6 +459,7 @@ void Worker::process_burst(rte_mbuf** pkts, uint16_t n, Side side) noexcept
             if (is_6 != run_is_6)
                 flush_run();
             run_is_6 = is_6;
+            run_pool_index[nrun] = c.pool_index;
             run[nrun++] = m;
             break;
         }
@@ -735,7 +747,9 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
     flows_.lookup_bulk(keys.data(), k, pos.data());
     flows_.prefetch_mappings(keys.data(), pos.data(), k);
 
-    std::array<rte_mbuf*, kBurst> hairpin;   // not value-initialised: only the first nh are read
+    // Not value-initialised: only the first nh are read.
+    std::array<rte_mbuf*, kBurst> hairpin;
+    std::array<uint32_t, kBurst> hairpin_pool_index;
     uint16_t nh = 0;
     for (uint16_t i = 0; i < k; ++i) {
         Item6& it = items[i];
@@ -773,7 +787,7 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
                 continue;
         }
         if (finish_6to4(m, it.p, outer, inner, true)) {   // incoming_tuple_6to4 prechecked it
-            if (cfg_.hairpinning && is_pool_address(it.key.dst4))
+            if (cfg_.hairpinning && is_pool_address(it.key.dst4, hairpin_pool_index[nh]))
                 hairpin[nh++] = m;   // RFC 6146 s3.8: back in as if it came from outside
             else if (xlate::needs_fragmentation_4(rte_pktmbuf_data_len(m), cfg_.xlate)) [[unlikely]]
                 send_fragments_4(m, it.key.dst4);
@@ -784,12 +798,12 @@ void Worker::stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept
             forward_released({released.data(), n_released}, p, true);
     }
     if (nh != 0)
-        stage_4to6(hairpin.data(), nh);
+        stage_4to6(hairpin.data(), nh, hairpin_pool_index.data());
 }
 
 // ---- 4to6 ---------------------------------------------------------------------
 
-bool Worker::incoming_tuple_4to6(rte_mbuf* m, Item4& it) noexcept
+bool Worker::incoming_tuple_4to6(rte_mbuf* m, Item4& it, const uint32_t* dst_pool_index) noexcept
 {
     it.m = m;
     const uint8_t* l3 = l3_of(m);
@@ -819,9 +833,14 @@ bool Worker::incoming_tuple_4to6(rte_mbuf* m, Item4& it) noexcept
     // An ICMPv4 error quotes a packet that travelled 6to4: its source is our
     // public transport address (RFC 6146 s3.5.3).
     it.is_error = it.p.icmp == xlate::IcmpKind::error;
-    const xlate::Tuple4& t = it.is_error ? it.p.inner : it.p.tuple;
-    it.pub = flows_.resolve_public(proto6_of(t.proto), it.is_error ? t.src : t.dst,
-                                   it.is_error ? t.sport : t.dport);
+    if (it.is_error) [[unlikely]] {
+        const xlate::Tuple4& t = it.p.inner;
+        it.pub = flows_.resolve_public(proto6_of(t.proto), t.src, t.sport);
+    } else if (dst_pool_index != nullptr) [[likely]] {
+        it.pub = flows_.resolve_public_at(proto6_of(it.p.tuple.proto), *dst_pool_index, it.p.tuple.dport);
+    } else {
+        it.pub = flows_.resolve_public(proto6_of(it.p.tuple.proto), it.p.tuple.dst, it.p.tuple.dport);
+    }
     return true;
 }
 
@@ -851,7 +870,7 @@ xlate::Rewrite6 Worker::outgoing_tuple_4to6(const Item4& it, xlate::Rewrite6& in
                            it.p.tuple.sport, it.key.sport};
 }
 
-void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
+void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n, const uint32_t* pool_index) noexcept
 {
     Item4* items = items4_.get();
     // Not value-initialised (a memset and a rep stos a burst): only the first
@@ -864,7 +883,7 @@ void Worker::stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept
     // of each public port, then the mapping it names (and the mapping's last
     // session), then the session: the hinted one, else a bulk hash lookup.
     for (uint16_t i = 0; i < n; ++i)
-        if (incoming_tuple_4to6(pkts[i], items[parsed]))
+        if (incoming_tuple_4to6(pkts[i], items[parsed], pool_index != nullptr ? &pool_index[i] : nullptr))
             ++parsed;
     for (uint16_t i = 0; i < parsed; ++i)
         flows_.name_mapping(items[i].pub);

@@ -144,11 +144,13 @@ private:
 
     // --- the two stages, each in passes over the burst so cache misses overlap
     void stage_6to4(rte_mbuf** pkts, uint16_t n) noexcept;
-    void stage_4to6(rte_mbuf** pkts, uint16_t n) noexcept;
+    // pool_index: per packet, the pool's index of its destination where the
+    // classifier found it (nullptr: look each up).
+    void stage_4to6(rte_mbuf** pkts, uint16_t n, const uint32_t* pool_index = nullptr) noexcept;
     // RFC 6146 s3.4: the incoming tuple (and the refusals decided from the
     // packet alone, before any state is touched).
     bool incoming_tuple_6to4(rte_mbuf* m, Item6& it) noexcept;
-    bool incoming_tuple_4to6(rte_mbuf* m, Item4& it) noexcept;
+    bool incoming_tuple_4to6(rte_mbuf* m, Item4& it, const uint32_t* dst_pool_index) noexcept;
     // RFC 6146 s3.5.2: may this IPv4 packet open a session to its mapping?
     bool filter_4to6(rte_mbuf* m, const Item4& it, const PermissionKey& pkey) noexcept;
     // RFC 6146 s3.6: the outgoing tuple of a packet of session s.
@@ -215,6 +217,7 @@ private:
     void apply_live() noexcept;
 
     bool is_pool_address(Ip4 a) const noexcept;
+    bool is_pool_address(Ip4 a, uint32_t& addr_index) const noexcept;
     bool on_link_4(Ip4 a) const noexcept;
     bool on_link_6(const In6& a) const noexcept;
 

@@ -6,10 +6,14 @@
 namespace nat64d::xlate {
 namespace {
 
-bool in_sorted(const void* ctx, Ip4 a) noexcept
+bool in_sorted(const void* ctx, Ip4 a, uint32_t& index) noexcept
 {
     const auto& pool = *static_cast<const std::span<const Ip4>*>(ctx);
-    return std::binary_search(pool.begin(), pool.end(), a);
+    const auto at = std::lower_bound(pool.begin(), pool.end(), a);
+    if (at == pool.end() || *at != a)
+        return false;
+    index = static_cast<uint32_t>(at - pool.begin());
+    return true;
 }
 
 } // namespace

@@ -18,16 +18,19 @@ enum class Side : uint8_t { inside, outside };
 
 inline constexpr uint32_t kVlanTagLen = 4;   // 802.1Q: TPID is the EtherType, then the TCI
 
-/// Is an IPv4 address one of the pool's? Asked through a function and its
-/// context because the pool's storage is the caller's (it may grow at runtime).
+/// Is an IPv4 address one of the pool's, and at which index? Asked through a
+/// function and its context because the pool's storage is the caller's (it may
+/// grow at runtime). The index goes on with the frame, so the 4to6 stage does
+/// not search the pool a second time for the same address.
 struct PoolTest {
-    bool (*contains)(const void* ctx, Ip4 a) noexcept = nullptr;
+    bool (*contains)(const void* ctx, Ip4 a, uint32_t& index) noexcept = nullptr;
     const void* ctx = nullptr;   // handed to contains as it is
 
-    bool operator()(Ip4 a) const noexcept { return contains != nullptr && contains(ctx, a); }
+    bool operator()(Ip4 a, uint32_t& index) const noexcept { return contains != nullptr && contains(ctx, a, index); }
 };
 
-/// A pool held as addresses sorted ascending; pool must outlive the test.
+/// A pool held as addresses sorted ascending, indexed by position; pool must
+/// outlive the test.
 PoolTest sorted_pool(const std::span<const Ip4>& pool) noexcept;
 
 /// What the box is on the port a frame arrived on.
@@ -56,6 +59,7 @@ struct FrameClass {
     Verdict why = Verdict::forward;   // drop: drop_multiseg, drop_malformed or drop_not_for_us
     bool strip_vlan = false;          // tagged with the port's VID; the tag goes before anything else
     uint32_t l3_offset = 0;           // from the frame's first byte (tag included) to the ARP or IP header
+    uint32_t pool_index = 0;          // translate4: the pool's index of the destination (PoolTest)
 };
 
 /// fe80::/10 (RFC 4291 s2.5.6): never forwarded, so always the box's own.
@@ -79,7 +83,7 @@ constexpr uint32_t min_l3_len(FrameKind k) noexcept
     return 0;
 }
 
-constexpr FrameClass classify_drop(Verdict why) noexcept { return {FrameKind::drop, why, false, 0}; }
+constexpr FrameClass classify_drop(Verdict why) noexcept { return {FrameKind::drop, why, false, 0, 0}; }
 
 /// Classifies the len bytes at frame (an mbuf's first segment; chained: more
 /// segments follow, which the in-place translation cannot handle). Reads only.
@@ -113,7 +117,7 @@ inline FrameClass classify_frame(const uint8_t* frame, uint32_t len, bool chaine
         return classify_drop(Verdict::drop_not_for_us);
     const uint16_t type = load_be16(frame + l3 - 2);
     if (type == kEtherTypeArp)
-        return {FrameKind::arp, Verdict::forward, tagged, l3};
+        return {FrameKind::arp, Verdict::forward, tagged, l3, 0};
     // IPv6 arrives inside and IPv4 outside; the other family on a port is
     // someone else's traffic, never translated back the way it came.
     if (type == kEtherTypeIp6 && (r.one_arm || r.side == Side::inside)) {
@@ -121,7 +125,7 @@ inline FrameClass classify_frame(const uint8_t* frame, uint32_t len, bool chaine
             return classify_drop(Verdict::drop_malformed);
         const uint8_t* dst = frame + l3 + 24;
         const bool local = dst[0] == 0xFF || std::memcmp(dst, r.own6.data(), 16) == 0 || is_link_local6(dst);
-        return {local ? FrameKind::local6 : FrameKind::translate6, Verdict::forward, tagged, l3};
+        return {local ? FrameKind::local6 : FrameKind::translate6, Verdict::forward, tagged, l3, 0};
     }
     if (type == kEtherTypeIp4 && (r.one_arm || r.side == Side::outside)) {
         if (len - l3 < kIp4HeaderLen) [[unlikely]]
@@ -129,13 +133,14 @@ inline FrameClass classify_frame(const uint8_t* frame, uint32_t len, bool chaine
         const Ip4 dst = load_be32(frame + l3 + 16);
         // The box's own address can be a pool address too (a one-address box):
         // then the 4to6 stage sorts its mappings from what its kernel keeps.
-        const bool pool = r.pool(dst);
+        uint32_t pool_index = 0;
+        const bool pool = r.pool(dst, pool_index);
         if (dst == r.own4 && !pool)
-            return {FrameKind::local4, Verdict::forward, tagged, l3};
+            return {FrameKind::local4, Verdict::forward, tagged, l3, 0};
         // Not ours: a promiscuous port sees its neighbours' traffic too.
         if (!pool)
             return classify_drop(Verdict::drop_not_for_us);
-        return {FrameKind::translate4, Verdict::forward, tagged, l3};
+        return {FrameKind::translate4, Verdict::forward, tagged, l3, pool_index};
     }
     return classify_drop(Verdict::drop_not_for_us);
 }

@@ -145,6 +145,8 @@ void check_class(const xlate::FrameClass& c, const Bytes& f, const FrameParams& 
         FUZZ_CHECK(type == kEtherTypeIp4 && prm.takes4());
         // In the pool; the box's own address only where the pool holds it too.
         FUZZ_CHECK(prm.pooled(be32(l3 + 16)));
+        // The index handed on is the destination's, never another address's.
+        FUZZ_CHECK(c.pool_index < prm.sorted.size() && prm.sorted[c.pool_index] == be32(l3 + 16));
         break;
     case xlate::FrameKind::drop:
         break;

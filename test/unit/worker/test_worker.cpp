@@ -4,7 +4,9 @@
 // written out field by field; checksums are recomputed by checksum_ref.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <set>
 #include <cstring>
 #include <string>
 
@@ -213,6 +215,70 @@ TEST_CASE("worker: a refused packet takes no session and no port", "[worker][rfc
     CHECK(rig.count(Verdict::drop_ttl_expired) == 20);
     CHECK(rig.flows().session_count() == 0);
     CHECK(rig.flows().mapping_count() == 0);
+}
+
+TEST_CASE("worker: a reply finds its mapping on the pool address it was sent to, and only there",
+          "[worker][rfc6146]")
+{
+    // Three pool addresses; paired pooling spreads the clients' /64s over
+    // them. The classifier hands the 4to6 stage each destination's pool
+    // index: a reply must reach the client whose mapping holds (address,
+    // port), and the same port on another address must find nothing.
+    constexpr Ip4 kPoolB = kBox4 + 1, kPoolC = kBox4 + 2;
+    RigOptions o;
+    o.more_pool = {kPoolB, kPoolC};
+    o.inside_prefix_len = 48;   // the clients' /64s on the link
+    const xlate::MacBytes mac{0x02, 0, 0, 0, 0, 0x31};
+    std::vector<In6> clients;
+    for (uint8_t i = 0; i < 12; ++i) {
+        In6 a = kClient6;
+        a[7] = static_cast<uint8_t>(0x40 + i);
+        clients.push_back(a);
+        o.neighbours6.push_back({a, mac});
+    }
+    Rig rig(o);
+    std::vector<Bytes> in;
+    for (const In6& c : clients)
+        in.push_back(Rig::from_inside(client_udp(kClientPort, pattern(8), kServer4, c)));
+    rig.burst(0, Side::inside, in);
+    const auto out4 = Rig::ip_of(rig.sent_outside(), kEtherTypeIp4);
+    REQUIRE(out4.size() == clients.size());
+    struct Held {
+        Ip4 addr;
+        uint16_t port;
+    };
+    std::vector<Held> held;
+    std::set<Ip4> used;
+    for (const Bytes& p : out4) {
+        held.push_back({be32_at(p, 12), be16_at(p, 20)});
+        used.insert(held.back().addr);
+    }
+    REQUIRE(used.size() >= 2);   // replies to more than the first address
+    const auto holds = [&](Ip4 a, uint16_t port) {
+        return std::any_of(held.begin(), held.end(), [&](const Held& h) { return h.addr == a && h.port == port; });
+    };
+
+    uint64_t refused = 0;
+    for (size_t i = 0; i < clients.size(); ++i) {
+        INFO("client " << i);
+        const Bytes data = pattern(12, static_cast<uint8_t>(i));
+        rig.burst(0, Side::outside, {Rig::from_outside(udp4(kServer4, held[i].addr, kServerPort, held[i].port, data))});
+        const auto out6 = Rig::ip_of(rig.sent_inside(), kEtherTypeIp6);
+        REQUIRE(out6.size() == 1);
+        CHECK(in6_at(out6[0], 24) == clients[i]);
+        CHECK(be16_at(out6[0], 42) == kClientPort);
+        CHECK(Bytes(out6[0].begin() + 48, out6[0].end()) == data);
+        CHECK(ref_l4_ok6(out6[0]));
+        for (const Ip4 other : {kBox4, kPoolB, kPoolC}) {
+            if (other == held[i].addr || holds(other, held[i].port))
+                continue;
+            rig.burst(0, Side::outside, {Rig::from_outside(udp4(kServer4, other, kServerPort, held[i].port, data))});
+            CHECK(Rig::ip_of(rig.sent_inside(), kEtherTypeIp6).empty());
+            ++refused;
+            CHECK(rig.count(Verdict::drop_udp_no_mapping) == refused);
+        }
+    }
+    CHECK(refused > 0);
 }
 
 // ---- two workers, one flow table ---------------------------------------------

@@ -66,6 +66,7 @@ Rig::Rig(const RigOptions& o) : opt_(o), tag_("rig" + std::to_string(g_rigs.fetc
     const dp::PortInfo out = dp::start_port({name, q, q, 512, 512, opt_.mtu4, &mac_out}, pool_);
 
     nat::PortAllocConfig pc;
+    pool_addrs_.insert(pool_addrs_.end(), opt_.more_pool.begin(), opt_.more_pool.end());
     pc.pool = pool_addrs_;
     pc.workers = opt_.workers;
     pc.seed = 7;

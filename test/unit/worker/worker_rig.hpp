@@ -58,6 +58,7 @@ struct RigOptions {
     uint8_t inside_prefix_len = 64;   // of kBox6
     bool gateway6 = false;            // IPv6 off the inside prefix goes to kGateway6
     std::vector<std::pair<In6, xlate::MacBytes>> neighbours6;   // more static IPv6 neighbours
+    std::vector<Ip4> more_pool;       // pool addresses after kBox4, ascending
 };
 
 class Rig {

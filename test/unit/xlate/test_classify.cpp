@@ -101,6 +101,9 @@ TEST_CASE("classify: IPv4 outside goes to the pool, the box or nowhere", "[class
     const FrameRules out = rules(Side::outside);
     check_kind(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolA)), out), FrameKind::translate4, 14);
     check_kind(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolB)), out), FrameKind::translate4, 14);
+    // Each with its address's index in the pool, for the 4to6 stage.
+    CHECK(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolA)), out).pool_index == 0);
+    CHECK(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolB)), out).pool_index == 1);
     check_kind(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kBox4)), out), FrameKind::local4, 14);
     // A promiscuous port sees its neighbours' traffic.
     check_drop(classify(frame(kOutsideMac, kEtherTypeIp4, to4(ip4("203.0.113.6"))), out), Verdict::drop_not_for_us);
@@ -111,6 +114,7 @@ TEST_CASE("classify: IPv4 outside goes to the pool, the box or nowhere", "[class
     FrameRules pooled = out;
     pooled.pool = sorted_pool(kPoolWithBoxSpan);
     check_kind(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kBox4)), pooled), FrameKind::translate4, 14);
+    CHECK(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolA)), pooled).pool_index == 1);
 
     // No pool test: no address is pooled, the box's own is still its own.
     FrameRules no_pool = out;
@@ -126,14 +130,17 @@ TEST_CASE("classify: the pool is asked through the caller's function", "[classif
         int times = 0;
     } asked;
     FrameRules out = rules(Side::outside);
-    out.pool = {[](const void* ctx, Ip4 a) noexcept {
+    out.pool = {[](const void* ctx, Ip4 a, uint32_t& index) noexcept {
                     auto* s = static_cast<Asked*>(const_cast<void*>(ctx));
                     s->last = a;
                     ++s->times;
+                    index = 41;
                     return a == ip4("192.0.2.77");
                 },
                 &asked};
-    check_kind(classify(frame(kOutsideMac, kEtherTypeIp4, to4(ip4("192.0.2.77"))), out), FrameKind::translate4, 14);
+    const FrameClass pooled = classify(frame(kOutsideMac, kEtherTypeIp4, to4(ip4("192.0.2.77"))), out);
+    check_kind(pooled, FrameKind::translate4, 14);
+    CHECK(pooled.pool_index == 41);   // the caller's index, as its function gave it
     CHECK(asked.last == ip4("192.0.2.77"));
     check_drop(classify(frame(kOutsideMac, kEtherTypeIp4, to4(kPoolA)), out), Verdict::drop_not_for_us);
     CHECK(asked.times == 2);
