@@ -77,7 +77,7 @@ inline uint16_t csum_fold_words(const uint8_t* p, uint32_t len) noexcept
 /// The folded sum of two IPv6 addresses (a pseudo-header's). Big-endian
 /// 32-bit words here: a load-and-swap is one instruction (movbe), so the
 /// native sum above saves nothing on 16-byte fields.
-inline uint16_t csum_fold_in6_pair(const uint8_t* a, const uint8_t* b) noexcept
+[[gnu::always_inline]] inline uint16_t csum_fold_in6_pair(const uint8_t* a, const uint8_t* b) noexcept
 {
     uint64_t acc = 0;
     for (uint32_t i = 0; i < 16; i += 4)
