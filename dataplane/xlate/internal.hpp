@@ -5,6 +5,7 @@
 #include "bytes.hpp"
 #include "checksum.hpp"
 #include "packet_view.hpp"
+#include "translate.hpp"
 #include "dataplane/verdict.hpp"
 
 namespace nat64d::xlate {
@@ -15,6 +16,19 @@ inline constexpr uint16_t kIp4OffsetMask = 0x1FFF;
 inline constexpr uint8_t kIp4Version = 4;
 inline constexpr uint8_t kIp6Version = 6;
 inline constexpr uint8_t kDefaultTtl = 64;   // for errors the box originates
+
+/// The fragment fields of an IPv4 header (RFC 791 s3.1): the parser's for the
+/// packet, the translator's for a packet quoted in an ICMP error.
+inline FragmentInfo frag_info_4(const uint8_t* ip4) noexcept
+{
+    const uint16_t ff = load_be16(ip4 + 6);
+    FragmentInfo f;
+    f.more = (ff & kIp4FlagMf) != 0;
+    f.offset_bytes = static_cast<uint16_t>((ff & kIp4OffsetMask) * 8u);
+    f.is_fragment = f.more || f.offset_bytes != 0;
+    f.id = load_be16(ip4 + 4);
+    return f;
+}
 
 // ICMP types (RFC 792, RFC 4443).
 inline constexpr uint8_t kIcmp4EchoReply = 0;

@@ -57,17 +57,6 @@ FragmentInfo frag_info_6(const uint8_t* fh) noexcept
     return f;
 }
 
-FragmentInfo frag_info_4(const uint8_t* ip4) noexcept
-{
-    uint16_t ff = load_be16(ip4 + 6);
-    FragmentInfo f;
-    f.more = (ff & kIp4FlagMf) != 0;
-    f.offset_bytes = static_cast<uint16_t>((ff & kIp4OffsetMask) * 8u);
-    f.is_fragment = f.more || f.offset_bytes != 0;
-    f.id = load_be16(ip4 + 4);
-    return f;
-}
-
 // A TCP header whose data offset reaches past the bytes here cannot be
 // translated (its options would be cut), nor can one below 5 words.
 Verdict check_tcp(const uint8_t* l4, uint32_t rem) noexcept

@@ -106,22 +106,19 @@ void rewrite_echo_4to6(uint8_t* l4, uint32_t avail, const Rewrite6& r, uint32_t 
 /// header overwrites them.
 struct Ip4Fields {
     uint8_t tos, ttl, proto;
-    uint16_t id;
     FragmentInfo frag;
 };
 
+// A packet quoted in an ICMP error, which parse_4 looked at only for its tuple.
 Ip4Fields read_ip4(const uint8_t* ip4) noexcept
 {
-    Ip4Fields f{};
-    f.tos = ip4[1];
-    f.ttl = ip4[8];
-    f.proto = ip4[9];
-    f.id = load_be16(ip4 + 4);
-    uint16_t ff = load_be16(ip4 + 6);
-    f.frag.more = (ff & kIp4FlagMf) != 0;
-    f.frag.offset_bytes = static_cast<uint16_t>((ff & kIp4OffsetMask) * 8u);
-    f.frag.is_fragment = f.frag.more || f.frag.offset_bytes != 0;
-    return f;
+    return {ip4[1], ip4[8], ip4[9], frag_info_4(ip4)};
+}
+
+// The packet itself: parse_4 has read all but the traffic class already.
+Ip4Fields outer_fields(const uint8_t* ip4, const Parsed4& p) noexcept
+{
+    return {ip4[1], p.ttl, p.tuple.proto, p.frag};
 }
 
 // Writes the IPv6 header (and a fragment header for an IPv4 fragment, s4.1)
@@ -134,7 +131,7 @@ uint8_t* write_headers_4to6(uint8_t* end, const Ip4Fields& f, uint32_t ul_len, u
         uint8_t* h = end - kFragHeaderLen - kIp6HeaderLen;
         write_ip6_header(h, f.tos, ul_len + kFragHeaderLen, kProtoFragment, hop, r.src, r.dst);
         // s4.1: identification = the IPv4 ID in the low-order 16 bits.
-        write_frag_header(h + kIp6HeaderLen, nh, f.frag.offset_bytes, f.frag.more, f.id);
+        write_frag_header(h + kIp6HeaderLen, nh, f.frag.offset_bytes, f.frag.more, f.frag.id);
         return h;
     }
     uint8_t* h = end - kIp6HeaderLen;
@@ -275,8 +272,7 @@ Verdict translate_prechecked_4to6(PacketView& pkt, const Parsed4& p, const Rewri
         }
     }
 
-    const Ip4Fields f = read_ip4(l3);
-    uint8_t* out = write_headers_4to6(l4, f, ul_len, static_cast<uint8_t>(p.ttl - 1), outer);
+    uint8_t* out = write_headers_4to6(l4, outer_fields(l3, p), ul_len, static_cast<uint8_t>(p.ttl - 1), outer);
     move_view(pkt, out, total6);
     return Verdict::forward;
 }
