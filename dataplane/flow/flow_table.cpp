@@ -735,11 +735,11 @@ int32_t FlowTable::create_session(const nat::FlowKey6& key, uint32_t worker, uin
 
 FlowTable::PublicRef FlowTable::resolve_public(uint8_t proto6, Ip4 pub4, uint16_t pub_port) const noexcept
 {
-    PublicRef r;
+    uint32_t addr_index = 0;
+    if (ports_.find_address(pub4, addr_index))
+        return resolve_public_at(proto6, addr_index, pub_port);
+    PublicRef r;   // not a pool address: names no mapping (key_named() asks ours first)
     r.pub_port = pub_port;
-    r.ours = nat::port_proto_of(proto6, r.proto) && ports_.find_address(pub4, r.addr_index);
-    if (r.ours)
-        ports_.prefetch_owner(r.proto, r.addr_index, pub_port);
     return r;
 }
 
